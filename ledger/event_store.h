@@ -1,0 +1,116 @@
+// The event store: a durable, ordered, idempotent, hash-chained log of protobuf events
+// in RocksDB. The public surface of ledger/; RocksDB stays behind it. On-disk layout:
+// ledger/FORMAT.md.
+//
+// Thread-safety: every method may be called from any thread. Appends are serialised
+// through one writer thread that commits concurrent requests with one synced write
+// (group commit). Reads never block appends.
+#ifndef SIXHEARTS_LEDGER_EVENT_STORE_H_
+#define SIXHEARTS_LEDGER_EVENT_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ledger/options.h"
+#include "sixhearts/ledger/v1/event_store.pb.h"
+#include "sixhearts/ledger/v1/events.pb.h"
+
+namespace sixhearts::ledger {
+
+class Subscription;
+
+// One page of a read.
+struct ReadPage {
+  std::vector<v1::Event> events;
+  // Last position looked at, matching or not (0 when nothing was looked at).
+  uint64_t scanned_to_position = 0;
+  // ReadStream only: the stream version of the last event looked at.
+  uint64_t scanned_to_version = 0;
+  // True when the read reached the end of its range (the head, the start of the log,
+  // or the end of the stream).
+  bool end = false;
+};
+
+struct Head {
+  uint64_t position = 0;
+  std::string hash;  // 32 bytes; all zero for an empty log
+  absl::Time recorded_at = absl::InfinitePast();
+};
+
+struct VerifyResult {
+  bool ok = true;
+  uint64_t checked = 0;
+  uint64_t first_bad_position = 0;
+  std::string problem;
+  std::string head_hash;  // recomputed hash at the last position checked
+};
+
+class EventStore {
+ public:
+  // Opens (creating when missing) the store in options.data_dir and recovers the head.
+  // Errors: FAILED_PRECONDITION when another process holds the directory or its format
+  // is unknown; UNAVAILABLE / PERMISSION_DENIED when it cannot be created or written.
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(const EventStoreOptions& options);
+
+  // Finishes in-flight appends, ends subscriptions, closes RocksDB.
+  ~EventStore();
+
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Appends request.events atomically; blocks until they are durable (or rejected).
+  // `actor` is the authenticated principal, stamped on every event; recorded_at comes
+  // from the store's clock. Errors: see proto/sixhearts/ledger/v1/event_store.proto.
+  absl::StatusOr<v1::AppendResponse> Append(const v1::AppendRequest& request,
+                                            std::string_view actor);
+
+  // Reads up to `limit` events (at most limits.max_read_events) matching `filter`,
+  // starting at `from_position` (forward: 0 = start; backward: 0 = head).
+  absl::StatusOr<ReadPage> ReadLog(uint64_t from_position, bool backward, uint32_t limit,
+                                   const v1::EventFilter& filter) const;
+
+  // Reads up to `limit` events of `stream` from version `from_version` (0 = start).
+  absl::StatusOr<ReadPage> ReadStream(std::string_view stream, uint64_t from_version,
+                                      uint32_t limit, const v1::EventFilter& filter) const;
+
+  // The last version of `stream` (0 when it has no events).
+  absl::StatusOr<uint64_t> StreamVersion(std::string_view stream) const;
+
+  // The head of the log: what has been durably committed and published.
+  Head head() const;
+
+  // Recomputes the chain over [from_position, to_position] (0 = start / head).
+  absl::StatusOr<VerifyResult> Verify(uint64_t from_position, uint64_t to_position) const;
+
+  // Starts a subscription delivering events after `after_position`: catch-up from the
+  // log, then live. RESOURCE_EXHAUSTED when limits.max_subscriptions are open.
+  absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(uint64_t after_position,
+                                                          const v1::EventFilter& filter);
+
+  // Stops taking appends (they return UNAVAILABLE), waits for the writer to finish the
+  // ones already queued and ends live subscriptions. Idempotent.
+  void Shutdown();
+
+  const Limits& limits() const;
+
+  class Impl;
+
+ private:
+  explicit EventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when `event` matches every non-empty criterion of `filter`.
+bool MatchesFilter(const v1::Event& event, const v1::EventFilter& filter);
+
+// INVALID_ARGUMENT naming the field when a filter is malformed (unknown type name).
+absl::Status ValidateFilter(const v1::EventFilter& filter);
+
+}  // namespace sixhearts::ledger
+
+#endif  // SIXHEARTS_LEDGER_EVENT_STORE_H_

@@ -1,0 +1,138 @@
+// Key and value encodings and the chain hash, as specified in ledger/FORMAT.md.
+#include "ledger/format.h"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+
+#include "absl/strings/escaping.h"
+
+namespace sixhearts::ledger::format {
+
+std::string EncodeUint64(uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+uint64_t DecodeUint64(std::string_view bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<uint8_t>(bytes[i]);
+  return value;
+}
+
+std::string PositionKey(uint64_t position) { return EncodeUint64(position); }
+
+std::string StreamKey(std::string_view stream, uint64_t version) {
+  std::string key;
+  key.reserve(stream.size() + 9);
+  key.append(stream);
+  key.push_back('\0');
+  key.append(EncodeUint64(version));
+  return key;
+}
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<std::string> IdKey(std::string_view event_id) {
+  if (event_id.size() != 36) return std::nullopt;
+  std::string out;
+  out.reserve(16);
+  int high = -1;
+  for (size_t i = 0; i < event_id.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (event_id[i] != '-') return std::nullopt;
+      continue;
+    }
+    const int v = HexValue(event_id[i]);
+    if (v < 0) return std::nullopt;
+    if (high < 0) {
+      high = v;
+    } else {
+      out.push_back(static_cast<char>((high << 4) | v));
+      high = -1;
+    }
+  }
+  return out;
+}
+
+std::string EntityKey(std::string_view stream, char kind, std::string_view id) {
+  std::string key;
+  key.reserve(stream.size() + id.size() + 2);
+  key.append(stream);
+  key.push_back('\0');
+  key.push_back(kind);
+  key.append(id);
+  return key;
+}
+
+std::string EncodeRecord(const Hash& hash, std::string_view event_bytes) {
+  std::string value;
+  value.reserve(1 + kHashBytes + event_bytes.size());
+  value.push_back(static_cast<char>(kRecordFormat));
+  value.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+  value.append(event_bytes);
+  return value;
+}
+
+std::optional<RecordView> DecodeRecord(std::string_view value) {
+  if (value.size() < 1 + kHashBytes) return std::nullopt;
+  if (static_cast<uint8_t>(value[0]) != kRecordFormat) return std::nullopt;
+  RecordView view;
+  std::memcpy(view.hash.data(), value.data() + 1, kHashBytes);
+  view.event_bytes = value.substr(1 + kHashBytes);
+  return view;
+}
+
+std::string EncodeEntity(const EntityValue& value) {
+  std::string out = value.currency;
+  out.resize(3, ' ');
+  out.append(EncodeUint64(static_cast<uint64_t>(value.amount_minor)));
+  out.append(EncodeUint64(value.position));
+  return out;
+}
+
+std::optional<EntityValue> DecodeEntity(std::string_view bytes) {
+  if (bytes.size() != 19) return std::nullopt;
+  EntityValue value;
+  value.currency = std::string(bytes.substr(0, 3));
+  if (value.currency == "   ") value.currency.clear();
+  value.amount_minor = static_cast<int64_t>(DecodeUint64(bytes.substr(3)));
+  value.position = DecodeUint64(bytes.substr(11));
+  return value;
+}
+
+Hash ChainHash(const Hash& previous, uint64_t position, std::string_view event_bytes) {
+  const std::string position_bytes = EncodeUint64(position);
+  Hash out;
+  unsigned int length = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  // A failure here means OpenSSL itself is broken; no event may be stored unhashed.
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, previous.data(), previous.size()) != 1 ||
+      EVP_DigestUpdate(ctx, position_bytes.data(), position_bytes.size()) != 1 ||
+      EVP_DigestUpdate(ctx, event_bytes.data(), event_bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out.data(), &length) != 1 || length != kHashBytes) {
+    std::abort();
+  }
+  EVP_MD_CTX_free(ctx);
+  return out;
+}
+
+std::string HashToHex(const Hash& hash) { return absl::BytesToHexString(HashBytes(hash)); }
+
+std::string HashBytes(const Hash& hash) {
+  return std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
+}
+
+}  // namespace sixhearts::ledger::format

@@ -1,0 +1,70 @@
+// The on-disk encoding of the event store: column families, keys, values and the hash
+// chain. ledger/FORMAT.md is the specification; this file implements it and nothing
+// outside ledger/ includes it.
+#ifndef SIXHEARTS_LEDGER_FORMAT_H_
+#define SIXHEARTS_LEDGER_FORMAT_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sixhearts::ledger::format {
+
+inline constexpr char kFormatVersion[] = "1";
+inline constexpr char kMetaFormatKey[] = "format_version";
+
+// Column families (FORMAT.md "Column families").
+inline constexpr char kLogFamily[] = "log";
+inline constexpr char kStreamsFamily[] = "streams";
+inline constexpr char kIdsFamily[] = "ids";
+inline constexpr char kEntitiesFamily[] = "entities";
+
+inline constexpr size_t kHashBytes = 32;
+using Hash = std::array<uint8_t, kHashBytes>;
+
+// Record format byte of a `log` value.
+inline constexpr uint8_t kRecordFormat = 1;
+
+// 8 bytes, big-endian, so RocksDB's bytewise order is numeric order.
+std::string EncodeUint64(uint64_t value);
+uint64_t DecodeUint64(std::string_view bytes);  // REQUIRES: bytes.size() >= 8
+
+std::string PositionKey(uint64_t position);
+// stream 0x00 version(8)
+std::string StreamKey(std::string_view stream, uint64_t version);
+// The 16 bytes of a canonical UUID; nullopt when `event_id` is not one.
+std::optional<std::string> IdKey(std::string_view event_id);
+// stream 0x00 kind id
+std::string EntityKey(std::string_view stream, char kind, std::string_view id);
+
+// `log` value: format(1) hash(32) event-bytes.
+std::string EncodeRecord(const Hash& hash, std::string_view event_bytes);
+struct RecordView {
+  Hash hash;
+  std::string_view event_bytes;
+};
+// nullopt when the value is too short or has an unknown format byte.
+std::optional<RecordView> DecodeRecord(std::string_view value);
+
+// `entities` value: currency(3, blank when none) amount(8, two's complement) position(8).
+struct EntityValue {
+  std::string currency;
+  int64_t amount_minor = 0;
+  uint64_t position = 0;
+};
+std::string EncodeEntity(const EntityValue& value);
+std::optional<EntityValue> DecodeEntity(std::string_view bytes);
+
+// SHA-256(previous hash || position as 8 big-endian bytes || event bytes).
+Hash ChainHash(const Hash& previous, uint64_t position, std::string_view event_bytes);
+
+inline Hash ZeroHash() { return Hash{}; }
+
+std::string HashToHex(const Hash& hash);
+std::string HashBytes(const Hash& hash);
+
+}  // namespace sixhearts::ledger::format
+
+#endif  // SIXHEARTS_LEDGER_FORMAT_H_

@@ -1,0 +1,27 @@
+// Options of the event store, each with its default.
+#ifndef SIXHEARTS_LEDGER_OPTIONS_H_
+#define SIXHEARTS_LEDGER_OPTIONS_H_
+
+#include <string>
+
+#include "ledger/clock.h"
+#include "ledger/limits.h"
+
+namespace sixhearts::ledger {
+
+struct EventStoreOptions {
+  // Directory of the RocksDB database; created when missing. Required.
+  std::string data_dir;
+  // Sync the write-ahead log before an append is acknowledged. Only benchmarks of the
+  // non-durable ceiling turn this off. Default: true.
+  bool sync = true;
+  // Source of recorded_at. Not owned; must outlive the store. Default: the system clock.
+  Clock* clock = nullptr;
+  // RocksDB block cache size in bytes. Default: 64 MiB.
+  size_t block_cache_bytes = 64 << 20;
+  Limits limits;
+};
+
+}  // namespace sixhearts::ledger
+
+#endif  // SIXHEARTS_LEDGER_OPTIONS_H_

@@ -1,0 +1,156 @@
+// gRPC handlers: translate requests to EventStore calls and stream pages back.
+#include "services/event_store_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/subscription.h"
+#include "services/grpc_status.h"
+
+namespace sixhearts::services {
+namespace v1 = ledger::v1;
+
+namespace {
+
+grpc::Status NotReady() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the ledger is still recovering");
+}
+
+// Streams pages until `limit` events (0: no limit) or the end of the range.
+template <typename ReadPage>
+grpc::Status StreamPages(grpc::ServerContext* context, uint32_t limit, ReadPage read_page,
+                         grpc::ServerWriter<v1::ReadResponse>* writer) {
+  uint64_t sent = 0;
+  while (!context->IsCancelled()) {
+    const uint32_t want =
+        limit == 0 ? 0 : static_cast<uint32_t>(std::min<uint64_t>(limit - sent, UINT32_MAX));
+    auto page = read_page(want);
+    if (!page.ok()) return ToGrpcStatus(page.status());
+    v1::ReadResponse response;
+    response.set_scanned_to_position(page->scanned_to_position);
+    sent += page->events.size();
+    for (auto& event : page->events) *response.add_events() = std::move(event);
+    if (response.events_size() > 0 || page->end) writer->Write(response);
+    if (page->end || (limit != 0 && sent >= limit)) break;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+std::string ActorOf(const grpc::ServerContext& context) {
+  (void)context;
+  // Without authentication every caller is the same anonymous principal.
+  return "anonymous";
+}
+
+grpc::Status EventStoreService::Append(grpc::ServerContext* context,
+                                       const v1::AppendRequest* request,
+                                       v1::AppendResponse* response) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  auto result = store->Append(*request, ActorOf(*context));
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::ReadLog(grpc::ServerContext* context,
+                                        const v1::ReadLogRequest* request,
+                                        grpc::ServerWriter<v1::ReadResponse>* writer) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  if (absl::Status s = ledger::ValidateFilter(request->filter()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  const bool backward = request->direction() == v1::DIRECTION_BACKWARD;
+  uint64_t next = request->from_position();
+  if (backward && next == 0) next = store->head().position;
+  if (backward && next == 0) return grpc::Status::OK;  // empty log
+  return StreamPages(
+      context, request->limit(),
+      [&](uint32_t want) -> absl::StatusOr<ledger::ReadPage> {
+        auto page = store->ReadLog(next, backward, want, request->filter());
+        if (page.ok() && page->scanned_to_position != 0) {
+          if (backward) {
+            if (page->scanned_to_position <= 1) page->end = true;
+            next = page->scanned_to_position - 1;
+          } else {
+            next = page->scanned_to_position + 1;
+          }
+        }
+        return page;
+      },
+      writer);
+}
+
+grpc::Status EventStoreService::ReadStream(grpc::ServerContext* context,
+                                           const v1::ReadStreamRequest* request,
+                                           grpc::ServerWriter<v1::ReadResponse>* writer) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  if (absl::Status s = ledger::ValidateFilter(request->filter()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  uint64_t next_version = std::max<uint64_t>(request->from_version(), 1);
+  return StreamPages(
+      context, request->limit(),
+      [&](uint32_t want) -> absl::StatusOr<ledger::ReadPage> {
+        auto page = store->ReadStream(request->stream(), next_version, want, request->filter());
+        if (page.ok() && page->scanned_to_version != 0) {
+          next_version = page->scanned_to_version + 1;
+        }
+        return page;
+      },
+      writer);
+}
+
+grpc::Status EventStoreService::Subscribe(grpc::ServerContext* context,
+                                          const v1::SubscribeRequest* request,
+                                          grpc::ServerWriter<v1::SubscribeResponse>* writer) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  auto subscription = store->Subscribe(request->after_position(), request->filter());
+  if (!subscription.ok()) return ToGrpcStatus(subscription.status());
+  while (!context->IsCancelled()) {
+    auto batch = (*subscription)->Next(absl::Milliseconds(250));
+    if (!batch.ok()) return ToGrpcStatus(batch.status());
+    if (batch->events.empty() && !batch->caught_up) continue;
+    v1::SubscribeResponse response;
+    response.set_caught_up(batch->caught_up);
+    response.set_checkpoint_position(batch->checkpoint_position);
+    for (auto& event : batch->events) *response.add_events() = std::move(event);
+    if (!writer->Write(response)) break;  // the client went away
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::Digest(grpc::ServerContext*, const v1::DigestRequest*,
+                                       v1::DigestResponse* response) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  const ledger::Head head = store->head();
+  response->set_head_position(head.position);
+  response->set_head_hash(head.hash);
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::Verify(grpc::ServerContext*, const v1::VerifyRequest* request,
+                                       v1::VerifyResponse* response) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  if (request->to_position() != 0 && request->from_position() > request->to_position()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "from_position: after to_position");
+  }
+  auto result = store->Verify(request->from_position(), request->to_position());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  response->set_ok(result->ok);
+  response->set_checked(result->checked);
+  response->set_first_bad_position(result->first_bad_position);
+  response->set_problem(result->problem);
+  response->set_head_hash(result->head_hash);
+  return grpc::Status::OK;
+}
+
+}  // namespace sixhearts::services

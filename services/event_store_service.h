@@ -1,0 +1,44 @@
+// The gRPC EventStore service over ledger::EventStore.
+#ifndef SIXHEARTS_SERVICES_EVENT_STORE_SERVICE_H_
+#define SIXHEARTS_SERVICES_EVENT_STORE_SERVICE_H_
+
+#include <atomic>
+
+#include "ledger/event_store.h"
+#include "sixhearts/ledger/v1/event_store.grpc.pb.h"
+
+namespace sixhearts::services {
+
+// Thread-safe. Returns UNAVAILABLE until a store is attached (recovery still running).
+class EventStoreService final : public ledger::v1::EventStore::Service {
+ public:
+  EventStoreService() = default;
+
+  // Attaches the opened store. REQUIRES: `store` outlives the service's RPCs.
+  void Attach(ledger::EventStore* store) { store_.store(store); }
+
+  grpc::Status Append(grpc::ServerContext* context, const ledger::v1::AppendRequest* request,
+                      ledger::v1::AppendResponse* response) override;
+  grpc::Status ReadLog(grpc::ServerContext* context, const ledger::v1::ReadLogRequest* request,
+                       grpc::ServerWriter<ledger::v1::ReadResponse>* writer) override;
+  grpc::Status ReadStream(grpc::ServerContext* context,
+                          const ledger::v1::ReadStreamRequest* request,
+                          grpc::ServerWriter<ledger::v1::ReadResponse>* writer) override;
+  grpc::Status Subscribe(grpc::ServerContext* context,
+                         const ledger::v1::SubscribeRequest* request,
+                         grpc::ServerWriter<ledger::v1::SubscribeResponse>* writer) override;
+  grpc::Status Digest(grpc::ServerContext* context, const ledger::v1::DigestRequest* request,
+                      ledger::v1::DigestResponse* response) override;
+  grpc::Status Verify(grpc::ServerContext* context, const ledger::v1::VerifyRequest* request,
+                      ledger::v1::VerifyResponse* response) override;
+
+ private:
+  std::atomic<ledger::EventStore*> store_{nullptr};
+};
+
+// The principal recorded as the actor of events appended through `context`.
+std::string ActorOf(const grpc::ServerContext& context);
+
+}  // namespace sixhearts::services
+
+#endif  // SIXHEARTS_SERVICES_EVENT_STORE_SERVICE_H_

@@ -1,0 +1,78 @@
+// Builds the gRPC server: services, health, reflection, message limits.
+#include "services/server.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/event_store_service.h"
+
+namespace sixhearts::services {
+
+class LedgerServer::Impl {
+ public:
+  EventStoreService event_store;
+  std::unique_ptr<grpc::Server> server;
+  bool shut_down = false;
+};
+
+absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOptions& options) {
+  std::unique_ptr<LedgerServer> self(new LedgerServer());
+  self->impl_ = std::make_unique<Impl>();
+  const size_t colon = options.listen.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen: expected HOST:PORT, got \"", options.listen, "\""));
+  }
+  self->host_ = options.listen.substr(0, colon);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // Without this a second ledgerd could bind the same port and split the traffic.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &self->port_);
+  builder.RegisterService(&self->impl_->event_store);
+  self->impl_->server = builder.BuildAndStart();
+  if (self->impl_->server == nullptr || self->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen,
+        ": the port is in use or the address is not one of this host's"));
+  }
+  auto* health = self->impl_->server->GetHealthCheckService();
+  health->SetServingStatus(false);
+
+  ledger::EventStoreOptions store_options = options.store;
+  store_options.data_dir = options.data_dir;
+  auto store = ledger::EventStore::Open(store_options);
+  if (!store.ok()) {
+    self->impl_->server->Shutdown();
+    self->impl_->shut_down = true;
+    return store.status();
+  }
+  self->store_ = std::move(*store);
+  self->impl_->event_store.Attach(self->store_.get());
+  health->SetServingStatus(true);
+  return self;
+}
+
+LedgerServer::~LedgerServer() { Shutdown(); }
+
+std::string LedgerServer::address() const { return absl::StrCat(host_, ":", port_); }
+
+void LedgerServer::Shutdown() {
+  if (impl_ == nullptr || impl_->shut_down) return;
+  impl_->shut_down = true;
+  impl_->server->GetHealthCheckService()->SetServingStatus(false);
+  // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
+  if (store_ != nullptr) store_->Shutdown();
+  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  impl_->server->Wait();
+  store_.reset();
+}
+
+}  // namespace sixhearts::services
