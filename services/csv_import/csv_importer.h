@@ -1,0 +1,192 @@
+// Turns an ERP CSV export into ledger events, in batches that never split a row, with a
+// per-row rejection report. The caller (ledgerctl import) appends each batch to the
+// ledger; this library does no I/O besides reading the CSV stream.
+//
+// What a row becomes, all in stream "client-<client id>":
+// 1. ClientRegistered, only for the first accepted row of each client in the file:
+//    client_id, name (that row's client_name cell, else the id; later rows' names are
+//    ignored), jurisdiction, client_kind and seller_is_sme from the mapping; occurred_at =
+//    that row's issue date. Its id depends on the client id only, so a client met again in
+//    another file is offered to the ledger with the same id, which the ledger takes as
+//    already stored even if that file's first issue date differs.
+// 2. InvoiceIssued: invoice_id, amount (amount cell, currency), issue_date, due_date,
+//    delivery_date when mapped and not blank; occurred_at = issue date.
+// 3. PaymentReceived, when the settled date is mapped and not blank: payment_id
+//    "pay-<invoice id>", amount = the invoice amount, value_date = settled date, one
+//    allocation of the whole amount to the invoice; occurred_at = settled date.
+// occurred_at is the business date at 00:00 UTC. event_id is
+// ImportEventId(stream, "<EventType>", <client id | invoice id | payment id>)
+// (event_ids.h), so re-importing a file offers the ledger the same idempotency keys. The
+// disputed flag produces no events (column_mapping.h).
+//
+// A row is rejected, producing no events, when any of its cells is bad: malformed CSV,
+// wrong field count, a client id outside 1..121 characters of [A-Za-z0-9._:-], an invoice
+// id blank, over 124 bytes or with control characters, an unparsable date or amount, a due
+// date or settled date before the issue date, or an invoice id already imported from an
+// earlier line of the file (ids are compared across all clients). Cells are trimmed of
+// surrounding spaces and tabs before they are parsed. Rejected rows do not stop the import.
+#ifndef SIXHEARTS_SERVICES_CSV_IMPORT_CSV_IMPORTER_H_
+#define SIXHEARTS_SERVICES_CSV_IMPORT_CSV_IMPORTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/csv_import/column_mapping.h"
+#include "services/csv_import/csv_reader.h"
+#include "services/csv_import/limits.h"
+#include "sixhearts/ledger/v1/events.pb.h"
+
+namespace sixhearts::csv_import {
+
+// How far the import has come, for a progress bar: compare bytes_read with the file size.
+struct ImportProgress {
+  // Data rows finished: rejected, or with all their events in a batch handed out.
+  int64_t rows_done = 0;
+  // Bytes consumed from the CSV stream (header included).
+  int64_t bytes_read = 0;
+};
+
+struct ImportOptions {
+  // Most events in one batch; kMinBatchEvents..kMaxBatchEvents (limits.h).
+  size_t max_batch_events = kDefaultBatchEvents;
+  // Called just before each batch is handed out, after every `progress_every_rows` rows
+  // read while a batch fills, and once at the end of input. Runs on the caller's thread;
+  // may be empty.
+  std::function<void(const ImportProgress&)> on_progress;
+  int64_t progress_every_rows = 1'000;
+  // When set, events whose id it reports as already in the ledger are left out of the
+  // batches (and not compared with the stored ones). The ledger's Append is idempotent
+  // per batch only: a batch mixing stored and new ids is refused with ALREADY_EXISTS. So
+  // a later import of a file that overlaps an earlier one (a cumulative ERP export, an
+  // invoice settled since, a client seen before) needs this, filled e.g. from the ids of
+  // the ClientRegistered, InvoiceIssued and PaymentReceived events of the "client-"
+  // streams. Without it, only an exact re-import with the same max_batch_events is
+  // idempotent. Runs on the caller's thread.
+  std::function<bool(const std::string& event_id)> already_stored;
+};
+
+// A row that produced no events, and why.
+struct RowRejection {
+  int64_t line = 0;  // 1-based line where the row starts
+  // The first problem found, naming the column and quoting the cell, e.g.
+  // `DueDate "2/30/2013": not a date (M/D/YYYY)`.
+  std::string reason;
+
+  // "line 17: DueDate \"2/30/2013\": not a date (M/D/YYYY)".
+  std::string ToString() const;
+};
+
+struct ImportSummary {
+  int64_t rows_read = 0;  // data rows, header excluded; malformed records included
+  int64_t rows_imported = 0;
+  int64_t rows_rejected = 0;
+  // Events handed out in batches, in all and by type.
+  int64_t events = 0;
+  int64_t clients_registered = 0;
+  int64_t invoices_issued = 0;
+  int64_t payments_received = 0;
+  // Events of imported rows left out because ImportOptions::already_stored said so.
+  int64_t events_already_stored = 0;
+  // Imported rows whose disputed cell said yes (only when the column is mapped).
+  int64_t disputed_rows = 0;
+  // Sum of the invoice amounts of all imported rows (already stored ones included), in
+  // minor units, by currency code.
+  std::map<std::string, int64_t> invoiced_minor_by_currency;
+  // The first kMaxKeptRejections rejections in file order; rows_rejected counts all.
+  std::vector<RowRejection> rejections;
+};
+
+// Events of consecutive rows. A row's events are either all in one batch or, if the row
+// was rejected, in none. Within the import, a client's ClientRegistered comes before any
+// other event of that client.
+struct EventBatch {
+  std::vector<v1::Event> events;
+  int64_t rows = 0;        // rows whose events are in this batch
+  int64_t first_line = 0;  // line of the first of those rows
+  int64_t last_line = 0;   // line of the last of those rows
+};
+
+// Pull-style importer: NextBatch() until it returns nullopt. Not thread-safe; the stream
+// is not owned and must outlive the importer.
+class CsvImporter {
+ public:
+  // Reads the header row and resolves the mapped columns. INVALID_ARGUMENT for an invalid
+  // mapping or options, an empty input, a malformed header, or a mapped column missing
+  // from the header or present twice; DATA_LOSS for a read error.
+  static absl::StatusOr<std::unique_ptr<CsvImporter>> Create(std::istream* in,
+                                                             ColumnMapping mapping,
+                                                             ImportOptions options);
+
+  // The next batch of 1..max_batch_events events, or nullopt when the input is exhausted.
+  // Errors: DATA_LOSS on a read error, RESOURCE_EXHAUSTED past kMaxDataRows rows; the
+  // importer is unusable after an error.
+  absl::StatusOr<std::optional<EventBatch>> NextBatch();
+
+  // Complete once NextBatch has returned nullopt.
+  const ImportSummary& summary() const { return summary_; }
+  ImportProgress progress() const;
+
+ private:
+  struct Columns {
+    int client_id = -1;
+    int client_name = -1;
+    int invoice_id = -1;
+    int invoice_date = -1;
+    int due_date = -1;
+    int amount = -1;
+    int currency = -1;
+    int settled_date = -1;
+    int disputed = -1;
+    int delivery_date = -1;
+  };
+
+  CsvImporter(std::istream* in, ColumnMapping mapping, ImportOptions options);
+
+  absl::Status ReadHeader();
+  // Appends the row's events to *events, or returns the rejection reason.
+  absl::Status ConvertRow(const CsvRecord& record, std::vector<v1::Event>* events);
+  // Appends `event` unless the ledger has it already; counts it in *counter if appended.
+  void Emit(v1::Event event, int64_t* counter, std::vector<v1::Event>* events);
+  void Reject(int64_t line, std::string reason);
+  void ReportProgress();
+
+  CsvReader reader_;
+  ColumnMapping mapping_;
+  ImportOptions options_;
+  Columns columns_;
+  std::vector<std::string> header_;
+  CsvRecord record_;
+  // Events of a row that did not fit in the previous batch, and its line.
+  std::vector<v1::Event> carried_events_;
+  int64_t carried_line_ = 0;
+  bool input_done_ = false;
+  bool failed_ = false;
+  int64_t rows_done_ = 0;
+  int64_t rows_since_progress_ = 0;
+  absl::flat_hash_set<std::string> registered_clients_;
+  // Invoice id -> line of the row that imported it.
+  absl::flat_hash_map<std::string, int64_t> invoice_lines_;
+  ImportSummary summary_;
+};
+
+// Push-style convenience: runs a CsvImporter to the end, handing each batch to `sink`.
+// Stops at the first error of `sink` and returns it; the batch's first_line and last_line
+// tell how far the import got.
+absl::StatusOr<ImportSummary> ImportCsv(std::istream* in, const ColumnMapping& mapping,
+                                        const ImportOptions& options,
+                                        absl::FunctionRef<absl::Status(EventBatch& batch)> sink);
+
+}  // namespace sixhearts::csv_import
+
+#endif  // SIXHEARTS_SERVICES_CSV_IMPORT_CSV_IMPORTER_H_
