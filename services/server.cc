@@ -65,7 +65,7 @@ LedgerServer::~LedgerServer() { Shutdown(); }
 std::string LedgerServer::address() const { return absl::StrCat(host_, ":", port_); }
 
 void LedgerServer::Shutdown() {
-  if (impl_ == nullptr || impl_->shut_down) return;
+  if (impl_ == nullptr || impl_->shut_down || impl_->server == nullptr) return;
   impl_->shut_down = true;
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
