@@ -12,9 +12,7 @@ namespace sixhearts::ledger {
 // ISO 4217 alphabetic code (upper case, three letters).
 std::optional<int> CurrencyMinorDigits(std::string_view code);
 
-inline bool IsKnownCurrency(std::string_view code) {
-  return CurrencyMinorDigits(code).has_value();
-}
+inline bool IsKnownCurrency(std::string_view code) { return CurrencyMinorDigits(code).has_value(); }
 
 }  // namespace sixhearts::ledger
 

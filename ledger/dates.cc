@@ -56,8 +56,6 @@ std::optional<absl::CivilDay> ParseIsoDay(std::string_view text) {
 
 absl::CivilDay UtcDay(absl::Time t) { return absl::ToCivilDay(t, absl::UTCTimeZone()); }
 
-absl::Time EndOfUtcDay(absl::CivilDay day) {
-  return absl::FromCivil(day + 1, absl::UTCTimeZone());
-}
+absl::Time EndOfUtcDay(absl::CivilDay day) { return absl::FromCivil(day + 1, absl::UTCTimeZone()); }
 
 }  // namespace sixhearts::ledger

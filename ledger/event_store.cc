@@ -241,9 +241,9 @@ absl::Status EventStore::Impl::Open() {
   } else if (!s.ok()) {
     return FromRocksDB(s, "read format version");
   } else if (version != format::kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        dir, " holds ledger format ", version, "; this build reads format ",
-        format::kFormatVersion));
+    return absl::FailedPreconditionError(absl::StrCat(dir, " holds ledger format ", version,
+                                                      "; this build reads format ",
+                                                      format::kFormatVersion));
   }
 
   // Recover the head from the last record of the log.
@@ -306,14 +306,13 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Append(const v1::AppendRequ
     if (event.schema_version() == 0) event.set_schema_version(1);
     const size_t bytes = event.ByteSizeLong();
     if (bytes > limits.max_event_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", bytes,
-                                                     " bytes exceed max_event_bytes (",
-                                                     limits.max_event_bytes, ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": ", bytes, " bytes exceed max_event_bytes (", limits.max_event_bytes, ")"));
     }
     auto [it, inserted] = seen_ids.emplace(event.event_id(), i);
     if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ".event_id: repeats events[",
-                                                     it->second, "].event_id"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ".event_id: repeats events[", it->second, "].event_id"));
     }
     pending->events.push_back(std::move(event));
   }
@@ -330,17 +329,17 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Append(const v1::AppendRequ
     }
     auto [it, inserted] = seen_streams.emplace(expected.stream(), i);
     if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ".stream: repeats expected[",
-                                                     it->second, "]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ".stream: repeats expected[", it->second, "]"));
     }
   }
   {
     absl::MutexLock lock(&queue_mu_);
     if (stopping_) return absl::UnavailableError("the ledger is shutting down");
     if (queue_.size() >= limits.max_pending_appends) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "more than max_pending_appends (", limits.max_pending_appends,
-          ") appends are waiting for the writer; retry later"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("more than max_pending_appends (", limits.max_pending_appends,
+                       ") appends are waiting for the writer; retry later"));
     }
     queue_.push_back(pending.get());
   }
@@ -361,9 +360,8 @@ void EventStore::Impl::WriterLoop() {
           this));
       if (queue_.empty()) return;  // stopping, and every queued append is done
       size_t events = 0;
-      while (!queue_.empty() &&
-             (group.empty() ||
-              events + queue_.front()->events.size() <= options_.limits.max_group_events)) {
+      while (!queue_.empty() && (group.empty() || events + queue_.front()->events.size() <=
+                                                      options_.limits.max_group_events)) {
         events += queue_.front()->events.size();
         group.push_back(queue_.front());
         queue_.pop_front();
@@ -420,8 +418,8 @@ absl::StatusOr<v1::Event> EventStore::Impl::ReadEventAt(uint64_t position,
   v1::Event event;
   if (!record || !event.ParseFromArray(record->event_bytes.data(),
                                        static_cast<int>(record->event_bytes.size()))) {
-    return absl::DataLossError(absl::StrCat("the record at position ", position,
-                                            " does not parse"));
+    return absl::DataLossError(
+        absl::StrCat("the record at position ", position, " does not parse"));
   }
   if (hash != nullptr) *hash = record->hash;
   return event;
@@ -440,10 +438,10 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::ResolveDuplicates(
     if (!known && first_new < 0) first_new = static_cast<int>(i);
   }
   if (first_new >= 0) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "events[", first_old, "].event_id: ", pending.events[first_old].event_id(),
-        " is already stored but events[", first_new,
-        "] is new; a retry must repeat the original batch exactly"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("events[", first_old, "].event_id: ", pending.events[first_old].event_id(),
+                     " is already stored but events[", first_new,
+                     "] is new; a retry must repeat the original batch exactly"));
   }
   for (size_t i = 0; i < pending.events.size(); ++i) {
     v1::Event original;
@@ -520,10 +518,9 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
         break;
     }
     if (!ok) {
-      return absl::AbortedError(absl::StrCat("stream ", expected.stream(), ": expected ",
-                                             ExpectedText(expected), ", actual ",
-                                             *current == 0 ? "no stream"
-                                                           : absl::StrCat("version ", *current)));
+      return absl::AbortedError(absl::StrCat(
+          "stream ", expected.stream(), ": expected ", ExpectedText(expected), ", actual ",
+          *current == 0 ? "no stream" : absl::StrCat("version ", *current)));
     }
   }
 
@@ -547,27 +544,28 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
     std::string first_reference_currency;
     for (size_t r = 0; r < effects.references.size(); ++r) {
       const EntityReference& ref = effects.references[r];
-      auto found = FindEntity(format::EntityKey(stream, static_cast<char>(ref.kind), ref.id),
-                              group, local);
+      auto found =
+          FindEntity(format::EntityKey(stream, static_cast<char>(ref.kind), ref.id), group, local);
       if (!found.ok()) return reject(found.status());
       const std::string kind(EntityKindName(ref.kind));
       if (!found->has_value()) {
-        return reject(absl::InvalidArgumentError(absl::StrCat(
-            path, ref.field, ": no ", kind, " \"", ref.id, "\" in stream ", stream)));
+        return reject(absl::InvalidArgumentError(
+            absl::StrCat(path, ref.field, ": no ", kind, " \"", ref.id, "\" in stream ", stream)));
       }
       const format::EntityValue& value = **found;
       if (r == 0) first_reference_currency = value.currency;
       const std::string& want =
           ref.currency_of_first_reference ? first_reference_currency : ref.currency;
       if (!want.empty() && !value.currency.empty() && want != value.currency) {
-        return reject(absl::InvalidArgumentError(absl::StrCat(
-            path, ref.field, ": currency ", want, " differs from the ", kind, "'s currency ",
-            value.currency)));
+        return reject(absl::InvalidArgumentError(absl::StrCat(path, ref.field, ": currency ", want,
+                                                              " differs from the ", kind,
+                                                              "'s currency ", value.currency)));
       }
-      if (ref.amount_minor >= 0 && value.amount_minor > 0 && ref.amount_minor > value.amount_minor) {
-        return reject(absl::InvalidArgumentError(absl::StrCat(
-            path, ref.field, ": amount ", ref.amount_minor, " is above the ", kind, "'s amount ",
-            value.amount_minor)));
+      if (ref.amount_minor >= 0 && value.amount_minor > 0 &&
+          ref.amount_minor > value.amount_minor) {
+        return reject(absl::InvalidArgumentError(
+            absl::StrCat(path, ref.field, ": amount ", ref.amount_minor, " is above the ", kind,
+                         "'s amount ", value.amount_minor)));
       }
     }
     for (const EntityCreation& creation : effects.creations) {
@@ -576,9 +574,10 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
       auto found = FindEntity(key, group, local);
       if (!found.ok()) return reject(found.status());
       if (found->has_value() && !creation.replaces) {
-        return reject(absl::AlreadyExistsError(absl::StrCat(
-            path, creation.field, ": ", std::string(EntityKindName(creation.kind)), " \"", creation.id,
-            "\" already exists in stream ", stream, " (position ", (*found)->position, ")")));
+        return reject(absl::AlreadyExistsError(
+            absl::StrCat(path, creation.field, ": ", std::string(EntityKindName(creation.kind)),
+                         " \"", creation.id, "\" already exists in stream ", stream, " (position ",
+                         (*found)->position, ")")));
       }
       const format::EntityValue value{creation.currency, creation.amount_minor, position};
       local.entities[key] = value;
@@ -631,8 +630,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
   std::vector<bool> writes(group.size(), false);
   for (size_t g = 0; g < group.size(); ++g) {
     const uint64_t before = next_position;
-    group[g]->result =
-        Stage(*group[g], overlay, batch, &next_position, &hash, recorded_at, staged);
+    group[g]->result = Stage(*group[g], overlay, batch, &next_position, &hash, recorded_at, staged);
     writes[g] = group[g]->result.ok() && next_position != before;
   }
   if (next_position != head_position_ + 1) {
@@ -662,8 +660,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
   for (PendingAppend* pending : group) pending->done.Notify();
 }
 
-absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward,
-                                                   uint32_t limit,
+absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward, uint32_t limit,
                                                    const v1::EventFilter& filter) const {
   ReadPage page;
   const uint64_t head = feed_.head_position();
@@ -673,7 +670,8 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward,
     page.end = true;
     return page;
   }
-  uint64_t start = backward ? (from == 0 ? head : std::min(from, head)) : std::max<uint64_t>(from, 1);
+  uint64_t start =
+      backward ? (from == 0 ? head : std::min(from, head)) : std::max<uint64_t>(from, 1);
   if (!backward && start > head) {
     page.end = true;
     return page;
@@ -733,8 +731,7 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadStream(std::string_view stream,
   const std::string prefix = format::StreamKey(stream, 0).substr(0, stream.size() + 1);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_));
   uint32_t scanned = 0;
-  for (it->Seek(format::StreamKey(stream, std::max<uint64_t>(from_version, 1)));;
-       it->Next()) {
+  for (it->Seek(format::StreamKey(stream, std::max<uint64_t>(from_version, 1)));; it->Next()) {
     if (!it->Valid() || !it->key().ToStringView().starts_with(prefix)) {
       page.end = true;
       break;
@@ -750,7 +747,8 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadStream(std::string_view stream,
     if (!event.ok()) return event.status();
     ++scanned;
     page.scanned_to_position = position;
-    page.scanned_to_version = format::DecodeUint64(it->key().ToStringView().substr(stream.size() + 1));
+    page.scanned_to_version =
+        format::DecodeUint64(it->key().ToStringView().substr(stream.size() + 1));
     if (MatchesFilter(*event, filter)) {
       event->set_hash(format::HashBytes(hash));
       page.events.push_back(std::move(*event));
@@ -842,9 +840,9 @@ bool MatchesFilter(const v1::Event& event, const v1::EventFilter& filter) {
 absl::Status ValidateFilter(const v1::EventFilter& filter) {
   for (int i = 0; i < filter.types_size(); ++i) {
     if (!IsKnownEventType(filter.types(i))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "filter.types[", i, "]: unknown event type \"", filter.types(i),
-          "\" (type names are payload message names such as InvoiceIssued)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.types[", i, "]: unknown event type \"", filter.types(i),
+                       "\" (type names are payload message names such as InvoiceIssued)"));
     }
   }
   return absl::OkStatus();
@@ -866,8 +864,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Append(const v1::AppendRequest& r
   return impl_->Append(request, actor);
 }
 
-absl::StatusOr<ReadPage> EventStore::ReadLog(uint64_t from_position, bool backward,
-                                             uint32_t limit,
+absl::StatusOr<ReadPage> EventStore::ReadLog(uint64_t from_position, bool backward, uint32_t limit,
                                              const v1::EventFilter& filter) const {
   return impl_->ReadLog(from_position, backward, limit, filter);
 }
@@ -889,8 +886,8 @@ absl::StatusOr<VerifyResult> EventStore::Verify(uint64_t from_position,
   return impl_->Verify(from_position, to_position);
 }
 
-absl::StatusOr<std::unique_ptr<Subscription>> EventStore::Subscribe(
-    uint64_t after_position, const v1::EventFilter& filter) {
+absl::StatusOr<std::unique_ptr<Subscription>> EventStore::Subscribe(uint64_t after_position,
+                                                                    const v1::EventFilter& filter) {
   if (absl::Status s = ValidateFilter(filter); !s.ok()) return s;
   if (!impl_->feed()->AcquireSlot(impl_->limits().max_subscriptions)) {
     return absl::ResourceExhaustedError(absl::StrCat("more than max_subscriptions (",

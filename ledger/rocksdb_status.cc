@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace sixhearts::ledger {
 
@@ -30,10 +30,11 @@ absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context
     case rocksdb::Status::kIOError:
       // The LOCK file held by another process surfaces as an IO error.
       if (absl::StrContains(status.ToString(), "lock")) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            std::string(context), ": the data directory is locked by another process (is another ledgerd "
-                     "running on it?): ",
-            status.ToString()));
+        return absl::FailedPreconditionError(
+            absl::StrCat(std::string(context),
+                         ": the data directory is locked by another process (is another ledgerd "
+                         "running on it?): ",
+                         status.ToString()));
       }
       if (status.subcode() == rocksdb::Status::kNoSpace) {
         return absl::ResourceExhaustedError(message);

@@ -16,8 +16,7 @@ void LiveFeed::Reset(uint64_t position, const std::string& hash, absl::Time reco
   head_recorded_at_ = recorded_at;
 }
 
-void LiveFeed::Publish(EventBatchPtr events, const std::string& head_hash,
-                       absl::Time recorded_at) {
+void LiveFeed::Publish(EventBatchPtr events, const std::string& head_hash, absl::Time recorded_at) {
   if (events->empty()) return;
   absl::MutexLock lock(&mu_);
   // The writer is the only publisher and commits positions in order; anything else is
@@ -29,10 +28,9 @@ void LiveFeed::Publish(EventBatchPtr events, const std::string& head_hash,
   for (LiveQueue* q : queues_) {
     if (q->overflowed) continue;
     if (q->queued_events + events->size() > buffer_events_) {
+      // What is queued stays deliverable; the consumer learns of the overflow after it.
       q->overflowed = true;
       q->overflow_position = events->front().position();
-      q->batches.clear();
-      q->queued_events = 0;
       continue;
     }
     q->batches.push_back(events);
@@ -144,11 +142,11 @@ class Subscription::Impl {
     }
     batch.checkpoint_position = checkpoint_;
     if (overflowed && batch.events.empty()) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "subscription fell behind: more than subscription_buffer_events (",
-          store_->limits().subscription_buffer_events,
-          ") events waited for this consumer at position ", overflow_position,
-          "; subscribe again with after_position=", checkpoint_));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("subscription fell behind: more than subscription_buffer_events (",
+                       store_->limits().subscription_buffer_events,
+                       ") events waited for this consumer at position ", overflow_position,
+                       "; subscribe again with after_position=", checkpoint_));
     }
     if (!open && batch.events.empty()) return Closed();
     return batch;

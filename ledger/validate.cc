@@ -48,7 +48,8 @@ class Checker {
   }
   void Date(absl::string_view field, const v1::Date& date) {
     if (IsUnsetDate(date)) return Fail(field, "required");
-    if (!IsValidDate(date)) return Fail(field, absl::StrCat("not a valid date: ", FormatDate(date)));
+    if (!IsValidDate(date))
+      return Fail(field, absl::StrCat("not a valid date: ", FormatDate(date)));
   }
   void OptionalDate(absl::string_view field, const v1::Date& date) {
     if (!IsUnsetDate(date)) Date(field, date);
@@ -177,9 +178,9 @@ void CheckPayload(const v1::Event& e, Checker& c) {
       c.OptionalDate("invoice_issued.delivery_date", p.delivery_date());
       c.OptionalDate("invoice_issued.received_date", p.received_date());
       if (c.ok() && DateBefore(p.due_date(), p.issue_date())) {
-        c.Fail("invoice_issued.due_date", absl::StrCat(FormatDate(p.due_date()),
-                                                       " is before issue_date ",
-                                                       FormatDate(p.issue_date())));
+        c.Fail("invoice_issued.due_date",
+               absl::StrCat(FormatDate(p.due_date()), " is before issue_date ",
+                            FormatDate(p.issue_date())));
       }
       break;
     }
@@ -390,16 +391,18 @@ absl::Status ValidateEvent(const v1::Event& event, std::string_view path, const 
   }
   if (!event.has_occurred_at()) {
     c.Fail("occurred_at", "required (business time)");
-  } else if (event.occurred_at().seconds() < google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
-             event.occurred_at().seconds() > google::protobuf::util::TimeUtil::kTimestampMaxSeconds ||
+  } else if (event.occurred_at().seconds() <
+                 google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
+             event.occurred_at().seconds() >
+                 google::protobuf::util::TimeUtil::kTimestampMaxSeconds ||
              event.occurred_at().nanos() < 0 || event.occurred_at().nanos() > 999'999'999) {
     c.Fail("occurred_at", "not a valid timestamp");
   }
   c.OptionalId("correlation_id", event.correlation_id());
   c.OptionalId("causation_id", event.causation_id());
   if (event.schema_version() > 1) {
-    c.Fail("schema_version", absl::StrCat("unsupported version ", event.schema_version(),
-                                          " (this ledger knows 1)"));
+    c.Fail("schema_version",
+           absl::StrCat("unsupported version ", event.schema_version(), " (this ledger knows 1)"));
   }
   if (c.ok()) CheckPayload(event, c);
   return c.status();
@@ -407,19 +410,32 @@ absl::Status ValidateEvent(const v1::Event& event, std::string_view path, const 
 
 std::string_view EntityKindName(EntityKind kind) {
   switch (kind) {
-    case EntityKind::kClient: return "client";
-    case EntityKind::kContract: return "contract";
-    case EntityKind::kInvoice: return "invoice";
-    case EntityKind::kPayment: return "payment";
-    case EntityKind::kCreditNote: return "credit note";
-    case EntityKind::kPromise: return "promise";
-    case EntityKind::kDispute: return "dispute";
-    case EntityKind::kInteraction: return "interaction";
-    case EntityKind::kConcern: return "concern";
-    case EntityKind::kSurvey: return "survey";
-    case EntityKind::kMeeting: return "meeting";
-    case EntityKind::kPlan: return "collection plan";
-    case EntityKind::kFollowUp: return "follow-up";
+    case EntityKind::kClient:
+      return "client";
+    case EntityKind::kContract:
+      return "contract";
+    case EntityKind::kInvoice:
+      return "invoice";
+    case EntityKind::kPayment:
+      return "payment";
+    case EntityKind::kCreditNote:
+      return "credit note";
+    case EntityKind::kPromise:
+      return "promise";
+    case EntityKind::kDispute:
+      return "dispute";
+    case EntityKind::kInteraction:
+      return "interaction";
+    case EntityKind::kConcern:
+      return "concern";
+    case EntityKind::kSurvey:
+      return "survey";
+    case EntityKind::kMeeting:
+      return "meeting";
+    case EntityKind::kPlan:
+      return "collection plan";
+    case EntityKind::kFollowUp:
+      return "follow-up";
   }
   return "object";
 }
@@ -436,8 +452,7 @@ EntityEffects DescribeEntities(const v1::Event& e) {
   };
   switch (e.payload_case()) {
     case v1::Event::kClientRegistered:
-      create(EntityKind::kClient, e.client_registered().client_id(),
-             "client_registered.client_id");
+      create(EntityKind::kClient, e.client_registered().client_id(), "client_registered.client_id");
       break;
     case v1::Event::kContractSigned: {
       const auto& p = e.contract_signed();
@@ -522,8 +537,7 @@ EntityEffects DescribeEntities(const v1::Event& e) {
       const auto& p = e.dispute_opened();
       create(EntityKind::kDispute, p.dispute_id(), "dispute_opened.dispute_id", {},
              p.amount_minor());
-      need(EntityKind::kInvoice, p.invoice_id(), "dispute_opened.invoice_id", {},
-           p.amount_minor());
+      need(EntityKind::kInvoice, p.invoice_id(), "dispute_opened.invoice_id", {}, p.amount_minor());
       break;
     }
     case v1::Event::kDisputeResolved: {

@@ -140,8 +140,7 @@ grpc::Status EventStoreService::Verify(grpc::ServerContext*, const v1::VerifyReq
   ledger::EventStore* store = store_.load();
   if (store == nullptr) return NotReady();
   if (request->to_position() != 0 && request->from_position() > request->to_position()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "from_position: after to_position");
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "from_position: after to_position");
   }
   auto result = store->Verify(request->from_position(), request->to_position());
   if (!result.ok()) return ToGrpcStatus(result.status());

@@ -24,8 +24,7 @@ class EventStoreService final : public ledger::v1::EventStore::Service {
   grpc::Status ReadStream(grpc::ServerContext* context,
                           const ledger::v1::ReadStreamRequest* request,
                           grpc::ServerWriter<ledger::v1::ReadResponse>* writer) override;
-  grpc::Status Subscribe(grpc::ServerContext* context,
-                         const ledger::v1::SubscribeRequest* request,
+  grpc::Status Subscribe(grpc::ServerContext* context, const ledger::v1::SubscribeRequest* request,
                          grpc::ServerWriter<ledger::v1::SubscribeResponse>* writer) override;
   grpc::Status Digest(grpc::ServerContext* context, const ledger::v1::DigestRequest* request,
                       ledger::v1::DigestResponse* response) override;

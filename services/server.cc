@@ -39,9 +39,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   builder.RegisterService(&self->impl_->event_store);
   self->impl_->server = builder.BuildAndStart();
   if (self->impl_->server == nullptr || self->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", options.listen,
-        ": the port is in use or the address is not one of this host's"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen,
+                     ": the port is in use or the address is not one of this host's"));
   }
   auto* health = self->impl_->server->GetHealthCheckService();
   health->SetServingStatus(false);

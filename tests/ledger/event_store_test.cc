@@ -1,0 +1,479 @@
+// The event store against a real RocksDB in a temporary directory: append, idempotency,
+// validation, expected versions, restart, verification, reads and subscriptions.
+#include "ledger/event_store.h"
+
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "ledger/format.h"
+#include "ledger/subscription.h"
+#include "rocksdb/db.h"
+#include "tests/testing/test_events.h"
+
+namespace sixhearts::ledger {
+namespace {
+
+using ::sixhearts::testing::Batch;
+using ::sixhearts::testing::ClientRegistered;
+using ::sixhearts::testing::D;
+using ::sixhearts::testing::Expect;
+using ::sixhearts::testing::Interaction;
+using ::sixhearts::testing::InvoiceIssued;
+using ::sixhearts::testing::PaymentReceived;
+using ::sixhearts::testing::TempDir;
+using ::sixhearts::testing::Uuid;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'780'000'000);  // 2026-05-28
+
+class EventStoreTest : public ::testing::Test {
+ protected:
+  EventStoreTest() : clock_(kStart) { Reopen(); }
+
+  void Reopen() {
+    store_.reset();
+    EventStoreOptions options;
+    options.data_dir = dir_.sub("ledger");
+    options.clock = &clock_;
+    options.limits = limits_;
+    auto opened = EventStore::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = std::move(*opened);
+  }
+
+  v1::AppendResponse MustAppend(const v1::AppendRequest& request) {
+    auto result = store_->Append(request, "alice");
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : v1::AppendResponse();
+  }
+
+  std::vector<v1::Event> ReadAll() {
+    auto page = store_->ReadLog(0, false, 0, {});
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->events : std::vector<v1::Event>{};
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+  Limits limits_;
+  std::unique_ptr<EventStore> store_;
+};
+
+TEST_F(EventStoreTest, AppendAssignsPositionsVersionsAndServerFields) {
+  v1::Event forged = ClientRegistered(1, "42");
+  forged.set_position(99);
+  forged.set_actor("mallory");
+  forged.mutable_recorded_at()->set_seconds(1);
+  auto response = MustAppend(
+      Batch({forged, InvoiceIssued(2, "42", "INV-1", 100'000), ClientRegistered(3, "7")}));
+  EXPECT_EQ(response.positions(0), 1u);
+  EXPECT_EQ(response.positions(1), 2u);
+  EXPECT_EQ(response.positions(2), 3u);
+  EXPECT_EQ(response.stream_versions(0), 1u);  // client-42 v1
+  EXPECT_EQ(response.stream_versions(1), 2u);  // client-42 v2
+  EXPECT_EQ(response.stream_versions(2), 1u);  // client-7 v1
+  EXPECT_FALSE(response.duplicate());
+
+  auto events = ReadAll();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].position(), 1u);
+  EXPECT_EQ(events[0].actor(), "alice");  // the caller's "mallory" is ignored
+  EXPECT_EQ(events[0].recorded_at().seconds(), absl::ToUnixSeconds(kStart));
+  EXPECT_EQ(events[0].hash().size(), 32u);
+  EXPECT_EQ(store_->head().position, 3u);
+  EXPECT_EQ(store_->head().hash, events[2].hash());
+  EXPECT_EQ(*store_->StreamVersion("client-42"), 2u);
+  EXPECT_EQ(*store_->StreamVersion("client-4"), 0u);  // a prefix of client-42 is no stream
+}
+
+TEST_F(EventStoreTest, RetryReturnsOriginalPositionsAndWritesNothing) {
+  auto request = Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 500)});
+  auto first = MustAppend(request);
+  const std::string head_hash = store_->head().hash;
+  clock_.Advance(absl::Hours(1));
+  // A retry with an expected version that no longer holds is still a duplicate.
+  Expect(&request, "client-42", v1::ExpectedVersion::KIND_NO_STREAM);
+  auto again = MustAppend(request);
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(again.positions(0), 1u);
+  EXPECT_EQ(again.positions(1), 2u);
+  EXPECT_EQ(again.recorded_at().seconds(), first.recorded_at().seconds());
+  EXPECT_EQ(store_->head().position, 2u);
+  EXPECT_EQ(store_->head().hash, head_hash);
+
+  // Also across a restart.
+  Reopen();
+  auto after_restart = MustAppend(request);
+  EXPECT_TRUE(after_restart.duplicate());
+  EXPECT_EQ(after_restart.positions(1), 2u);
+  EXPECT_EQ(store_->head().position, 2u);
+}
+
+TEST_F(EventStoreTest, ReusedIdWithOtherContentOrMixedBatchIsRefused) {
+  MustAppend(Batch({ClientRegistered(1, "42")}));
+  v1::Event other = ClientRegistered(1, "42");
+  other.mutable_client_registered()->set_name("Another name");
+  auto changed = store_->Append(Batch({other}), "alice");
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(
+      std::string(changed.status().message()),
+      "events[0].event_id: " + Uuid(1) + " is already stored at position 1 with different content");
+
+  auto mixed =
+      store_->Append(Batch({ClientRegistered(1, "42"), ClientRegistered(2, "9")}), "alice");
+  EXPECT_EQ(mixed.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->head().position, 1u);
+}
+
+TEST_F(EventStoreTest, OneBadEventWritesNothingAndNamesTheField) {
+  MustAppend(Batch({ClientRegistered(1, "42")}));
+  auto bad = InvoiceIssued(3, "42", "INV-2", 100, D(2026, 3, 1), D(2026, 2, 1));
+  auto result = store_->Append(Batch({InvoiceIssued(2, "42", "INV-1", 100), bad}), "alice");
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(result.status().message()),
+            "events[1].invoice_issued.due_date: 2026-02-01 is before issue_date 2026-03-01");
+  EXPECT_EQ(store_->head().position, 1u);
+  EXPECT_EQ(*store_->StreamVersion("client-42"), 1u);
+  // The good event of the rejected batch can be appended on its own later.
+  EXPECT_EQ(MustAppend(Batch({InvoiceIssued(2, "42", "INV-1", 100)})).positions(0), 2u);
+}
+
+struct ValidationCase {
+  std::string name;
+  v1::Event event;
+  absl::StatusCode code;
+  std::string message;
+};
+
+TEST_F(EventStoreTest, ValidationNamesTheEventIndexAndField) {
+  MustAppend(Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 10'000)}));
+  std::vector<ValidationCase> cases;
+  {
+    auto e = InvoiceIssued(10, "42", "INV-9", 100);
+    e.mutable_invoice_issued()->mutable_amount()->set_currency("XYZ");
+    cases.push_back({"unknown currency", e, absl::StatusCode::kInvalidArgument,
+                     "events[0].invoice_issued.amount.currency: unknown currency \"XYZ\" "
+                     "(ISO 4217, upper case)"});
+  }
+  {
+    auto e = InvoiceIssued(10, "42", "INV-9", 0);
+    cases.push_back({"zero amount", e, absl::StatusCode::kInvalidArgument,
+                     "events[0].invoice_issued.amount.amount_minor: must be positive, got 0"});
+  }
+  {
+    auto e = InvoiceIssued(10, "42", "INV-9", 100);
+    *e.mutable_invoice_issued()->mutable_due_date() = D(2026, 2, 30);
+    cases.push_back({"invalid date", e, absl::StatusCode::kInvalidArgument,
+                     "events[0].invoice_issued.due_date: not a valid date: 2026-02-30"});
+  }
+  cases.push_back({"allocation above payment", PaymentReceived(10, "42", "P-1", 100, "INV-1", 101),
+                   absl::StatusCode::kInvalidArgument,
+                   "events[0].payment_received.allocations: allocations sum to 101, above the "
+                   "payment amount 100"});
+  cases.push_back({"allocation to unknown invoice",
+                   PaymentReceived(10, "42", "P-1", 100, "INV-404", 100),
+                   absl::StatusCode::kInvalidArgument,
+                   "events[0].payment_received.allocations[0].invoice_id: no invoice "
+                   "\"INV-404\" in stream client-42"});
+  cases.push_back({"allocation to another client's invoice",
+                   PaymentReceived(10, "7", "P-1", 100, "INV-1", 100),
+                   absl::StatusCode::kInvalidArgument,
+                   "events[0].payment_received.allocations[0].invoice_id: no invoice "
+                   "\"INV-1\" in stream client-7"});
+  cases.push_back({"allocation in another currency",
+                   PaymentReceived(10, "42", "P-1", 100, "INV-1", 100, D(2026, 2, 1), "USD"),
+                   absl::StatusCode::kInvalidArgument,
+                   "events[0].payment_received.allocations[0].invoice_id: currency USD differs "
+                   "from the invoice's currency CNY"});
+  cases.push_back({"duplicate invoice id", InvoiceIssued(10, "42", "INV-1", 100),
+                   absl::StatusCode::kAlreadyExists,
+                   "events[0].invoice_issued.invoice_id: invoice \"INV-1\" already exists in "
+                   "stream client-42 (position 2)"});
+  {
+    auto e = sixhearts::testing::Envelope(10, "42");
+    auto* p = e.mutable_promise_to_pay_made();
+    p->set_promise_id("PTP-1");
+    *p->mutable_amount() = sixhearts::testing::Money(-5);
+    *p->mutable_promised_date() = D(2026, 3, 1);
+    cases.push_back(
+        {"negative promise", e, absl::StatusCode::kInvalidArgument,
+         "events[0].promise_to_pay_made.amount.amount_minor: must be positive, got -5"});
+  }
+  {
+    auto e = Interaction(10, "42", "X-1");
+    e.mutable_interaction_logged()->add_hearts(v1::HEART_CARE);
+    e.mutable_interaction_logged()->add_hearts(static_cast<v1::Heart>(9));
+    cases.push_back({"bad heart", e, absl::StatusCode::kInvalidArgument,
+                     "events[0].interaction_logged.hearts[1]: not a heart: 9"});
+  }
+  {
+    auto e = ClientRegistered(10, "42");
+    e.set_event_id("not-a-uuid");
+    cases.push_back({"event id", e, absl::StatusCode::kInvalidArgument,
+                     "events[0].event_id: not a UUID in 8-4-4-4-12 form: \"not-a-uuid\""});
+  }
+  {
+    auto e = ClientRegistered(10, "42");
+    e.set_stream("client 42");
+    cases.push_back({"stream", e, absl::StatusCode::kInvalidArgument,
+                     "events[0].stream: must be 1..128 characters of [A-Za-z0-9._:-], got "
+                     "\"client 42\""});
+  }
+  {
+    auto e = sixhearts::testing::Envelope(10, "42");
+    cases.push_back({"no payload", e, absl::StatusCode::kInvalidArgument,
+                     "events[0].payload: required: set one event type"});
+  }
+  for (const auto& c : cases) {
+    auto result = store_->Append(Batch({c.event}), "alice");
+    EXPECT_EQ(result.status().code(), c.code) << c.name << ": " << result.status();
+    EXPECT_EQ(std::string(result.status().message()), c.message) << c.name;
+  }
+  EXPECT_EQ(store_->head().position, 2u);
+}
+
+TEST_F(EventStoreTest, ExpectedVersionMismatchIsAbortedWithBothVersions) {
+  auto first = Batch({ClientRegistered(1, "42")});
+  Expect(&first, "client-42", v1::ExpectedVersion::KIND_NO_STREAM);
+  MustAppend(first);
+
+  auto again = Batch({Interaction(2, "42", "X-1")});
+  Expect(&again, "client-42", v1::ExpectedVersion::KIND_NO_STREAM);
+  auto result = store_->Append(again, "alice");
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(std::string(result.status().message()),
+            "stream client-42: expected no stream, actual version 1");
+
+  auto exact = Batch({Interaction(2, "42", "X-1")});
+  Expect(&exact, "client-42", v1::ExpectedVersion::KIND_EXACT, 3);
+  result = store_->Append(exact, "alice");
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(std::string(result.status().message()),
+            "stream client-42: expected version 3, actual version 1");
+
+  auto right = Batch({Interaction(2, "42", "X-1")});
+  Expect(&right, "client-42", v1::ExpectedVersion::KIND_EXACT, 1);
+  EXPECT_EQ(MustAppend(right).stream_versions(0), 2u);
+}
+
+TEST_F(EventStoreTest, ConcurrentWritersOnOneStreamEachVersionWonOnce) {
+  MustAppend(Batch({ClientRegistered(1, "42")}));
+  constexpr int kThreads = 8;
+  constexpr int kAttempts = 40;
+  std::atomic<uint64_t> next_id{1000};
+  std::vector<std::vector<uint64_t>> won(kThreads);
+  std::atomic<int> aborted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int a = 0; a < kAttempts; ++a) {
+        const uint64_t version = *store_->StreamVersion("client-42");
+        const uint64_t id = next_id++;
+        auto request = Batch({Interaction(id, "42", "X-" + std::to_string(id))});
+        Expect(&request, "client-42", v1::ExpectedVersion::KIND_EXACT, version);
+        auto result = store_->Append(request, "writer");
+        if (result.ok()) {
+          ASSERT_EQ(result->stream_versions(0), version + 1);
+          won[t].push_back(version + 1);
+        } else {
+          ASSERT_EQ(result.status().code(), absl::StatusCode::kAborted) << result.status();
+          ++aborted;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<uint64_t> all;
+  for (const auto& w : won) all.insert(all.end(), w.begin(), w.end());
+  std::sort(all.begin(), all.end());
+  // Every winning version is distinct and they are exactly 2..N+1: one winner each.
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 2);
+  EXPECT_EQ(all.size() + aborted.load(), static_cast<size_t>(kThreads * kAttempts));
+  EXPECT_EQ(*store_->StreamVersion("client-42"), all.size() + 1);
+  EXPECT_EQ(store_->head().position, all.size() + 1);
+}
+
+TEST_F(EventStoreTest, RestartKeepsEveryEventAndTheChainHead) {
+  for (int i = 0; i < 50; ++i) {
+    MustAppend(Batch({Interaction(100 + i, std::to_string(i % 5), "X-" + std::to_string(i))}));
+  }
+  const Head before = store_->head();
+  Reopen();
+  const Head after = store_->head();
+  EXPECT_EQ(after.position, 50u);
+  EXPECT_EQ(after.hash, before.hash);
+  EXPECT_EQ(after.recorded_at, before.recorded_at);
+  auto verify = store_->Verify(0, 0);
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok) << verify->problem;
+  EXPECT_EQ(verify->checked, 50u);
+  EXPECT_EQ(verify->head_hash, after.hash);
+  EXPECT_EQ(ReadAll().size(), 50u);
+  EXPECT_EQ(*store_->StreamVersion("client-3"), 10u);
+  EXPECT_EQ(MustAppend(Batch({Interaction(999, "3", "X-999")})).positions(0), 51u);
+}
+
+TEST_F(EventStoreTest, VerifyNamesAByteFlippedStraightInRocksDB) {
+  for (int i = 0; i < 5; ++i) {
+    MustAppend(Batch({Interaction(100 + i, "42", "X-" + std::to_string(i))}));
+  }
+  store_.reset();
+  {
+    // Tamper as an attacker with file access would: rewrite position 3's value.
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : {"default", "log", "streams", "ids", "entities"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &raw).ok());
+    std::string value;
+    ASSERT_TRUE(raw->Get({}, handles[1], format::PositionKey(3), &value).ok());
+    value[value.size() - 3] ^= 0x01;  // inside the summary text of the event
+    ASSERT_TRUE(raw->Put({}, handles[1], format::PositionKey(3), value).ok());
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  Reopen();
+  auto verify = store_->Verify(0, 0);
+  ASSERT_TRUE(verify.ok());
+  EXPECT_FALSE(verify->ok);
+  EXPECT_EQ(verify->first_bad_position, 3u);
+  EXPECT_EQ(verify->checked, 2u);
+  EXPECT_TRUE(verify->problem.starts_with("hash mismatch")) << verify->problem;
+  // A range that ends before the damage still verifies.
+  EXPECT_TRUE(store_->Verify(1, 2)->ok);
+}
+
+TEST_F(EventStoreTest, ReadsForwardBackwardByStreamAndFiltered) {
+  MustAppend(Batch({ClientRegistered(1, "42"), ClientRegistered(2, "7"),
+                    InvoiceIssued(3, "42", "INV-1", 100, D(2026, 1, 10), D(2026, 2, 9)),
+                    InvoiceIssued(4, "7", "INV-1", 200, D(2026, 1, 20), D(2026, 2, 19)),
+                    Interaction(5, "42", "X-1")}));
+  auto backward = store_->ReadLog(0, true, 2, {});
+  ASSERT_TRUE(backward.ok());
+  ASSERT_EQ(backward->events.size(), 2u);
+  EXPECT_EQ(backward->events[0].position(), 5u);
+  EXPECT_EQ(backward->events[1].position(), 4u);
+
+  v1::EventFilter invoices;
+  invoices.add_types("InvoiceIssued");
+  auto typed = store_->ReadLog(0, false, 0, invoices);
+  ASSERT_EQ(typed->events.size(), 2u);
+  EXPECT_EQ(typed->events[1].position(), 4u);
+
+  v1::EventFilter prefix;
+  prefix.set_stream_prefix("client-7");
+  EXPECT_EQ(store_->ReadLog(0, false, 0, prefix)->events.size(), 2u);
+
+  v1::EventFilter range;  // occurred in [2026-01-15, 2026-01-31)
+  range.mutable_occurred_from()->set_seconds(1'768'435'200);
+  range.mutable_occurred_to()->set_seconds(1'769'817'600);
+  auto ranged = store_->ReadLog(0, false, 0, range);
+  ASSERT_EQ(ranged->events.size(), 1u);
+  EXPECT_EQ(ranged->events[0].invoice_issued().amount().amount_minor(), 200);
+
+  auto stream = store_->ReadStream("client-42", 2, 0, {});
+  ASSERT_EQ(stream->events.size(), 2u);
+  EXPECT_EQ(stream->events[0].stream_version(), 2u);
+  EXPECT_EQ(stream->events[1].position(), 5u);
+  EXPECT_EQ(stream->scanned_to_version, 3u);
+
+  v1::EventFilter unknown;
+  unknown.add_types("InvoicePaid");
+  EXPECT_EQ(ValidateFilter(unknown).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EventStoreTest, RecordedAtNeverGoesBackward) {
+  MustAppend(Batch({ClientRegistered(1, "42")}));
+  clock_.Advance(-absl::Hours(2));  // the system clock stepped back
+  auto second = MustAppend(Batch({Interaction(2, "42", "X-1")}));
+  EXPECT_EQ(second.recorded_at().seconds(), absl::ToUnixSeconds(kStart));
+}
+
+TEST_F(EventStoreTest, SubscriptionCatchesUpThenGoesLiveWithoutGapOrDuplicate) {
+  for (int i = 0; i < 30; ++i) {
+    MustAppend(Batch({Interaction(100 + i, "42", "X-" + std::to_string(i))}));
+  }
+  auto sub = store_->Subscribe(10, {});
+  ASSERT_TRUE(sub.ok());
+  std::vector<uint64_t> seen;
+  bool caught_up = false;
+  std::thread writer([&] {
+    for (int i = 30; i < 60; ++i) {
+      MustAppend(Batch({Interaction(100 + i, "42", "X-" + std::to_string(i))}));
+    }
+  });
+  while (seen.size() < 50) {
+    auto batch = (*sub)->Next(absl::Seconds(5));
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    caught_up = caught_up || batch->caught_up;
+    for (const auto& e : batch->events) seen.push_back(e.position());
+  }
+  writer.join();
+  EXPECT_TRUE(caught_up);
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], 11 + i);
+}
+
+TEST_F(EventStoreTest, SlowLiveSubscriberIsToldAndCanResume) {
+  limits_.subscription_buffer_events = 4;
+  Reopen();
+  auto sub = store_->Subscribe(0, {});
+  ASSERT_TRUE(sub.ok());
+  auto first = (*sub)->Next(absl::Seconds(1));  // empty log: caught up at once
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->caught_up);
+  for (int i = 0; i < 6; ++i) {
+    MustAppend(Batch({Interaction(100 + i, "42", "X-" + std::to_string(i))}));
+  }
+  // What was buffered before the overflow is still delivered, then the consumer is told.
+  auto buffered = (*sub)->Next(absl::Seconds(1));
+  ASSERT_TRUE(buffered.ok()) << buffered.status();
+  EXPECT_EQ(buffered->events.size(), 4u);
+  EXPECT_EQ(buffered->checkpoint_position, 4u);
+  auto dropped = (*sub)->Next(absl::Seconds(1));
+  EXPECT_EQ(dropped.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(std::string(dropped.status().message()),
+            "subscription fell behind: more than subscription_buffer_events (4) events waited "
+            "for this consumer at position 5; subscribe again with after_position=4");
+  // Resuming from the checkpoint delivers 5 and 6 from the log.
+  auto resumed = store_->Subscribe(4, {});
+  auto batch = (*resumed)->Next(absl::Seconds(1));
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->events.size(), 2u);
+  EXPECT_EQ(batch->events[0].position(), 5u);
+}
+
+TEST_F(EventStoreTest, ShutdownEndsSubscriptionsAndRefusesAppends) {
+  auto sub = store_->Subscribe(0, {});
+  ASSERT_TRUE((*sub)->Next(absl::Seconds(1))->caught_up);
+  store_->Shutdown();
+  EXPECT_EQ((*sub)->Next(absl::Seconds(1)).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store_->Append(Batch({ClientRegistered(1, "42")}), "alice").status().code(),
+            absl::StatusCode::kUnavailable);
+  sub->reset();
+}
+
+TEST_F(EventStoreTest, SubscriptionSlotsAreLimited) {
+  limits_.max_subscriptions = 1;
+  Reopen();
+  auto first = store_->Subscribe(0, {});
+  ASSERT_TRUE(first.ok());
+  auto second = store_->Subscribe(0, {});
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted);
+  first->reset();
+  EXPECT_TRUE(store_->Subscribe(0, {}).ok());
+}
+
+TEST_F(EventStoreTest, BatchLimitIsNamed) {
+  limits_.max_batch_events = 2;
+  Reopen();
+  auto result = store_->Append(
+      Batch({ClientRegistered(1, "1"), ClientRegistered(2, "2"), ClientRegistered(3, "3")}),
+      "alice");
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(result.status().message()), "events: 3 events exceed max_batch_events (2)");
+}
+
+}  // namespace
+}  // namespace sixhearts::ledger
