@@ -1,0 +1,204 @@
+// CLI11 wiring of the ledgerctl commands.
+#include "tools/ledgerctl/cli.h"
+
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tools/ledgerctl/commands.h"
+#include "tools/ledgerctl/limits.h"
+
+namespace sixhearts::ledgerctl {
+namespace {
+
+constexpr char kAppendFooter[] =
+    R"(Each line is one sixhearts.ledger.v1.Event in the protobuf JSON mapping, e.g.
+  {"stream":"client-42","occurred_at":"2026-01-05T00:00:00Z","client_registered":{...}}
+Blank lines are skipped. position, stream_version, recorded_at, actor and hash are set by
+the ledger and ignored.
+
+A line without event_id gets a deterministic one: the first 16 bytes of SHA-256 over the
+line's bytes (without its line break), with the UUID version nibble set to 8 and the
+variant bits to 10, written as a lower-case 8-4-4-4-12 UUID. Appending the same file again
+(with the same --batch) therefore stores nothing new: every request is answered with the
+original positions and shown as already_stored. Two identical lines are one event.
+
+--expect is checked once, with the first request: it states what the streams look like
+before the file. A malformed line stops the command (exit 2); requests sent before it
+stay stored, the one it belongs to is not sent.)";
+
+constexpr char kImportFooter[] =
+    R"(The mapping is the preset, then the mapping file, then the --map pairs (later wins);
+keys are listed in services/csv_import/column_mapping.h (client_id, invoice_id,
+invoice_date, due_date, amount, currency, settled_date, date_format, jurisdiction, ...).
+
+Importing is idempotent: event ids derive from the client and invoice ids, and before
+reading the file ledgerctl asks the ledger which ClientRegistered, InvoiceIssued and
+PaymentReceived events of the client- streams it already holds and leaves them out, so a
+second import of the same file appends nothing, and an overlapping export appends only
+what is new. Rejected rows are listed with their line and reason; they do not stop the
+import.)";
+
+constexpr char kTailFooter[] =
+    R"(When the ledger drops the subscription because tail fell behind (RESOURCE_EXHAUSTED),
+or the server is unavailable or stopping (UNAVAILABLE, CANCELLED), tail says so on stderr
+and subscribes again after the last position it received: no event is lost or repeated.
+It waits 0.1 s before the first attempt and twice as long before each next one, up to 5 s,
+and keeps trying until interrupted.)";
+
+void AddFilterFlags(CLI::App* command, FilterOptions* filter) {
+  command
+      ->add_option("--type", filter->types,
+                   "Only events of this type, e.g. InvoiceIssued (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command->add_option("--stream-prefix", filter->stream_prefix,
+                      "Only streams starting with this, e.g. client-42");
+  command->add_option("--occurred-from", filter->occurred_from,
+                      "Only events that occurred at or after this: RFC 3339 or YYYY-MM-DD (UTC)");
+  command->add_option("--occurred-to", filter->occurred_to,
+                      "Only events that occurred before this RFC 3339 instant, or on or "
+                      "before this YYYY-MM-DD (UTC)");
+}
+
+}  // namespace
+
+int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostream* out,
+                 std::ostream* err, bool err_is_terminal) {
+  CLI::App app{"ledgerctl: command-line client of the Six Hearts collections ledger"};
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 done; 1 the ledger returned an error or could not be reached; 2 bad "
+      "flags or bad input, nothing sent for it; 3 verify found the hash chain broken.");
+  app.fallthrough(true);
+  std::string server = "127.0.0.1:50051";
+  bool json = false;
+  bool csv = false;
+  int64_t timeout_ms = kDefaultUnaryTimeoutMs;
+  app.add_option("--server", server, "Ledger HOST:PORT (environment: LEDGER_SERVER)")
+      ->envname("LEDGER_SERVER")
+      ->capture_default_str();
+  auto* json_flag = app.add_flag("--json", json,
+                                 "JSON output: events one per line, tables as arrays of "
+                                 "objects, records as objects");
+  app.add_flag("--csv", csv, "CSV output (RFC 4180)")->excludes(json_flag);
+  app.add_option("--timeout-ms", timeout_ms, "Deadline of append requests and digest")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+
+  AppendOptions append;
+  CLI::App* append_command = app.add_subcommand("append", "Append events from JSON lines");
+  append_command->add_option("file", append.file, "JSON-lines file, or - for standard input")
+      ->capture_default_str();
+  append_command
+      ->add_option(
+          "--batch", append.batch_events,
+          absl::StrCat("Events per Append request (default ", kDefaultAppendBatchEvents, ")"))
+      ->check(CLI::Range(static_cast<size_t>(1), kMaxAppendBatchEvents));
+  append_command
+      ->add_option("--expect", append.expect,
+                   "STREAM=any|no-stream|VERSION: what the stream must look like (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  append_command->footer(kAppendFooter);
+
+  ReadOptions read;
+  CLI::App* read_command = app.add_subcommand("read", "Read the log by position");
+  read_command->add_option("--from", read.from_position,
+                           "First position (forward: 0 is the start; backward: 0 is the head)");
+  read_command->add_flag("--backward", read.backward, "Newest first");
+  read_command->add_option("--limit", read.limit, "Most events shown; 0: no limit");
+  AddFilterFlags(read_command, &read.filter);
+
+  StreamOptions stream;
+  CLI::App* stream_command = app.add_subcommand("stream", "Read one stream by version");
+  stream_command->alias("show");
+  stream_command->add_option("stream", stream.stream, "Stream, e.g. client-42")->required();
+  stream_command->add_option("--from-version", stream.from_version, "First version (0: start)");
+  stream_command->add_option("--limit", stream.limit, "Most events shown; 0: no limit");
+  AddFilterFlags(stream_command, &stream.filter);
+
+  TailOptions tail;
+  uint64_t after_position = 0;
+  CLI::App* tail_command =
+      app.add_subcommand("tail", "Follow the log: print events as they are appended");
+  auto* after_option = tail_command->add_option(
+      "--after", after_position, "Start after this position (default: the current head)");
+  tail_command->add_flag("--from-start", tail.from_start, "Start at the beginning of the log")
+      ->excludes(after_option);
+  tail_command->add_option("--count", tail.count, "Stop after this many events; 0: never");
+  AddFilterFlags(tail_command, &tail.filter);
+  tail_command->footer(kTailFooter);
+
+  app.add_subcommand("digest", "Head position and chain hash");
+
+  VerifyOptions verify;
+  CLI::App* verify_command =
+      app.add_subcommand("verify", "Recompute the hash chain; exit code 3 when it does not verify");
+  verify_command->add_option("--from", verify.from_position, "First position (0: start)");
+  verify_command->add_option("--to", verify.to_position, "Last position (0: head)");
+
+  ImportCsvOptions import_options;
+  CLI::App* import_command = app.add_subcommand("import", "Import an ERP CSV export");
+  import_command->add_option("file", import_options.file, "CSV file, or - for standard input")
+      ->required();
+  import_command->add_option("--preset", import_options.preset, "Built-in mapping: ibm");
+  import_command->add_option("--mapping", import_options.mapping_file,
+                             "Mapping file (key = value lines)");
+  import_command->add_option("--map", import_options.map, "key=value mapping setting (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  import_command->add_option("--batch", import_options.batch_events,
+                             "Events per Append request (default 500, 3..5000)");
+  import_command->footer(kImportFooter);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, *out, *err);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  LedgerClient client(server, absl::Milliseconds(timeout_ms));
+  CommandContext context;
+  context.client = &client;
+  context.format = json ? OutputFormat::kJson : csv ? OutputFormat::kCsv : OutputFormat::kText;
+  context.in = in;
+  context.out = out;
+  context.err = err;
+  context.err_is_terminal = err_is_terminal;
+  context.now = [] { return absl::Now(); };
+  context.sleep = [](absl::Duration d) { absl::SleepFor(d); };
+
+  absl::StatusOr<int> result = absl::InternalError("no command ran");
+  if (append_command->parsed()) {
+    result = RunAppend(context, append);
+  } else if (read_command->parsed()) {
+    result = RunRead(context, read);
+  } else if (stream_command->parsed()) {
+    result = RunStream(context, stream);
+  } else if (tail_command->parsed()) {
+    if (after_option->count() > 0) tail.after_position = after_position;
+    result = RunTail(context, tail);
+  } else if (app.got_subcommand("digest")) {
+    result = RunDigest(context);
+  } else if (verify_command->parsed()) {
+    result = RunVerify(context, verify);
+  } else if (import_command->parsed()) {
+    result = RunImport(context, import_options);
+  }
+  out->flush();
+  if (!result.ok()) {
+    *err << "ledgerctl: " << absl::StatusCodeToString(result.status().code()) << ": "
+         << result.status().message() << std::endl;
+    return ExitCodeFor(result.status());
+  }
+  return *result;
+}
+
+}  // namespace sixhearts::ledgerctl

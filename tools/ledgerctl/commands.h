@@ -1,0 +1,117 @@
+// The ledgerctl commands as functions over parsed options, so that the command line
+// (cli.cc) stays a thin layer and the commands can be driven from tests.
+//
+// Exit codes: kExitOk; kExitServerError when the ledger returned an error (or could not
+// be reached); kExitUsage for bad flags or bad input found before anything was sent;
+// kExitVerifyFailed when `verify` finds the hash chain broken.
+#ifndef SIXHEARTS_TOOLS_LEDGERCTL_COMMANDS_H_
+#define SIXHEARTS_TOOLS_LEDGERCTL_COMMANDS_H_
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sixhearts/ledger/v1/event_store.pb.h"
+#include "tools/ledgerctl/ledger_client.h"
+#include "tools/ledgerctl/table.h"
+
+namespace sixhearts::ledgerctl {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitServerError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitVerifyFailed = 3;
+
+// The exit code for a failed command: kExitServerError for errors marked by
+// ServerError(), kExitUsage for the rest.
+int ExitCodeFor(const absl::Status& status);
+
+// What every command gets. Nothing here is owned.
+struct CommandContext {
+  LedgerClient* client = nullptr;
+  OutputFormat format = OutputFormat::kText;
+  std::istream* in = nullptr;
+  std::ostream* out = nullptr;
+  // Errors, reconnect notices and the progress bar.
+  std::ostream* err = nullptr;
+  bool err_is_terminal = false;
+  std::function<absl::Time()> now;
+  std::function<void(absl::Duration)> sleep;
+};
+
+// --type, --stream-prefix, --occurred-from, --occurred-to.
+struct FilterOptions {
+  std::vector<std::string> types;
+  std::string stream_prefix;
+  // RFC 3339, or YYYY-MM-DD for the start of that day in UTC.
+  std::string occurred_from;
+  // RFC 3339 (exclusive), or YYYY-MM-DD for the end of that day in UTC (the day included).
+  std::string occurred_to;
+};
+
+// INVALID_ARGUMENT naming the flag for an unknown type or an unparsable time.
+absl::StatusOr<ledger::v1::EventFilter> BuildFilter(const FilterOptions& options);
+
+// "STREAM=any", "STREAM=no-stream" or "STREAM=N" (N = 0 is the same as no-stream).
+absl::StatusOr<ledger::v1::ExpectedVersion> ParseExpectation(const std::string& text);
+
+struct AppendOptions {
+  std::string file = "-";  // "-": standard input
+  size_t batch_events = 0;
+  std::vector<std::string> expect;
+};
+absl::StatusOr<int> RunAppend(const CommandContext& context, const AppendOptions& options);
+
+struct ReadOptions {
+  uint64_t from_position = 0;
+  bool backward = false;
+  uint32_t limit = 0;
+  FilterOptions filter;
+};
+absl::StatusOr<int> RunRead(const CommandContext& context, const ReadOptions& options);
+
+struct StreamOptions {
+  std::string stream;
+  uint64_t from_version = 0;
+  uint32_t limit = 0;
+  FilterOptions filter;
+};
+absl::StatusOr<int> RunStream(const CommandContext& context, const StreamOptions& options);
+
+struct TailOptions {
+  // Unset: from the head when tail starts.
+  std::optional<uint64_t> after_position;
+  bool from_start = false;
+  // Stop after this many events; 0: run until interrupted.
+  uint64_t count = 0;
+  FilterOptions filter;
+};
+absl::StatusOr<int> RunTail(const CommandContext& context, const TailOptions& options);
+
+absl::StatusOr<int> RunDigest(const CommandContext& context);
+
+struct VerifyOptions {
+  uint64_t from_position = 0;
+  uint64_t to_position = 0;
+};
+absl::StatusOr<int> RunVerify(const CommandContext& context, const VerifyOptions& options);
+
+struct ImportCsvOptions {
+  std::string file;  // "-": standard input
+  std::string preset;
+  std::string mapping_file;
+  std::vector<std::string> map;
+  size_t batch_events = 0;
+};
+absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOptions& options);
+
+}  // namespace sixhearts::ledgerctl
+
+#endif  // SIXHEARTS_TOOLS_LEDGERCTL_COMMANDS_H_

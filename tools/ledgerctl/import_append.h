@@ -1,0 +1,42 @@
+// How `ledgerctl import` appends a batch of imported events when the ledger refuses it
+// with ALREADY_EXISTS (some of its events were stored by someone else after the import
+// read the stored ids): row by row, then event by event, so that what is stored is
+// counted as such and only a genuine conflict fails.
+#ifndef SIXHEARTS_TOOLS_LEDGERCTL_IMPORT_APPEND_H_
+#define SIXHEARTS_TOOLS_LEDGERCTL_IMPORT_APPEND_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "sixhearts/ledger/v1/events.pb.h"
+#include "tools/ledgerctl/ledger_client.h"
+
+namespace sixhearts::ledgerctl {
+
+// The events of each CSV row in a batch, as [begin, end) index pairs. A row becomes
+// [ClientRegistered] InvoiceIssued [PaymentReceived] (csv_importer.h), minus the events
+// already stored, so a ClientRegistered always starts a row, an InvoiceIssued joins the
+// ClientRegistered of its stream just before it, and a PaymentReceived joins the
+// InvoiceIssued it pays just before it.
+std::vector<std::pair<size_t, size_t>> RowGroups(absl::Span<const v1::Event> events);
+
+struct AppendCounts {
+  int64_t appended = 0;
+  int64_t already_stored = 0;
+};
+
+// Appends `events` in one request; on ALREADY_EXISTS appends each row (RowGroups) on its
+// own, and a row still refused event by event. A request answered as a duplicate counts
+// its events as already stored. Returns the first other error, or ALREADY_EXISTS for a
+// single event (its id or a business id is taken by different content); what was
+// appended before stays appended and counted.
+absl::Status AppendSplitting(LedgerClient* client, absl::Span<const v1::Event> events,
+                             AppendCounts* counts);
+
+}  // namespace sixhearts::ledgerctl
+
+#endif  // SIXHEARTS_TOOLS_LEDGERCTL_IMPORT_APPEND_H_

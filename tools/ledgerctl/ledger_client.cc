@@ -1,0 +1,113 @@
+// gRPC calls of ledgerctl and the conversion of their statuses.
+#include "tools/ledgerctl/ledger_client.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "services/grpc_status.h"
+#include "tools/ledgerctl/limits.h"
+
+namespace sixhearts::ledgerctl {
+namespace {
+
+constexpr char kServerErrorPayload[] = "type.sixhearts.dev/ledgerctl.ServerError";
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return ServerError(services::FromGrpcStatus(status));
+}
+
+template <typename Reader>
+absl::Status DrainRead(grpc::ClientContext* context, Reader* reader,
+                       absl::FunctionRef<absl::Status(v1::Event&)> on_event) {
+  v1::ReadResponse page;
+  absl::Status local = absl::OkStatus();
+  while (local.ok() && reader->Read(&page)) {
+    for (v1::Event& event : *page.mutable_events()) {
+      local = on_event(event);
+      if (!local.ok()) break;
+    }
+  }
+  if (!local.ok()) {
+    context->TryCancel();
+    (void)reader->Finish();
+    return local;
+  }
+  return FromGrpc(reader->Finish());
+}
+
+}  // namespace
+
+bool IsServerError(const absl::Status& status) {
+  return status.GetPayload(kServerErrorPayload).has_value();
+}
+
+absl::Status ServerError(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kServerErrorPayload, absl::Cord("1"));
+  return status;
+}
+
+LedgerClient::LedgerClient(const std::string& server, absl::Duration unary_timeout)
+    : unary_timeout_(unary_timeout) {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  arguments.SetMaxSendMessageSize(kMaxMessageBytes);
+  stub_ = v1::EventStore::NewStub(
+      grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), arguments));
+}
+
+void LedgerClient::SetDeadline(grpc::ClientContext* context) const {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        absl::ToChronoMilliseconds(unary_timeout_));
+}
+
+absl::StatusOr<v1::AppendResponse> LedgerClient::Append(const v1::AppendRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::AppendResponse response;
+  if (absl::Status s = FromGrpc(stub_->Append(&context, request, &response)); !s.ok()) return s;
+  return response;
+}
+
+absl::StatusOr<v1::DigestResponse> LedgerClient::Digest() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::DigestResponse response;
+  if (absl::Status s = FromGrpc(stub_->Digest(&context, v1::DigestRequest(), &response)); !s.ok()) {
+    return s;
+  }
+  return response;
+}
+
+absl::StatusOr<v1::VerifyResponse> LedgerClient::Verify(const v1::VerifyRequest& request) {
+  grpc::ClientContext context;
+  v1::VerifyResponse response;
+  if (absl::Status s = FromGrpc(stub_->Verify(&context, request, &response)); !s.ok()) return s;
+  return response;
+}
+
+absl::Status LedgerClient::ReadLog(const v1::ReadLogRequest& request,
+                                   absl::FunctionRef<absl::Status(v1::Event&)> on_event) {
+  grpc::ClientContext context;
+  auto reader = stub_->ReadLog(&context, request);
+  return DrainRead(&context, reader.get(), on_event);
+}
+
+absl::Status LedgerClient::ReadStream(const v1::ReadStreamRequest& request,
+                                      absl::FunctionRef<absl::Status(v1::Event&)> on_event) {
+  grpc::ClientContext context;
+  auto reader = stub_->ReadStream(&context, request);
+  return DrainRead(&context, reader.get(), on_event);
+}
+
+std::unique_ptr<LedgerClient::Subscription> LedgerClient::Subscribe(
+    const v1::SubscribeRequest& request) {
+  auto subscription = std::make_unique<Subscription>();
+  subscription->reader_ = stub_->Subscribe(&subscription->context_, request);
+  return subscription;
+}
+
+absl::Status LedgerClient::Subscription::Finish() { return FromGrpc(reader_->Finish()); }
+
+}  // namespace sixhearts::ledgerctl

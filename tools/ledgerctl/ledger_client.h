@@ -1,0 +1,70 @@
+// The client side of the EventStore gRPC service as ledgerctl uses it: one channel,
+// errors as absl::Status values marked as coming from the server (so that the exit code
+// can tell a server error from a usage error), deadlines on the short calls.
+#ifndef SIXHEARTS_TOOLS_LEDGERCTL_LEDGER_CLIENT_H_
+#define SIXHEARTS_TOOLS_LEDGERCTL_LEDGER_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "sixhearts/ledger/v1/event_store.grpc.pb.h"
+
+namespace sixhearts::ledgerctl {
+
+namespace v1 = ::sixhearts::ledger::v1;
+
+// True when `status` came back from the ledger (or from gRPC failing to reach it).
+bool IsServerError(const absl::Status& status);
+
+// Marks `status` as a server error (see IsServerError).
+absl::Status ServerError(absl::Status status);
+
+// Thread-compatible: one command uses it from one thread.
+class LedgerClient {
+ public:
+  // Creates the channel; connects lazily on the first call, so an unreachable server
+  // shows up as UNAVAILABLE from that call. `unary_timeout` bounds Append and Digest.
+  LedgerClient(const std::string& server, absl::Duration unary_timeout);
+
+  absl::StatusOr<v1::AppendResponse> Append(const v1::AppendRequest& request);
+  absl::StatusOr<v1::DigestResponse> Digest();
+  absl::StatusOr<v1::VerifyResponse> Verify(const v1::VerifyRequest& request);
+
+  // Streams every event of the read to `on_event`, in order. An error from `on_event`
+  // cancels the call and is returned as it is (not marked as a server error).
+  absl::Status ReadLog(const v1::ReadLogRequest& request,
+                       absl::FunctionRef<absl::Status(v1::Event&)> on_event);
+  absl::Status ReadStream(const v1::ReadStreamRequest& request,
+                          absl::FunctionRef<absl::Status(v1::Event&)> on_event);
+
+  // One Subscribe call. Read() until it returns false, then Finish().
+  class Subscription {
+   public:
+    bool Read(v1::SubscribeResponse* response) { return reader_->Read(response); }
+    // Ends the call early; Finish() then returns CANCELLED.
+    void Cancel() { context_.TryCancel(); }
+    absl::Status Finish();
+
+   private:
+    friend class LedgerClient;
+    grpc::ClientContext context_;
+    std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader_;
+  };
+  std::unique_ptr<Subscription> Subscribe(const v1::SubscribeRequest& request);
+
+ private:
+  void SetDeadline(grpc::ClientContext* context) const;
+
+  std::unique_ptr<v1::EventStore::Stub> stub_;
+  absl::Duration unary_timeout_;
+};
+
+}  // namespace sixhearts::ledgerctl
+
+#endif  // SIXHEARTS_TOOLS_LEDGERCTL_LEDGER_CLIENT_H_
