@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "ledger/subscription.h"
 #include "services/grpc_status.h"
 
@@ -112,15 +113,22 @@ grpc::Status EventStoreService::Subscribe(grpc::ServerContext* context,
   if (store == nullptr) return NotReady();
   auto subscription = store->Subscribe(request->after_position(), request->filter());
   if (!subscription.ok()) return ToGrpcStatus(subscription.status());
+  // A heartbeat (no events, the current checkpoint) goes out when the consumer has heard
+  // nothing for kHeartbeat: it moves a filtered consumer's checkpoint along and lets
+  // either side notice a dead connection while the log is quiet.
+  constexpr absl::Duration kHeartbeat = absl::Seconds(5);
+  absl::Time last_sent = absl::Now();
   while (!context->IsCancelled()) {
     auto batch = (*subscription)->Next(absl::Milliseconds(250));
     if (!batch.ok()) return ToGrpcStatus(batch.status());
-    if (batch->events.empty() && !batch->caught_up) continue;
+    const bool heartbeat = absl::Now() - last_sent >= kHeartbeat;
+    if (batch->events.empty() && !batch->caught_up && !heartbeat) continue;
     v1::SubscribeResponse response;
     response.set_caught_up(batch->caught_up);
     response.set_checkpoint_position(batch->checkpoint_position);
     for (auto& event : batch->events) *response.add_events() = std::move(event);
     if (!writer->Write(response)) break;  // the client went away
+    last_sent = absl::Now();
   }
   return grpc::Status::OK;
 }
