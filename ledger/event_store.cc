@@ -164,6 +164,14 @@ class EventStore::Impl {
   rocksdb::ColumnFamilyHandle* ids_ = nullptr;
   rocksdb::ColumnFamilyHandle* entities_ = nullptr;
 
+ public:
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* log_family() const { return log_; }
+  rocksdb::ColumnFamilyHandle* projections_ = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
+
+ private:
+
   // Queue between Append callers and the writer.
   absl::Mutex queue_mu_;
   std::deque<PendingAppend*> queue_ ABSL_GUARDED_BY(queue_mu_);
@@ -223,6 +231,8 @@ absl::Status EventStore::Impl::Open() {
       {format::kStreamsFamily, family(true)},
       {format::kIdsFamily, family(true)},
       {format::kEntitiesFamily, family(true)},
+      {format::kProjectionsFamily, family(false)},
+      {format::kSnapshotsFamily, family(false)},
   };
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &handles_, &db_);
   if (!s.ok()) return FromRocksDB(s, absl::StrCat("open ", dir));
@@ -230,6 +240,8 @@ absl::Status EventStore::Impl::Open() {
   streams_ = handles_[2];
   ids_ = handles_[3];
   entities_ = handles_[4];
+  projections_ = handles_[5];
+  snapshots_ = handles_[6];
 
   std::string version;
   s = db_->Get(rocksdb::ReadOptions(), handles_[0], format::kMetaFormatKey, &version);
@@ -819,6 +831,132 @@ absl::StatusOr<VerifyResult> EventStore::Impl::Verify(uint64_t from, uint64_t to
   }
   result.head_hash = format::HashBytes(previous);
   return result;
+}
+
+
+// ---------------------------------------------------------------- projection storage
+
+namespace {
+
+absl::Status CheckProjectionName(std::string_view name, const Limits& limits) {
+  if (!IsValidStreamName(name, limits)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("projection name: not valid: \"", std::string(name), "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> EventStore::PositionKnownAt(absl::Time t) const {
+  const Head h = head();
+  if (h.position == 0) return 0;
+  if (h.recorded_at <= t) return h.position;
+  // Binary search for the last position with recorded_at <= t.
+  uint64_t lo = 0;  // known: recorded_at(lo) <= t (position 0 stands for "nothing")
+  uint64_t hi = h.position;  // known: recorded_at(hi) > t
+  while (hi - lo > 1) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    auto page = ReadLog(mid, false, 1, {});
+    if (!page.ok()) return page.status();
+    if (page->events.empty()) return absl::DataLossError(absl::StrCat("position ", mid, " is missing"));
+    if (ToAbslTime(page->events[0].recorded_at()) <= t) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+absl::Status EventStore::SaveProjection(std::string_view name, uint64_t position,
+                                        std::string_view state) {
+  if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
+  std::string value = format::EncodeUint64(position);
+  value.append(state);
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return FromRocksDB(impl_->db()->Put(write, impl_->projections_, rocksdb::Slice(name.data(), name.size()), value),
+                     "save projection");
+}
+
+absl::StatusOr<std::optional<StoredProjection>> EventStore::LoadProjection(
+    std::string_view name) const {
+  if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
+  std::string value;
+  rocksdb::Status s = impl_->db()->Get(rocksdb::ReadOptions(), impl_->projections_,
+                                       rocksdb::Slice(name.data(), name.size()), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocksDB(s, "load projection");
+  if (value.size() < 8) return absl::DataLossError("a projections record is too short");
+  StoredProjection out;
+  out.position = format::DecodeUint64(value);
+  out.state = value.substr(8);
+  return out;
+}
+
+absl::Status EventStore::DeleteProjection(std::string_view name) {
+  if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
+  rocksdb::WriteBatch batch;
+  batch.Delete(impl_->projections_, rocksdb::Slice(name.data(), name.size()));
+  const std::string from = format::SnapshotKey(name, 0);
+  const std::string to = format::SnapshotKey(name, UINT64_MAX);
+  batch.DeleteRange(impl_->snapshots_, from, to);
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return FromRocksDB(impl_->db()->Write(write, &batch), "delete projection");
+}
+
+absl::Status EventStore::SaveSnapshot(std::string_view name, const StoredSnapshot& snapshot) {
+  if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
+  std::string value = format::EncodeUint64(static_cast<uint64_t>(
+      snapshot.max_occurred_at == absl::InfinitePast() ? INT64_MIN
+                                                       : absl::ToUnixMicros(snapshot.max_occurred_at)));
+  value.append(snapshot.state);
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return FromRocksDB(impl_->db()->Put(write, impl_->snapshots_,
+                                      format::SnapshotKey(name, snapshot.position), value),
+                     "save snapshot");
+}
+
+absl::StatusOr<std::optional<StoredSnapshot>> EventStore::FindSnapshot(
+    std::string_view name, uint64_t max_position, absl::Time occurred_before,
+    int max_candidates) const {
+  if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
+  const std::string prefix = format::SnapshotKey(name, 0).substr(0, name.size() + 1);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->snapshots_));
+  for (it->SeekForPrev(format::SnapshotKey(name, max_position));
+       it->Valid() && max_candidates-- > 0; it->Prev()) {
+    const std::string_view key = it->key().ToStringView();
+    if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
+    const std::string_view value = it->value().ToStringView();
+    if (value.size() < 8) return absl::DataLossError("a snapshots record is too short");
+    const int64_t micros = static_cast<int64_t>(format::DecodeUint64(value));
+    const absl::Time max_occurred =
+        micros == INT64_MIN ? absl::InfinitePast() : absl::FromUnixMicros(micros);
+    if (max_occurred >= occurred_before) continue;
+    StoredSnapshot out;
+    out.position = format::DecodeUint64(key.substr(prefix.size()));
+    out.max_occurred_at = max_occurred;
+    out.state = std::string(value.substr(8));
+    return out;
+  }
+  if (!it->status().ok()) return FromRocksDB(it->status(), "find snapshot");
+  return std::nullopt;
+}
+
+absl::StatusOr<size_t> EventStore::CountSnapshots(std::string_view name) const {
+  if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
+  const std::string prefix = format::SnapshotKey(name, 0).substr(0, name.size() + 1);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->snapshots_));
+  size_t count = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().ToStringView().starts_with(prefix); it->Next()) {
+    ++count;
+  }
+  return count;
 }
 
 bool MatchesFilter(const v1::Event& event, const v1::EventFilter& filter) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,22 @@ struct VerifyResult {
   uint64_t first_bad_position = 0;
   std::string problem;
   std::string head_hash;  // recomputed hash at the last position checked
+};
+
+// A projection's durable state: the fold's bytes and the position they include, stored
+// in one value so they can never disagree (FORMAT.md "projections").
+struct StoredProjection {
+  uint64_t position = 0;
+  std::string state;
+};
+
+// A snapshot of a projection at a position, kept for as-of queries (FORMAT.md
+// "snapshots"). `max_occurred_at` is the latest business time among the events folded,
+// so the snapshot also serves "as the books stood on D" for any D after it.
+struct StoredSnapshot {
+  uint64_t position = 0;
+  absl::Time max_occurred_at = absl::InfinitePast();
+  std::string state;
 };
 
 class EventStore {
@@ -91,6 +108,24 @@ class EventStore {
   // log, then live. RESOURCE_EXHAUSTED when limits.max_subscriptions are open.
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(uint64_t after_position,
                                                           const v1::EventFilter& filter);
+
+  // The last position whose event was recorded at or before `t` (0 when none): the log
+  // "as the ledger knew it at t". recorded_at never decreases, so this is a prefix.
+  absl::StatusOr<uint64_t> PositionKnownAt(absl::Time t) const;
+
+  // Projection state and snapshots. Names are 1..max_id_bytes of [A-Za-z0-9._:-].
+  // SaveProjection is one synced write of state and position together.
+  absl::Status SaveProjection(std::string_view name, uint64_t position, std::string_view state);
+  absl::StatusOr<std::optional<StoredProjection>> LoadProjection(std::string_view name) const;
+  absl::Status DeleteProjection(std::string_view name);
+  absl::Status SaveSnapshot(std::string_view name, const StoredSnapshot& snapshot);
+  // The newest snapshot at or before `max_position` whose max_occurred_at is before
+  // `occurred_before`, looking at most `max_candidates` snapshots back.
+  absl::StatusOr<std::optional<StoredSnapshot>> FindSnapshot(std::string_view name,
+                                                             uint64_t max_position,
+                                                             absl::Time occurred_before,
+                                                             int max_candidates = 64) const;
+  absl::StatusOr<size_t> CountSnapshots(std::string_view name) const;
 
   // Stops taking appends (they return UNAVAILABLE), waits for the writer to finish the
   // ones already queued and ends live subscriptions. Idempotent.

@@ -76,6 +76,10 @@ std::string EntityKey(std::string_view stream, char kind, std::string_view id) {
   return key;
 }
 
+std::string SnapshotKey(std::string_view name, uint64_t position) {
+  return StreamKey(name, position);  // the same shape: name 0x00 position
+}
+
 std::string EncodeRecord(const Hash& hash, std::string_view event_bytes) {
   std::string value;
   value.reserve(1 + kHashBytes + event_bytes.size());

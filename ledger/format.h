@@ -21,6 +21,8 @@ inline constexpr char kLogFamily[] = "log";
 inline constexpr char kStreamsFamily[] = "streams";
 inline constexpr char kIdsFamily[] = "ids";
 inline constexpr char kEntitiesFamily[] = "entities";
+inline constexpr char kProjectionsFamily[] = "projections";
+inline constexpr char kSnapshotsFamily[] = "snapshots";
 
 inline constexpr size_t kHashBytes = 32;
 using Hash = std::array<uint8_t, kHashBytes>;
@@ -57,6 +59,11 @@ struct EntityValue {
 };
 std::string EncodeEntity(const EntityValue& value);
 std::optional<EntityValue> DecodeEntity(std::string_view bytes);
+
+// `projections` value: position(8) state-bytes.
+// `snapshots` key: name 0x00 position(8); value: max_occurred_at micros(8, two's
+// complement) state-bytes.
+std::string SnapshotKey(std::string_view name, uint64_t position);
 
 // SHA-256(previous hash || position as 8 big-endian bytes || event bytes).
 Hash ChainHash(const Hash& previous, uint64_t position, std::string_view event_bytes);

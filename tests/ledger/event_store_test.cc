@@ -321,7 +321,8 @@ TEST_F(EventStoreTest, VerifyNamesAByteFlippedStraightInRocksDB) {
     // Tamper as an attacker with file access would: rewrite position 3's value.
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "log", "streams", "ids", "entities"}) {
+    for (const char* name :
+         {"default", "log", "streams", "ids", "entities", "projections", "snapshots"}) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
