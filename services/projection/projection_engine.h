@@ -52,18 +52,18 @@ struct EngineOptions {
 struct AsOf {
   // "As the books stood on this day": events whose occurred_at is before the end of the
   // day (UTC). nullopt: no business-time bound.
-  std::optional<absl::CivilDay> business_day;
+  std::optional<absl::CivilDay> business_day = std::nullopt;
   // "As the ledger knew it at this time": events recorded at or before it.
   // nullopt: everything stored now.
-  std::optional<absl::Time> known_at;
+  std::optional<absl::Time> known_at = std::nullopt;
 };
 
 struct ProjectionStatus {
   std::string name;
-  uint64_t position = 0;       // last position the live fold includes
-  uint64_t head_position = 0;  // the log's head
-  uint64_t lag_events = 0;     // head_position - position
-  uint64_t saved_position = 0; // position of the last saved checkpoint
+  uint64_t position = 0;        // last position the live fold includes
+  uint64_t head_position = 0;   // the log's head
+  uint64_t lag_events = 0;      // head_position - position
+  uint64_t saved_position = 0;  // position of the last saved checkpoint
   size_t snapshots = 0;
 };
 

@@ -1,0 +1,362 @@
+// The follower, the as-of replay and the rebuild of one projection. Saved state layout
+// (inside the ledger's `projections` value, after the position): max_occurred_at in
+// Unix microseconds (8 bytes, big-endian, two's complement) then the fold's bytes.
+#include "services/projection/projection_engine.h"
+
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "ledger/dates.h"
+#include "ledger/subscription.h"
+#include "spdlog/spdlog.h"
+
+namespace sixhearts::services::projection {
+namespace {
+
+namespace v1 = ::sixhearts::ledger::v1;
+
+absl::Time OccurredAt(const v1::Event& event) {
+  return absl::FromUnixSeconds(event.occurred_at().seconds()) +
+         absl::Nanoseconds(event.occurred_at().nanos());
+}
+
+std::string EncodeTime(absl::Time t) {
+  const int64_t micros = t == absl::InfinitePast() ? INT64_MIN : absl::ToUnixMicros(t);
+  std::string out(8, '\0');
+  uint64_t v = static_cast<uint64_t>(micros);
+  for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+  return out;
+}
+
+absl::Time DecodeTime(std::string_view bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  const auto micros = static_cast<int64_t>(v);
+  return micros == INT64_MIN ? absl::InfinitePast() : absl::FromUnixMicros(micros);
+}
+
+// A fold plus what the engine tracks about it.
+struct Folded {
+  std::unique_ptr<Fold> fold;
+  uint64_t position = 0;
+  absl::Time max_occurred_at = absl::InfinitePast();
+
+  void Apply(const v1::Event& event) {
+    fold->Apply(event);
+    position = event.position();
+    max_occurred_at = std::max(max_occurred_at, OccurredAt(event));
+  }
+};
+
+}  // namespace
+
+class ProjectionEngine::Impl {
+ public:
+  Impl(ledger::EventStore* store, std::string name, FoldFactory factory, EngineOptions options)
+      : store_(store), name_(std::move(name)), factory_(std::move(factory)), options_(options) {}
+
+  ~Impl() { Stop(); }
+
+  absl::Status Start() {
+    absl::Status loaded = Load();
+    if (!loaded.ok()) {
+      spdlog::warn("projection {}: saved state unusable ({}); rebuilding", name_,
+                   loaded.ToString());
+      if (auto rebuilt = RebuildLocked(nullptr); !rebuilt.ok()) return rebuilt.status();
+    }
+    StartFollower();
+    return absl::OkStatus();
+  }
+
+  void Stop() { StopFollower(); }
+
+  absl::Status Read(const AsOf& as_of, absl::FunctionRef<absl::Status(const Fold&, uint64_t)> read,
+                    const ProgressFn& progress) {
+    const absl::Time occurred_before =
+        as_of.business_day ? ledger::EndOfUtcDay(*as_of.business_day) : absl::InfiniteFuture();
+    uint64_t target = store_->head().position;
+    if (as_of.known_at) {
+      auto known = store_->PositionKnownAt(*as_of.known_at);
+      if (!known.ok()) return known.status();
+      target = *known;
+    } else {
+      // Read-your-writes: let the follower catch up with what is stored now.
+      WaitFor(target, absl::Seconds(5));
+    }
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      const bool position_fits =
+          as_of.known_at ? live_.position == target : live_.position >= target;
+      if (position_fits && live_.max_occurred_at < occurred_before) {
+        return read(*live_.fold, live_.position);
+      }
+    }
+    // Replay: the newest snapshot that holds only qualifying events, then the rest.
+    Folded replay{factory_(), 0, absl::InfinitePast()};
+    auto snapshot = store_->FindSnapshot(name_, target, occurred_before);
+    if (!snapshot.ok()) return snapshot.status();
+    if (snapshot->has_value()) {
+      if (absl::Status s = replay.fold->Restore((*snapshot)->state); s.ok()) {
+        replay.position = (*snapshot)->position;
+        replay.max_occurred_at = (*snapshot)->max_occurred_at;
+      } else {
+        replay.fold = factory_();  // a damaged snapshot only costs a longer replay
+      }
+    }
+    v1::EventFilter filter;
+    if (as_of.business_day) {
+      const int64_t seconds = absl::ToUnixSeconds(occurred_before);
+      filter.mutable_occurred_to()->set_seconds(seconds);
+    }
+    if (absl::Status s = ReplayInto(replay, target, filter, progress, nullptr); !s.ok()) return s;
+    return read(*replay.fold, target);
+  }
+
+  absl::StatusOr<uint64_t> Rebuild(const ProgressFn& progress) {
+    StopFollower();
+    auto reached = RebuildLocked(progress);
+    StartFollower();
+    return reached;
+  }
+
+  bool WaitFor(uint64_t position, absl::Duration timeout) {
+    absl::ReaderMutexLock lock(&mu_);
+    auto reached = [this, position]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return live_.position >= position || stopping_;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout) && live_.position >= position;
+  }
+
+  ProjectionStatus status() const {
+    ProjectionStatus s;
+    s.name = name_;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      s.position = live_.position;
+      s.saved_position = saved_position_;
+    }
+    s.head_position = store_->head().position;
+    s.lag_events = s.head_position > s.position ? s.head_position - s.position : 0;
+    auto count = store_->CountSnapshots(name_);
+    s.snapshots = count.ok() ? *count : 0;
+    return s;
+  }
+
+ private:
+  absl::Status Load() {
+    auto stored = store_->LoadProjection(name_);
+    if (!stored.ok()) return stored.status();
+    absl::MutexLock lock(&mu_);
+    live_ = Folded{factory_(), 0, absl::InfinitePast()};
+    if (!stored->has_value()) return absl::OkStatus();  // a new projection starts at zero
+    const std::string& bytes = (*stored)->state;
+    if (bytes.size() < 8) return absl::DataLossError("saved projection state is too short");
+    if (absl::Status s = live_.fold->Restore(std::string_view(bytes).substr(8)); !s.ok()) {
+      live_.fold = factory_();
+      return s;
+    }
+    live_.position = (*stored)->position;
+    live_.max_occurred_at = DecodeTime(bytes);
+    saved_position_ = live_.position;
+    if (live_.position > store_->head().position) {
+      return absl::FailedPreconditionError(absl::StrCat("saved projection is at position ",
+                                                        live_.position, ", past the log's head ",
+                                                        store_->head().position));
+    }
+    return absl::OkStatus();
+  }
+
+  // Applies events (position, target] matching `filter`, paging through the log.
+  // `on_event` (optional) runs after each event, for snapshots during rebuilds.
+  absl::Status ReplayInto(Folded& folded, uint64_t target, const v1::EventFilter& filter,
+                          const ProgressFn& progress,
+                          const std::function<absl::Status(const Folded&)>& on_event) {
+    uint64_t next = folded.position + 1;
+    absl::Time last_progress = absl::Now();
+    while (next <= target) {
+      auto page = store_->ReadLog(next, false, 0, filter);
+      if (!page.ok()) return page.status();
+      for (const auto& event : page->events) {
+        if (event.position() > target) break;
+        folded.Apply(event);
+        if (on_event) {
+          if (absl::Status s = on_event(folded); !s.ok()) return s;
+        }
+      }
+      if (page->scanned_to_position == 0 || page->end) break;
+      next = page->scanned_to_position + 1;
+      if (progress && absl::Now() - last_progress > absl::Milliseconds(200)) {
+        progress(std::min(page->scanned_to_position, target), target);
+        last_progress = absl::Now();
+      }
+    }
+    // Filtered-out events still count as considered.
+    folded.position = std::max(folded.position, target);
+    if (progress) progress(target, target);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> RebuildLocked(const ProgressFn& progress) {
+    if (absl::Status s = store_->DeleteProjection(name_); !s.ok()) return s;
+    Folded fresh{factory_(), 0, absl::InfinitePast()};
+    const uint64_t target = store_->head().position;
+    uint64_t since_snapshot = 0;
+    absl::Status replayed =
+        ReplayInto(fresh, target, {}, progress, [&](const Folded& f) -> absl::Status {
+          if (++since_snapshot < options_.snapshot_every_events) return absl::OkStatus();
+          since_snapshot = 0;
+          return store_->SaveSnapshot(name_, {f.position, f.max_occurred_at, f.fold->Serialize()});
+        });
+    if (!replayed.ok()) return replayed;
+    if (absl::Status s = Save(fresh); !s.ok()) return s;
+    absl::MutexLock lock(&mu_);
+    live_ = std::move(fresh);
+    saved_position_ = live_.position;
+    return live_.position;
+  }
+
+  absl::Status Save(const Folded& folded) {
+    std::string state = EncodeTime(folded.max_occurred_at);
+    state.append(folded.fold->Serialize());
+    return store_->SaveProjection(name_, folded.position, state);
+  }
+
+  void StartFollower() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = false;
+    }
+    follower_ = std::thread([this] { Follow(); });
+  }
+
+  void StopFollower() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (follower_.joinable()) follower_.join();
+  }
+
+  bool stopping() const {
+    absl::ReaderMutexLock lock(&mu_);
+    return stopping_;
+  }
+
+  // The live loop: subscribe from the live position, apply, checkpoint, snapshot.
+  void Follow() {
+    uint64_t unsaved = 0;
+    uint64_t since_snapshot = 0;
+    absl::Time last_save = absl::Now();
+    std::unique_ptr<ledger::Subscription> subscription;
+    while (!stopping()) {
+      if (subscription == nullptr) {
+        uint64_t from;
+        {
+          absl::ReaderMutexLock lock(&mu_);
+          from = live_.position;
+        }
+        auto opened = store_->Subscribe(from, {});
+        if (!opened.ok()) {
+          spdlog::warn("projection {}: cannot subscribe: {}", name_, opened.status().ToString());
+          absl::SleepFor(absl::Milliseconds(200));
+          continue;
+        }
+        subscription = std::move(*opened);
+      }
+      auto batch = subscription->Next(absl::Milliseconds(100));
+      if (!batch.ok()) {
+        if (batch.status().code() == absl::StatusCode::kUnavailable) break;  // store closing
+        subscription.reset();  // fell behind: resubscribe from the live position
+        continue;
+      }
+      if (!batch->events.empty()) {
+        absl::MutexLock lock(&mu_);
+        for (const auto& event : batch->events) {
+          if (event.position() <= live_.position) continue;
+          live_.Apply(event);
+          ++unsaved;
+          ++since_snapshot;
+        }
+      }
+      const bool due = unsaved >= options_.checkpoint_every_events ||
+                       (unsaved > 0 && absl::Now() - last_save >= options_.checkpoint_every);
+      if (due) {
+        SaveLive();
+        unsaved = 0;
+        last_save = absl::Now();
+      }
+      if (since_snapshot >= options_.snapshot_every_events) {
+        absl::ReaderMutexLock lock(&mu_);
+        absl::Status s = store_->SaveSnapshot(
+            name_, {live_.position, live_.max_occurred_at, live_.fold->Serialize()});
+        if (!s.ok()) spdlog::warn("projection {}: snapshot failed: {}", name_, s.ToString());
+        since_snapshot = 0;
+      }
+    }
+    if (unsaved > 0) SaveLive();
+  }
+
+  void SaveLive() {
+    std::string state;
+    uint64_t position;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      state = EncodeTime(live_.max_occurred_at);
+      state.append(live_.fold->Serialize());
+      position = live_.position;
+    }
+    absl::Status s = store_->SaveProjection(name_, position, state);
+    if (!s.ok()) {
+      spdlog::warn("projection {}: checkpoint failed: {}", name_, s.ToString());
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    saved_position_ = position;
+  }
+
+  ledger::EventStore* store_;
+  const std::string name_;
+  const FoldFactory factory_;
+  const EngineOptions options_;
+
+  mutable absl::Mutex mu_;
+  Folded live_ ABSL_GUARDED_BY(mu_);
+  uint64_t saved_position_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread follower_;
+};
+
+ProjectionEngine::ProjectionEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ProjectionEngine::~ProjectionEngine() = default;
+
+absl::StatusOr<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Start(ledger::EventStore* store,
+                                                                          std::string name,
+                                                                          FoldFactory factory,
+                                                                          EngineOptions options) {
+  auto impl = std::make_unique<Impl>(store, std::move(name), std::move(factory), options);
+  if (absl::Status s = impl->Start(); !s.ok()) return s;
+  return std::unique_ptr<ProjectionEngine>(new ProjectionEngine(std::move(impl)));
+}
+
+absl::Status ProjectionEngine::Read(const AsOf& as_of,
+                                    absl::FunctionRef<absl::Status(const Fold&, uint64_t)> read,
+                                    const ProgressFn& progress) {
+  return impl_->Read(as_of, read, progress);
+}
+
+absl::StatusOr<uint64_t> ProjectionEngine::Rebuild(const ProgressFn& progress) {
+  return impl_->Rebuild(progress);
+}
+
+bool ProjectionEngine::WaitFor(uint64_t position, absl::Duration timeout) {
+  return impl_->WaitFor(position, timeout);
+}
+
+ProjectionStatus ProjectionEngine::status() const { return impl_->status(); }
+
+void ProjectionEngine::Stop() { impl_->Stop(); }
+
+}  // namespace sixhearts::services::projection
