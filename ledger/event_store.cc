@@ -27,6 +27,7 @@
 #include "ledger/validate.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -83,13 +84,27 @@ std::string ExpectedText(const v1::ExpectedVersion& expected) {
   }
 }
 
+// The stream part of a `streams` key: everything up to and including the 0x00.
+class StreamPrefixTransform final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "sixhearts.StreamPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* nul = std::memchr(key.data(), 0, key.size());
+    return rocksdb::Slice(key.data(),
+                          static_cast<const char*>(nul) - key.data() + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::memchr(key.data(), 0, key.size()) != nullptr;
+  }
+};
+
 // One Append waiting for the writer.
 struct PendingAppend {
-  std::vector<v1::Event> events;  // validated and normalised
-  const v1::AppendRequest* request = nullptr;
+  std::vector<v1::Event> events;  // validated and normalised; staged in place
+  std::vector<v1::ExpectedVersion> expected;
   std::string actor;
   absl::StatusOr<v1::AppendResponse> result;
-  absl::Notification done;
+  AppendCallback done;
 };
 
 }  // namespace
@@ -112,8 +127,8 @@ class EventStore::Impl {
 
   absl::Status Open();
   void Shutdown();
-  absl::StatusOr<v1::AppendResponse> Append(const v1::AppendRequest& request,
-                                            std::string_view actor);
+    void AppendAsync(const v1::AppendRequest& request, std::string_view actor,
+                   AppendCallback done);
   absl::StatusOr<ReadPage> ReadLog(uint64_t from, bool backward, uint32_t limit,
                                    const v1::EventFilter& filter) const;
   absl::StatusOr<ReadPage> ReadStream(std::string_view stream, uint64_t from_version,
@@ -137,14 +152,15 @@ class EventStore::Impl {
     absl::flat_hash_map<std::string, format::EntityValue> entities;
   };
 
+    absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor,
+                       PendingAppend& out);
   void WriterLoop();
   void CommitGroup(std::vector<PendingAppend*>& group);
   // Stages one request into `batch` and `group`; returns its response, or the error
   // that rejects it (then nothing of it is staged).
   absl::StatusOr<v1::AppendResponse> Stage(PendingAppend& pending, Overlay& group,
                                            rocksdb::WriteBatch& batch, uint64_t* next_position,
-                                           format::Hash* hash, absl::Time recorded_at,
-                                           std::deque<v1::Event>& staged);
+                                                                                      format::Hash* hash, absl::Time recorded_at);
   absl::StatusOr<v1::AppendResponse> ResolveDuplicates(
       const PendingAppend& pending, const std::vector<std::optional<uint64_t>>& stored,
       const std::vector<const v1::Event*>& staged_same_id);
@@ -210,9 +226,23 @@ absl::Status EventStore::Impl::Open() {
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
 
-  auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
-  auto family = [&](bool point_lookups) {
+    auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  // Memtable insert hints: keys of the log (positions) and of one stream (versions)
+  // arrive in order, so each insert starts where the last one of its prefix ended.
+  static const std::shared_ptr<const rocksdb::SliceTransform> kStreamPrefix =
+      std::make_shared<StreamPrefixTransform>();
+  static const std::shared_ptr<const rocksdb::SliceTransform> kPositionPrefix(
+      rocksdb::NewFixedPrefixTransform(2));
+  auto family = [&](bool point_lookups,
+                    std::shared_ptr<const rocksdb::SliceTransform> hint = nullptr) {
     rocksdb::ColumnFamilyOptions cf;
+    cf.memtable_insert_with_hint_prefix_extractor = std::move(hint);
+    if (point_lookups) {
+      // Most id and reference lookups miss; a memtable bloom filter answers them
+      // without walking the skiplist.
+      cf.memtable_whole_key_filtering = true;
+      cf.memtable_prefix_bloom_size_ratio = 0.05;
+    }
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
     if (point_lookups) {
@@ -227,8 +257,8 @@ absl::Status EventStore::Impl::Open() {
   };
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, family(false)},
-      {format::kLogFamily, family(false)},
-      {format::kStreamsFamily, family(true)},
+            {format::kLogFamily, family(false, kPositionPrefix)},
+      {format::kStreamsFamily, family(true, kStreamPrefix)},
       {format::kIdsFamily, family(true)},
       {format::kEntitiesFamily, family(true)},
       {format::kProjectionsFamily, family(false)},
@@ -289,8 +319,33 @@ void EventStore::Impl::Shutdown() {
   feed_.Close();
 }
 
-absl::StatusOr<v1::AppendResponse> EventStore::Impl::Append(const v1::AppendRequest& request,
-                                                            std::string_view actor) {
+void EventStore::Impl::AppendAsync(const v1::AppendRequest& request, std::string_view actor,
+                                   AppendCallback done) {
+  auto pending = std::make_unique<PendingAppend>();
+  pending->done = std::move(done);
+  absl::Status prepared = Prepare(request, actor, *pending);
+  if (!prepared.ok()) {
+    pending->done(std::move(prepared));
+    return;
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (stopping_) {
+      prepared = absl::UnavailableError("the ledger is shutting down");
+    } else if (queue_.size() >= options_.limits.max_pending_appends) {
+      prepared = absl::ResourceExhaustedError(absl::StrCat(
+          "more than max_pending_appends (", options_.limits.max_pending_appends,
+          ") appends are waiting for the writer; retry later"));
+    } else {
+      queue_.push_back(pending.release());
+      return;
+    }
+  }
+  pending->done(std::move(prepared));
+}
+
+absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::string_view actor,
+                                       PendingAppend& out) {
   const Limits& limits = options_.limits;
   if (request.events().empty()) {
     return absl::InvalidArgumentError("events: at least one event is required");
@@ -300,8 +355,8 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Append(const v1::AppendRequ
                                                    " events exceed max_batch_events (",
                                                    limits.max_batch_events, ")"));
   }
-  auto pending = std::make_unique<PendingAppend>();
-  pending->request = &request;
+    PendingAppend* pending = &out;
+  pending->expected.assign(request.expected().begin(), request.expected().end());
   pending->actor = std::string(actor);
   pending->events.reserve(request.events_size());
   absl::flat_hash_map<std::string, int> seen_ids;
@@ -345,18 +400,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Append(const v1::AppendRequ
           absl::StrCat(path, ".stream: repeats expected[", it->second, "]"));
     }
   }
-  {
-    absl::MutexLock lock(&queue_mu_);
-    if (stopping_) return absl::UnavailableError("the ledger is shutting down");
-    if (queue_.size() >= limits.max_pending_appends) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("more than max_pending_appends (", limits.max_pending_appends,
-                       ") appends are waiting for the writer; retry later"));
-    }
-    queue_.push_back(pending.get());
-  }
-  pending->done.WaitForNotification();
-  return std::move(pending->result);
+    return absl::OkStatus();
 }
 
 void EventStore::Impl::WriterLoop() {
@@ -478,7 +522,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::ResolveDuplicates(
 
 absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
     PendingAppend& pending, Overlay& group, rocksdb::WriteBatch& batch, uint64_t* next_position,
-    format::Hash* hash, absl::Time recorded_at, std::deque<v1::Event>& staged) {
+    format::Hash* hash, absl::Time recorded_at) {
   const size_t n = pending.events.size();
 
   // 1. Idempotency: look every id up, in the group first, then in the store.
@@ -514,8 +558,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
 
   // 2. Expected versions.
   Overlay local;
-  for (int i = 0; i < pending.request->expected_size(); ++i) {
-    const auto& expected = pending.request->expected(i);
+    for (const v1::ExpectedVersion& expected : pending.expected) {
     auto current = CurrentVersion(expected.stream(), group, local);
     if (!current.ok()) return current.status();
     bool ok = true;
@@ -537,11 +580,11 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
   }
 
   // 3. Each event: references, creations, then its record.
-  batch.SetSavePoint();
-  const size_t staged_before = staged.size();
+    batch.SetSavePoint();
+  // A rejected request leaves nothing in the batch; its events were staged in place and
+  // are discarded with it.
   auto reject = [&](absl::Status status) {
     batch.RollbackToSavePoint().PermitUncheckedError();
-    staged.resize(staged_before);
     return status;
   };
   v1::AppendResponse response;
@@ -549,7 +592,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
   uint64_t position = *next_position;
   format::Hash chain = *hash;
   for (size_t i = 0; i < n; ++i) {
-    v1::Event& event = staged.emplace_back(pending.events[i]);
+        v1::Event& event = pending.events[i];
     const std::string& stream = event.stream();
     const std::string path = absl::StrCat("events[", i, "].");
     const EntityEffects effects = DescribeEntities(event);
@@ -625,51 +668,58 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
 }
 
 void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
-  if (!storage_failure_.ok()) {
+  // Callbacks run after the commit, outside any lock; each pending append is freed here.
+  auto finish = [&group] {
     for (PendingAppend* pending : group) {
-      pending->result = storage_failure_;
-      pending->done.Notify();
+      pending->done(std::move(pending->result));
+      delete pending;
     }
-    return;
+  };
+  if (!storage_failure_.ok()) {
+    for (PendingAppend* pending : group) pending->result = storage_failure_;
+    return finish();
   }
   // recorded_at never decreases along positions, so "known at T" is a prefix of the log.
   const absl::Time recorded_at = std::max(clock_->Now(), last_recorded_at_);
   Overlay overlay;
   rocksdb::WriteBatch batch;
-  std::deque<v1::Event> staged;  // stable addresses for overlay.ids
-  uint64_t next_position = head_position_ + 1;
+  const uint64_t first_position = head_position_ + 1;
+  uint64_t next_position = first_position;
   format::Hash hash = head_hash_;
   std::vector<bool> writes(group.size(), false);
   for (size_t g = 0; g < group.size(); ++g) {
     const uint64_t before = next_position;
-    group[g]->result = Stage(*group[g], overlay, batch, &next_position, &hash, recorded_at, staged);
+    group[g]->result = Stage(*group[g], overlay, batch, &next_position, &hash, recorded_at);
     writes[g] = group[g]->result.ok() && next_position != before;
   }
-  if (next_position != head_position_ + 1) {
-    rocksdb::WriteOptions write;
-    write.sync = options_.sync;
-    rocksdb::Status s = db_->Write(write, &batch);
-    if (!s.ok()) {
-      // The store no longer knows what is on disk; refuse further appends until restart.
-      storage_failure_ = FromRocksDB(s, "append");
-      for (size_t g = 0; g < group.size(); ++g) {
-        if (writes[g]) group[g]->result = storage_failure_;
-      }
-      for (PendingAppend* pending : group) pending->done.Notify();
-      return;
+  if (next_position == first_position) return finish();  // nothing new to write
+
+  rocksdb::WriteOptions write;
+  write.sync = options_.sync;
+  rocksdb::Status s = db_->Write(write, &batch);
+  if (!s.ok()) {
+    // The store no longer knows what is on disk; refuse further appends until restart.
+    storage_failure_ = FromRocksDB(s, "append");
+    for (size_t g = 0; g < group.size(); ++g) {
+      if (writes[g]) group[g]->result = storage_failure_;
     }
-    for (auto& [stream, version] : overlay.versions) {
-      if (stream_versions_.size() >= options_.limits.max_cached_streams) stream_versions_.clear();
-      stream_versions_[stream] = version;
-    }
-    head_position_ = next_position - 1;
-    head_hash_ = hash;
-    last_recorded_at_ = recorded_at;
-    auto published = std::make_shared<std::vector<v1::Event>>(
-        std::make_move_iterator(staged.begin()), std::make_move_iterator(staged.end()));
-    feed_.Publish(std::move(published), format::HashBytes(head_hash_), recorded_at);
+    return finish();
   }
-  for (PendingAppend* pending : group) pending->done.Notify();
+  for (auto& [stream, version] : overlay.versions) {
+    if (stream_versions_.size() >= options_.limits.max_cached_streams) stream_versions_.clear();
+    stream_versions_[stream] = version;
+  }
+  head_position_ = next_position - 1;
+  head_hash_ = hash;
+  last_recorded_at_ = recorded_at;
+  auto published = std::make_shared<std::vector<v1::Event>>();
+  published->reserve(next_position - first_position);
+  for (size_t g = 0; g < group.size(); ++g) {
+    if (!writes[g]) continue;
+    for (auto& event : group[g]->events) published->push_back(std::move(event));
+  }
+  feed_.Publish(std::move(published), format::HashBytes(head_hash_), recorded_at);
+  finish();
 }
 
 absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward, uint32_t limit,
@@ -999,7 +1049,19 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOpt
 
 absl::StatusOr<v1::AppendResponse> EventStore::Append(const v1::AppendRequest& request,
                                                       std::string_view actor) {
-  return impl_->Append(request, actor);
+  absl::Notification done;
+  absl::StatusOr<v1::AppendResponse> result;
+  impl_->AppendAsync(request, actor, [&](absl::StatusOr<v1::AppendResponse> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+void EventStore::AppendAsync(const v1::AppendRequest& request, std::string_view actor,
+                             AppendCallback done) {
+  impl_->AppendAsync(request, actor, std::move(done));
 }
 
 absl::StatusOr<ReadPage> EventStore::ReadLog(uint64_t from_position, bool backward, uint32_t limit,

@@ -9,6 +9,7 @@
 #define SIXHEARTS_LEDGER_EVENT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,10 @@ struct StoredSnapshot {
   std::string state;
 };
 
+// Receives the outcome of an asynchronous append, on the writer thread: it must be quick
+// and must not call back into the store's append path.
+using AppendCallback = std::function<void(absl::StatusOr<v1::AppendResponse>)>;
+
 class EventStore {
  public:
   // Opens (creating when missing) the store in options.data_dir and recovers the head.
@@ -85,6 +90,12 @@ class EventStore {
   // from the store's clock. Errors: see proto/sixhearts/ledger/v1/event_store.proto.
   absl::StatusOr<v1::AppendResponse> Append(const v1::AppendRequest& request,
                                             std::string_view actor);
+
+    // The same, without blocking: `done` runs once the batch is durable or rejected (at
+  // once, on the calling thread, for a request that fails validation). `request` is
+  // copied; it need not outlive the call.
+  void AppendAsync(const v1::AppendRequest& request, std::string_view actor,
+                   AppendCallback done);
 
   // Reads up to `limit` events (at most limits.max_read_events) matching `filter`,
   // starting at `from_position` (forward: 0 = start; backward: 0 = head).

@@ -39,21 +39,27 @@ grpc::Status StreamPages(grpc::ServerContext* context, uint32_t limit, ReadPage 
 
 }  // namespace
 
-std::string ActorOf(const grpc::ServerContext& context) {
+std::string ActorOf(const grpc::ServerContextBase& context) {
   (void)context;
   // Without authentication every caller is the same anonymous principal.
   return "anonymous";
 }
 
-grpc::Status EventStoreService::Append(grpc::ServerContext* context,
-                                       const v1::AppendRequest* request,
-                                       v1::AppendResponse* response) {
+grpc::ServerUnaryReactor* EventStoreService::Append(grpc::CallbackServerContext* context,
+                                                    const v1::AppendRequest* request,
+                                                    v1::AppendResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ledger::EventStore* store = store_.load();
-  if (store == nullptr) return NotReady();
-  auto result = store->Append(*request, ActorOf(*context));
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = std::move(*result);
-  return grpc::Status::OK;
+  if (store == nullptr) {
+    reactor->Finish(NotReady());
+    return reactor;
+  }
+  store->AppendAsync(*request, ActorOf(*context),
+                     [reactor, response](absl::StatusOr<v1::AppendResponse> result) {
+                       if (result.ok()) *response = std::move(*result);
+                       reactor->Finish(ToGrpcStatus(result.status()));
+                     });
+  return reactor;
 }
 
 grpc::Status EventStoreService::ReadLog(grpc::ServerContext* context,

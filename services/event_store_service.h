@@ -10,15 +10,19 @@
 namespace sixhearts::services {
 
 // Thread-safe. Returns UNAVAILABLE until a store is attached (recovery still running).
-class EventStoreService final : public ledger::v1::EventStore::Service {
+// Append uses gRPC's callback API so that no server thread waits for the disk: the
+// store's writer completes the call when its group commit is durable.
+class EventStoreService final
+    : public ledger::v1::EventStore::WithCallbackMethod_Append<ledger::v1::EventStore::Service> {
  public:
   EventStoreService() = default;
 
   // Attaches the opened store. REQUIRES: `store` outlives the service's RPCs.
   void Attach(ledger::EventStore* store) { store_.store(store); }
 
-  grpc::Status Append(grpc::ServerContext* context, const ledger::v1::AppendRequest* request,
-                      ledger::v1::AppendResponse* response) override;
+    grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
+                                   const ledger::v1::AppendRequest* request,
+                                   ledger::v1::AppendResponse* response) override;
   grpc::Status ReadLog(grpc::ServerContext* context, const ledger::v1::ReadLogRequest* request,
                        grpc::ServerWriter<ledger::v1::ReadResponse>* writer) override;
   grpc::Status ReadStream(grpc::ServerContext* context,
@@ -36,7 +40,7 @@ class EventStoreService final : public ledger::v1::EventStore::Service {
 };
 
 // The principal recorded as the actor of events appended through `context`.
-std::string ActorOf(const grpc::ServerContext& context);
+std::string ActorOf(const grpc::ServerContextBase& context);
 
 }  // namespace sixhearts::services
 
