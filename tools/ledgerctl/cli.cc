@@ -64,6 +64,22 @@ void AddFilterFlags(CLI::App* command, FilterOptions* filter) {
                       "before this YYYY-MM-DD (UTC)");
 }
 
+constexpr char kReportsFooter[] =
+    R"(--as-of is the business day: the report counts what had happened by the end of that day
+(UTC); default today per the server's clock. --known-at asks for the books as the ledger
+knew them then (RFC 3339, or YYYY-MM-DD for the end of that day, UTC), leaving out events
+recorded later, e.g. a late-entered payment. Text shows amounts in major units of their
+currency (4,284.29); --csv and --json give integer minor units in columns named *_minor.)";
+
+void AddReportFlags(CLI::App* command, ReportOptions* report) {
+  command->add_option("--as-of", report->as_of, "Business day YYYY-MM-DD (default: today, UTC)");
+  command->add_option("--known-at", report->known_at,
+                      "Only events recorded by then: RFC 3339, or YYYY-MM-DD (its end, UTC)");
+  command->add_option("--group-by", report->group_by,
+                      "client|owner|jurisdiction|kind|currency (aging only)");
+  command->footer(kReportsFooter);
+}
+
 }  // namespace
 
 int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostream* out,
@@ -85,7 +101,7 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
                                  "JSON output: events one per line, tables as arrays of "
                                  "objects, records as objects");
   app.add_flag("--csv", csv, "CSV output (RFC 4180)")->excludes(json_flag);
-  app.add_option("--timeout-ms", timeout_ms, "Deadline of append requests and digest")
+  app.add_option("--timeout-ms", timeout_ms, "Deadline of append requests, digest and projections")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
 
@@ -157,6 +173,51 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
                              "Events per Append request (default 500, 3..5000)");
   import_command->footer(kImportFooter);
 
+  AgingCommandOptions aging;
+  CLI::App* aging_command =
+      app.add_subcommand("aging", "Receivables by age bucket, per group and currency");
+  AddReportFlags(aging_command, &aging.report);
+  aging_command->add_option("--buckets", aging.buckets,
+                            "Inclusive upper bounds in days, ascending (default "
+                            "0,30,60,90,180,365)");
+  aging_command->add_flag("--invoices", aging.invoices,
+                          "Also list each invoice, unapplied payment and standalone credit "
+                          "(with --csv: instead of the summary)");
+
+  DsoCommandOptions dso;
+  CLI::App* dso_command = app.add_subcommand(
+      "dso", "DSO (countback, simple), best possible DSO, ADD, CEI and days late per currency");
+  AddReportFlags(dso_command, &dso.report);
+  dso_command->add_option("--from", dso.from, "First day of the period, YYYY-MM-DD");
+  dso_command->add_option("--to", dso.to,
+                          "Last day of the period, YYYY-MM-DD (default: today); same as --as-of");
+  dso_command->add_option("--quarter", dso.quarter, "The period as a quarter, e.g. 2013Q3");
+  dso_command->add_option("--method", dso.method, "countback (default) or simple");
+  dso_command
+      ->add_option("--countback-max-months", dso.countback_max_months,
+                   "Months countback may walk back (0: the default 36)")
+      ->check(CLI::Range(0, 1200));
+
+  PromisesCommandOptions promises;
+  int tolerance_days = 0;
+  CLI::App* promises_command =
+      app.add_subcommand("promises", "Promises to pay: open, kept, partially kept, broken");
+  AddReportFlags(promises_command, &promises.report);
+  auto* tolerance_option =
+      promises_command
+          ->add_option("--tolerance-days", tolerance_days,
+                       "Days after the promised date a promise is judged (default 3)")
+          ->check(CLI::Range(0, 3650));
+
+  ReportOptions disputes;
+  CLI::App* disputes_command = app.add_subcommand("disputes", "Open and resolved disputes");
+  AddReportFlags(disputes_command, &disputes);
+
+  app.add_subcommand("projections", "Status of the receivables projection against the log");
+  app.add_subcommand("rebuild",
+                     "Rebuild the receivables projection from the whole log; prints the position "
+                     "reached");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -191,6 +252,19 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
     result = RunVerify(context, verify);
   } else if (import_command->parsed()) {
     result = RunImport(context, import_options);
+  } else if (aging_command->parsed()) {
+    result = RunAging(context, aging);
+  } else if (dso_command->parsed()) {
+    result = RunDso(context, dso);
+  } else if (promises_command->parsed()) {
+    if (tolerance_option->count() > 0) promises.tolerance_days = tolerance_days;
+    result = RunPromises(context, promises);
+  } else if (disputes_command->parsed()) {
+    result = RunDisputes(context, disputes);
+  } else if (app.got_subcommand("projections")) {
+    result = RunProjections(context);
+  } else if (app.got_subcommand("rebuild")) {
+    result = RunRebuild(context);
   }
   out->flush();
   if (!result.ok()) {

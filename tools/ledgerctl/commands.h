@@ -13,6 +13,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -111,6 +112,59 @@ struct ImportCsvOptions {
   size_t batch_events = 0;
 };
 absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOptions& options);
+
+// --as-of, --known-at and --group-by, which every receivables report accepts.
+struct ReportOptions {
+  // YYYY-MM-DD; empty: today (UTC) per the server's clock.
+  std::string as_of;
+  // RFC 3339, or YYYY-MM-DD for the end of that day (UTC); empty: everything stored now.
+  std::string known_at;
+  // client|owner|jurisdiction|kind|currency; only aging groups (the others refuse it).
+  std::string group_by;
+};
+
+struct AgingCommandOptions {
+  ReportOptions report;
+  // Comma-separated inclusive upper bounds in days, e.g. "0,30,60,90"; empty: the
+  // server's default 0,30,60,90,180,365.
+  std::string buckets;
+  // Show the drill-down lines (invoices, unapplied cash, standalone credits).
+  bool invoices = false;
+};
+absl::StatusOr<int> RunAging(const CommandContext& context, const AgingCommandOptions& options);
+
+struct DsoCommandOptions {
+  // as_of is the same as `to`.
+  ReportOptions report;
+  std::string from;
+  std::string to;
+  // "2013Q3": from the quarter's first day to its last; excludes from, to and as_of.
+  std::string quarter;
+  // countback|simple; empty: countback.
+  std::string method;
+  // 0: the server's default (36).
+  int countback_max_months = 0;
+};
+absl::StatusOr<int> RunDso(const CommandContext& context, const DsoCommandOptions& options);
+
+struct PromisesCommandOptions {
+  ReportOptions report;
+  // Unset: the server's default (3 days).
+  std::optional<int> tolerance_days;
+};
+absl::StatusOr<int> RunPromises(const CommandContext& context,
+                                const PromisesCommandOptions& options);
+
+absl::StatusOr<int> RunDisputes(const CommandContext& context, const ReportOptions& options);
+
+// The receivables projection's status, and its rebuild.
+absl::StatusOr<int> RunProjections(const CommandContext& context);
+absl::StatusOr<int> RunRebuild(const CommandContext& context);
+
+// Decimal major units of `amount_minor` with the currency's minor digits (ledger/currency.h;
+// 2 for an unknown code): FormatMinorUnits(428429, "USD") == "4284.29",
+// FormatMinorUnits(-5, "JPY") == "-5", FormatMinorUnits(-5, "USD") == "-0.05".
+std::string FormatMinorUnits(int64_t amount_minor, std::string_view currency);
 
 }  // namespace sixhearts::ledgerctl
 

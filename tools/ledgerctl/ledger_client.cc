@@ -37,6 +37,17 @@ absl::Status DrainRead(grpc::ClientContext* context, Reader* reader,
   return FromGrpc(reader->Finish());
 }
 
+// One unary call of `stub`: `method` is the stub's member function.
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Unary(Stub* stub,
+                               grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                            Response*),
+                               const Request& request, grpc::ClientContext* context) {
+  Response response;
+  if (absl::Status s = FromGrpc((stub->*method)(context, request, &response)); !s.ok()) return s;
+  return response;
+}
+
 }  // namespace
 
 bool IsServerError(const absl::Status& status) {
@@ -53,8 +64,10 @@ LedgerClient::LedgerClient(const std::string& server, absl::Duration unary_timeo
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(kMaxMessageBytes);
   arguments.SetMaxSendMessageSize(kMaxMessageBytes);
-  stub_ = v1::EventStore::NewStub(
-      grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), arguments));
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), arguments);
+  stub_ = v1::EventStore::NewStub(channel);
+  receivables_stub_ = v1::Receivables::NewStub(channel);
 }
 
 void LedgerClient::SetDeadline(grpc::ClientContext* context) const {
@@ -106,6 +119,39 @@ std::unique_ptr<LedgerClient::Subscription> LedgerClient::Subscribe(
   auto subscription = std::make_unique<Subscription>();
   subscription->reader_ = stub_->Subscribe(&subscription->context_, request);
   return subscription;
+}
+
+absl::StatusOr<v1::AgingResponse> LedgerClient::Aging(const v1::AgingRequest& request) {
+  grpc::ClientContext context;
+  return Unary(receivables_stub_.get(), &v1::Receivables::Stub::Aging, request, &context);
+}
+
+absl::StatusOr<v1::DsoResponse> LedgerClient::Dso(const v1::DsoRequest& request) {
+  grpc::ClientContext context;
+  return Unary(receivables_stub_.get(), &v1::Receivables::Stub::Dso, request, &context);
+}
+
+absl::StatusOr<v1::PromisesResponse> LedgerClient::Promises(const v1::PromisesRequest& request) {
+  grpc::ClientContext context;
+  return Unary(receivables_stub_.get(), &v1::Receivables::Stub::Promises, request, &context);
+}
+
+absl::StatusOr<v1::DisputesResponse> LedgerClient::Disputes(const v1::DisputesRequest& request) {
+  grpc::ClientContext context;
+  return Unary(receivables_stub_.get(), &v1::Receivables::Stub::Disputes, request, &context);
+}
+
+absl::StatusOr<v1::ProjectionStatusResponse> LedgerClient::ProjectionStatus() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  return Unary(receivables_stub_.get(), &v1::Receivables::Stub::ProjectionStatus,
+               v1::ProjectionStatusRequest(), &context);
+}
+
+absl::StatusOr<v1::RebuildResponse> LedgerClient::Rebuild() {
+  grpc::ClientContext context;
+  return Unary(receivables_stub_.get(), &v1::Receivables::Stub::Rebuild, v1::RebuildRequest(),
+               &context);
 }
 
 absl::Status LedgerClient::Subscription::Finish() { return FromGrpc(reader_->Finish()); }

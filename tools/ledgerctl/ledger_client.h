@@ -1,4 +1,5 @@
-// The client side of the EventStore gRPC service as ledgerctl uses it: one channel,
+// The client side of the EventStore and Receivables gRPC services as ledgerctl uses them:
+// one channel,
 // errors as absl::Status values marked as coming from the server (so that the exit code
 // can tell a server error from a usage error), deadlines on the short calls.
 #ifndef SIXHEARTS_TOOLS_LEDGERCTL_LEDGER_CLIENT_H_
@@ -14,6 +15,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
+#include "sixhearts/ledger/v1/receivables.grpc.pb.h"
 
 namespace sixhearts::ledgerctl {
 
@@ -58,10 +60,21 @@ class LedgerClient {
   };
   std::unique_ptr<Subscription> Subscribe(const v1::SubscribeRequest& request);
 
+  // Receivables reports. No deadline: an as-of read may replay part of the log.
+  absl::StatusOr<v1::AgingResponse> Aging(const v1::AgingRequest& request);
+  absl::StatusOr<v1::DsoResponse> Dso(const v1::DsoRequest& request);
+  absl::StatusOr<v1::PromisesResponse> Promises(const v1::PromisesRequest& request);
+  absl::StatusOr<v1::DisputesResponse> Disputes(const v1::DisputesRequest& request);
+  // Bounded by the unary timeout.
+  absl::StatusOr<v1::ProjectionStatusResponse> ProjectionStatus();
+  // No deadline: a rebuild replays the whole log.
+  absl::StatusOr<v1::RebuildResponse> Rebuild();
+
  private:
   void SetDeadline(grpc::ClientContext* context) const;
 
   std::unique_ptr<v1::EventStore::Stub> stub_;
+  std::unique_ptr<v1::Receivables::Stub> receivables_stub_;
   absl::Duration unary_timeout_;
 };
 
