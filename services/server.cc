@@ -8,12 +8,17 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/event_store_service.h"
+#include "services/projection/projection_engine.h"
+#include "services/receivables/receivables_fold.h"
+#include "services/receivables/receivables_service.h"
 
 namespace sixhearts::services {
 
 class LedgerServer::Impl {
  public:
   EventStoreService event_store;
+  std::unique_ptr<receivables::ReceivablesService> receivables;
+  std::unique_ptr<projection::ProjectionEngine> receivables_engine;
   std::unique_ptr<grpc::Server> server;
   bool shut_down = false;
 };
@@ -37,6 +42,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   builder.SetMaxSendMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &self->port_);
   builder.RegisterService(&self->impl_->event_store);
+  self->impl_->receivables = std::make_unique<receivables::ReceivablesService>(
+      options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
+  builder.RegisterService(self->impl_->receivables.get());
   self->impl_->server = builder.BuildAndStart();
   if (self->impl_->server == nullptr || self->port_ == 0) {
     return absl::UnavailableError(
@@ -55,6 +63,16 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     return store.status();
   }
   self->store_ = std::move(*store);
+  auto engine = projection::ProjectionEngine::Start(
+      self->store_.get(), receivables::kReceivablesProjectionName,
+      receivables::MakeReceivablesFoldFactory(), options.projections);
+  if (!engine.ok()) {
+    self->impl_->server->Shutdown();
+    self->impl_->shut_down = true;
+    return engine.status();
+  }
+  self->impl_->receivables_engine = std::move(*engine);
+  self->impl_->receivables->Attach(self->impl_->receivables_engine.get());
   self->impl_->event_store.Attach(self->store_.get());
   health->SetServingStatus(true);
   return self;
@@ -68,10 +86,14 @@ void LedgerServer::Shutdown() {
   if (impl_ == nullptr || impl_->shut_down || impl_->server == nullptr) return;
   impl_->shut_down = true;
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
+  impl_->receivables->Attach(nullptr);
   // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
   if (store_ != nullptr) store_->Shutdown();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   impl_->server->Wait();
+  // The engine's last checkpoint needs the store still open.
+  if (impl_->receivables_engine != nullptr) impl_->receivables_engine->Stop();
+  impl_->receivables_engine.reset();
   store_.reset();
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/event_store.h"
 #include "ledger/options.h"
+#include "services/projection/projection_engine.h"
 
 namespace sixhearts::services {
 
@@ -20,6 +21,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Passed to the store; clock and limits included.
   ledger::EventStoreOptions store;
+  // Checkpoint and snapshot cadence of the projections.
+  projection::EngineOptions projections;
 };
 
 class LedgerServer {
