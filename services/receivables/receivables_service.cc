@@ -418,12 +418,23 @@ grpc::Status ReceivablesService::ProjectionStatus(grpc::ServerContext* /*context
 
 grpc::Status ReceivablesService::Rebuild(grpc::ServerContext* /*context*/,
                                          const v1::RebuildRequest* /*request*/,
-                                         v1::RebuildResponse* response) {
+                                         grpc::ServerWriter<v1::RebuildResponse>* writer) {
   projection::ProjectionEngine* engine = engine_.load();
   if (engine == nullptr) return NotReady();
-  absl::StatusOr<uint64_t> position = engine->Rebuild();
+  absl::StatusOr<uint64_t> position =
+      engine->Rebuild([writer](uint64_t done_position, uint64_t target_position) {
+        v1::RebuildResponse progress;
+        progress.set_done_position(done_position);
+        progress.set_target_position(target_position);
+        writer->Write(progress);  // a client that went away only misses progress
+      });
   if (!position.ok()) return ToGrpcStatus(position.status());
-  response->set_position(*position);
+  v1::RebuildResponse done;
+  done.set_position(*position);
+  done.set_done_position(*position);
+  done.set_target_position(*position);
+  done.set_finished(true);
+  writer->Write(done);
   return grpc::Status::OK;
 }
 

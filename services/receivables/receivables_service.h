@@ -38,7 +38,7 @@ class ReceivablesService final : public ledger::v1::Receivables::Service {
                                 const ledger::v1::ProjectionStatusRequest* request,
                                 ledger::v1::ProjectionStatusResponse* response) override;
   grpc::Status Rebuild(grpc::ServerContext* context, const ledger::v1::RebuildRequest* request,
-                       ledger::v1::RebuildResponse* response) override;
+                       grpc::ServerWriter<ledger::v1::RebuildResponse>* writer) override;
 
  private:
   ledger::Clock* const clock_;

@@ -92,9 +92,13 @@ TEST_F(IbmEndToEndTest, SameAgingLiveAfterRestartAfterRebuildAndFromReplay) {
   EXPECT_EQ(Aging(D(2013, 6, 30)), june);
   EXPECT_EQ(Aging(D(2013, 12, 31)), december);
 
-  v1::RebuildResponse rebuilt;
   grpc::ClientContext context;
-  ASSERT_TRUE(receivables_->Rebuild(&context, {}, &rebuilt).ok());
+  auto rebuilding = receivables_->Rebuild(&context, {});
+  v1::RebuildResponse rebuilt;
+  v1::RebuildResponse message;
+  while (rebuilding->Read(&message)) rebuilt = message;
+  ASSERT_TRUE(rebuilding->Finish().ok());
+  ASSERT_TRUE(rebuilt.finished());
   EXPECT_EQ(rebuilt.position(), 5032u);  // 100 clients + 2,466 invoices + 2,466 payments
   EXPECT_EQ(Aging(D(2013, 6, 30)), june);
   EXPECT_EQ(Aging(D(2013, 12, 31), /*known_now=*/true), december);  // replay path

@@ -513,9 +513,8 @@ TEST_F(ReceivablesServiceTest, UnavailableUntilAnEngineIsAttached) {
   v1::AgingResponse response;
   EXPECT_EQ(detached.Aging(&context, &request, &response).error_code(),
             grpc::StatusCode::UNAVAILABLE);
-  v1::RebuildResponse rebuilt;
   v1::RebuildRequest rebuild;
-  EXPECT_EQ(detached.Rebuild(&context, &rebuild, &rebuilt).error_code(),
+  EXPECT_EQ(detached.Rebuild(&context, &rebuild, nullptr).error_code(),
             grpc::StatusCode::UNAVAILABLE);
 }
 
@@ -534,8 +533,12 @@ TEST_F(ReceivablesServiceTest, StatusAndRebuildLeaveAgingAsItWas) {
   EXPECT_EQ(status.lag_events(), 0u);
 
   grpc::ClientContext rebuild_context;
+  auto rebuilding = stub_->Rebuild(&rebuild_context, {});
   v1::RebuildResponse rebuilt;
-  ASSERT_TRUE(stub_->Rebuild(&rebuild_context, {}, &rebuilt).ok());
+  v1::RebuildResponse message;
+  while (rebuilding->Read(&message)) rebuilt = message;
+  ASSERT_TRUE(rebuilding->Finish().ok());
+  EXPECT_TRUE(rebuilt.finished());
   EXPECT_EQ(rebuilt.position(), 15u);
   // 15 events, a snapshot every 4: at positions 4, 8 and 12.
   grpc::ClientContext after_context;

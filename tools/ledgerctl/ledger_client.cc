@@ -148,10 +148,20 @@ absl::StatusOr<v1::ProjectionStatusResponse> LedgerClient::ProjectionStatus() {
                v1::ProjectionStatusRequest(), &context);
 }
 
-absl::StatusOr<v1::RebuildResponse> LedgerClient::Rebuild() {
+absl::StatusOr<v1::RebuildResponse> LedgerClient::Rebuild(
+    const std::function<void(const v1::RebuildResponse&)>& progress) {
   grpc::ClientContext context;
-  return Unary(receivables_stub_.get(), &v1::Receivables::Stub::Rebuild, v1::RebuildRequest(),
-               &context);
+  auto reader = receivables_stub_->Rebuild(&context, v1::RebuildRequest());
+  v1::RebuildResponse message;
+  v1::RebuildResponse last;
+  while (reader->Read(&message)) {
+    progress(message);
+    last = message;
+  }
+  absl::Status status = FromGrpc(reader->Finish());
+  if (!status.ok()) return status;
+  if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
+  return last;
 }
 
 absl::Status LedgerClient::Subscription::Finish() { return FromGrpc(reader_->Finish()); }

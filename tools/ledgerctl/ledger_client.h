@@ -68,7 +68,9 @@ class LedgerClient {
   // Bounded by the unary timeout.
   absl::StatusOr<v1::ProjectionStatusResponse> ProjectionStatus();
   // No deadline: a rebuild replays the whole log.
-  absl::StatusOr<v1::RebuildResponse> Rebuild();
+  // `progress` sees every message; returns the final one.
+  absl::StatusOr<v1::RebuildResponse> Rebuild(
+      const std::function<void(const v1::RebuildResponse&)>& progress);
 
  private:
   void SetDeadline(grpc::ClientContext* context) const;

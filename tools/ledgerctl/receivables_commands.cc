@@ -712,7 +712,25 @@ absl::StatusOr<int> RunProjections(const CommandContext& context) {
 }
 
 absl::StatusOr<int> RunRebuild(const CommandContext& context) {
-  absl::StatusOr<v1::RebuildResponse> rebuilt = context.client->Rebuild();
+  // Progress on stderr: redrawn in place on a terminal, a line every 5 s otherwise.
+  absl::Time last_line = context.now();
+  bool drawn = false;
+  auto progress = [&](const v1::RebuildResponse& p) {
+    if (p.finished() || p.target_position() == 0) return;
+    const std::string text =
+        absl::StrFormat("rebuilding receivables: %d%% (%d of %d positions)",
+                        static_cast<int>(100 * p.done_position() / p.target_position()),
+                        p.done_position(), p.target_position());
+    if (context.err_is_terminal) {
+      *context.err << "\r" << text << std::flush;
+      drawn = true;
+    } else if (context.now() - last_line >= absl::Seconds(5)) {
+      *context.err << text << "\n";
+      last_line = context.now();
+    }
+  };
+  absl::StatusOr<v1::RebuildResponse> rebuilt = context.client->Rebuild(progress);
+  if (drawn) *context.err << "\n";
   if (!rebuilt.ok()) return rebuilt.status();
   Record record;
   record.Add("position", absl::StrCat(rebuilt->position()), ColumnKind::kNumber);
