@@ -26,6 +26,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -118,7 +119,7 @@ struct NeglectAlert {
 struct ClientScorecard {
   std::string client_id;
   std::string name;
-  std::string account_owner;  // as of the day; "" when none
+  std::string account_owner;                   // as of the day; "" when none
   std::array<HeartScore, kHeartCount> hearts;  // HeartIndex order
   // 100 * the mean of the applicable hearts' scores; nullopt when none applies.
   std::optional<double> health_index;
@@ -193,8 +194,8 @@ struct MonthlyPoint {
 };
 
 struct TimelineOptions {
-  ScorecardOptions scorecard;               // for the monthly health index
-  receivables::PromiseOptions promises;     // tolerance before a promise is judged
+  ScorecardOptions scorecard;            // for the monthly health index
+  receivables::PromiseOptions promises;  // tolerance before a promise is judged
   // Months in the series, ending with the as-of month and starting no earlier than the
   // month the client became known. Default 12; 1..kMaxSeriesMonths.
   int series_months = 12;
@@ -323,9 +324,9 @@ struct WorklistOptions {
 };
 
 struct ScoreComponent {
-  std::string name;   // "overdue amount", "overdue age", "broken promises", ...
-  double input = 0;   // the raw figure: ratio, days, count
-  double points = 0;  // what it adds to the score
+  std::string name;         // "overdue amount", "overdue age", "broken promises", ...
+  double input = 0;         // the raw figure: ratio, days, count
+  double points = 0;        // what it adds to the score
   std::string explanation;  // e.g. "40 x 8000.00/10000.00 USD = 32.0"
 };
 
@@ -354,8 +355,7 @@ struct Worklist {
 // Errors: INVALID_ARGUMENT for invalid options or negative weights.
 absl::StatusOr<Worklist> ComputeWorklist(const RelationshipsState& state,
                                          const receivables::ReceivablesState& receivables,
-                                         absl::CivilDay as_of,
-                                         const WorklistOptions& options = {});
+                                         absl::CivilDay as_of, const WorklistOptions& options = {});
 
 // --------------------------------------------------------------------------- evidence
 

@@ -15,9 +15,7 @@ absl::CivilDay DayOr(const v1::Date& date, const v1::Event& event) {
 
 }  // namespace
 
-bool IsHeart(v1::Heart heart) {
-  return heart >= v1::HEART_TRUST && heart <= v1::HEART_FEEDBACK;
-}
+bool IsHeart(v1::Heart heart) { return heart >= v1::HEART_TRUST && heart <= v1::HEART_FEEDBACK; }
 
 std::string_view HeartName(v1::Heart heart) {
   switch (heart) {

@@ -13,10 +13,9 @@ absl::Status RelationshipsFold::Restore(std::string_view bytes) {
   if (!restored.ok()) return restored.status();
   if (restored->options().timeline_entries_per_client !=
       state_.options().timeline_entries_per_client) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("relationships snapshot keeps ", restored->options().timeline_entries_per_client,
-                     " timeline entries per client, this fold ",
-                     state_.options().timeline_entries_per_client));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "relationships snapshot keeps ", restored->options().timeline_entries_per_client,
+        " timeline entries per client, this fold ", state_.options().timeline_entries_per_client));
   }
   state_ = *std::move(restored);
   return absl::OkStatus();

@@ -44,8 +44,8 @@ std::string SummaryOf(const v1::Event& event) {
                           e.payment_terms_days(), " days");
     }
     case v1::Event::kContractAmended:
-      return absl::StrCat("contract ", event.contract_amended().contract_id(), " amended: ",
-                          event.contract_amended().reason());
+      return absl::StrCat("contract ", event.contract_amended().contract_id(),
+                          " amended: ", event.contract_amended().reason());
     case v1::Event::kInvoiceIssued: {
       const v1::InvoiceIssued& e = event.invoice_issued();
       return absl::StrCat("invoice ", e.invoice_id(), " ", AmountText(e.amount()), " due ",
@@ -67,16 +67,15 @@ std::string SummaryOf(const v1::Event& event) {
       return absl::StrCat("invoice ", event.invoice_written_off().invoice_id(), " written off ",
                           event.invoice_written_off().amount_minor(), " minor units");
     case v1::Event::kPaymentReversed:
-      return absl::StrCat("payment ", event.payment_reversed().payment_id(), " reversed: ",
-                          event.payment_reversed().reason());
+      return absl::StrCat("payment ", event.payment_reversed().payment_id(),
+                          " reversed: ", event.payment_reversed().reason());
     case v1::Event::kPromiseToPayMade: {
       const v1::PromiseToPayMade& e = event.promise_to_pay_made();
       return absl::StrCat("promise ", e.promise_id(), " to pay ", AmountText(e.amount()), " by ",
                           DateText(e.promised_date()));
     }
     case v1::Event::kPromiseToPayCancelled:
-      return absl::StrCat("promise ", event.promise_to_pay_cancelled().promise_id(),
-                          " cancelled");
+      return absl::StrCat("promise ", event.promise_to_pay_cancelled().promise_id(), " cancelled");
     case v1::Event::kDisputeOpened:
       return absl::StrCat("dispute ", event.dispute_opened().dispute_id(), " on invoice ",
                           event.dispute_opened().invoice_id(), ": ",
@@ -182,8 +181,8 @@ bool ClientRelationship::PractisedBetween(v1::Heart heart, absl::CivilDay from,
 }
 
 RelationshipsState::RelationshipsState(FoldOptions options) : options_(options) {
-  options_.timeline_entries_per_client = std::clamp<size_t>(options_.timeline_entries_per_client,
-                                                            1, kMaxTimelineEntriesPerClient);
+  options_.timeline_entries_per_client =
+      std::clamp<size_t>(options_.timeline_entries_per_client, 1, kMaxTimelineEntriesPerClient);
 }
 
 const ClientRelationship* RelationshipsState::FindClient(std::string_view client_id) const {
@@ -191,9 +190,7 @@ const ClientRelationship* RelationshipsState::FindClient(std::string_view client
   return it == clients_.end() ? nullptr : &it->second;
 }
 
-void RelationshipsState::Ignore(std::string_view reason) {
-  ++ignored_events_[std::string(reason)];
-}
+void RelationshipsState::Ignore(std::string_view reason) { ++ignored_events_[std::string(reason)]; }
 
 ClientRelationship* RelationshipsState::ClientForStream(std::string_view stream, bool& created) {
   if (!stream.starts_with(kStreamPrefix) || stream.size() == kStreamPrefix.size()) {
@@ -249,9 +246,9 @@ HeartSet RelationshipsState::ApplyRelationship(ClientRelationship& client, const
       break;
     case v1::Event::kAccountOwnerAssigned: {
       // Stable: a later assignment on the same day wins.
-      const auto it = std::upper_bound(
-          client.owners.begin(), client.owners.end(), day,
-          [](absl::CivilDay d, const OwnerAssignment& a) { return d < a.from; });
+      const auto it =
+          std::upper_bound(client.owners.begin(), client.owners.end(), day,
+                           [](absl::CivilDay d, const OwnerAssignment& a) { return d < a.from; });
       client.owners.insert(it, OwnerAssignment{day, event.account_owner_assigned().owner()});
       break;
     }
@@ -281,8 +278,8 @@ HeartSet RelationshipsState::ApplyRelationship(ClientRelationship& client, const
         Ignore("duplicate concern");
         return {};
       }
-      client.concerns.emplace(e.concern_id(), Concern{e.concern_id(), e.summary(), *raised_on,
-                                                      std::nullopt});
+      client.concerns.emplace(e.concern_id(),
+                              Concern{e.concern_id(), e.summary(), *raised_on, std::nullopt});
       break;
     }
     case v1::Event::kConcernResolved: {
@@ -415,15 +412,15 @@ HeartSet RelationshipsState::ApplyRelationship(ClientRelationship& client, const
 void RelationshipsState::AddTimelineEntry(ClientRelationship& client, const v1::Event& event,
                                           absl::CivilDay day, HeartSet hearts) {
   const std::string_view hash = event.hash();
-  client.timeline.push_back(TimelineEntry{
-      .position = event.position(),
-      .type = std::string(ledger::EventTypeName(event)),
-      .on = day,
-      .hearts = hearts,
-      .actor = event.actor(),
-      .hash_prefix = absl::BytesToHexString(
-          absl::string_view(hash.data(), std::min(hash.size(), kTimelineHashPrefixBytes))),
-      .summary = Truncated(SummaryOf(event), kMaxTimelineSummaryBytes)});
+  client.timeline.push_back(
+      TimelineEntry{.position = event.position(),
+                    .type = std::string(ledger::EventTypeName(event)),
+                    .on = day,
+                    .hearts = hearts,
+                    .actor = event.actor(),
+                    .hash_prefix = absl::BytesToHexString(absl::string_view(
+                        hash.data(), std::min(hash.size(), kTimelineHashPrefixBytes))),
+                    .summary = Truncated(SummaryOf(event), kMaxTimelineSummaryBytes)});
   while (client.timeline.size() > options_.timeline_entries_per_client) {
     client.timeline.pop_front();
     ++client.timeline_dropped;

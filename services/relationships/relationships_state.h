@@ -46,6 +46,8 @@ struct FoldOptions {
   // on them (they are read from the rest of the state and from receivables), so dropping
   // entries never loses a milestone. Default 1,000; 1..kMaxTimelineEntriesPerClient.
   size_t timeline_entries_per_client = 1'000;
+
+  bool operator==(const FoldOptions&) const = default;
 };
 
 // Errors: INVALID_ARGUMENT when a field is out of its documented range.
@@ -111,11 +113,11 @@ struct FollowUp {
 
 // One event of the client's stream, as the trust-building timeline shows it.
 struct TimelineEntry {
-  uint64_t position = 0;  // global log position
-  std::string type;       // payload type name, e.g. "InteractionLogged"
-  absl::CivilDay on;      // EventDay()
-  HeartSet hearts;        // the hearts it practised (EventHearts plus a follow-up's own)
-  std::string actor;      // the authenticated principal that appended it
+  uint64_t position = 0;    // global log position
+  std::string type;         // payload type name, e.g. "InteractionLogged"
+  absl::CivilDay on;        // EventDay()
+  HeartSet hearts;          // the hearts it practised (EventHearts plus a follow-up's own)
+  std::string actor;        // the authenticated principal that appended it
   std::string hash_prefix;  // hex of the first kTimelineHashPrefixBytes of the chain hash
   std::string summary;      // one line, at most kMaxTimelineSummaryBytes
   bool operator==(const TimelineEntry&) const = default;
