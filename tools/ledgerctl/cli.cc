@@ -80,6 +80,44 @@ void AddReportFlags(CLI::App* command, ReportOptions* report) {
   command->footer(kReportsFooter);
 }
 
+constexpr char kRelationshipsFooter[] =
+    R"(--as-of is the business day: the report counts what had happened by the end of that day
+(UTC); default today per the server's clock. --known-at asks for the books as the ledger
+knew them then (RFC 3339, or YYYY-MM-DD for the end of that day, UTC). Heart scores are
+0..1 and health indices 0..100 (n/a: not applicable); definitions and defaults are in
+services/relationships/analytics.h.)";
+
+// --as-of, --known-at and, where the report has a window, --window-days; where it judges
+// promises, --tolerance-days. Unset numbers keep the server's defaults.
+void AddRelationshipFlags(CLI::App* command, RelationshipReportOptions* report, int* window_days,
+                          int* tolerance_days, bool window, bool tolerance) {
+  command->add_option("--as-of", report->as_of, "Business day YYYY-MM-DD (default: today, UTC)");
+  command->add_option("--known-at", report->known_at,
+                      "Only events recorded by then: RFC 3339, or YYYY-MM-DD (its end, UTC)");
+  if (window) {
+    command->add_option("--window-days", *window_days, "Look-back window in days (default 180)")
+        ->check(CLI::Range(1, 3650));
+  }
+  if (tolerance) {
+    command
+        ->add_option("--tolerance-days", *tolerance_days,
+                     "Days after the promised date a promise is judged (default 3)")
+        ->check(CLI::Range(0, 3650));
+  }
+  command->footer(kRelationshipsFooter);
+}
+
+// Copies the numeric flags given on the command line into the options.
+void TakeRelationshipFlags(CLI::App* command, int window_days, int tolerance_days,
+                           RelationshipReportOptions* report) {
+  if (CLI::Option* o = command->get_option_no_throw("--window-days"); o && o->count() > 0) {
+    report->window_days = window_days;
+  }
+  if (CLI::Option* o = command->get_option_no_throw("--tolerance-days"); o && o->count() > 0) {
+    report->tolerance_days = tolerance_days;
+  }
+}
+
 }  // namespace
 
 int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostream* out,
@@ -213,10 +251,77 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   CLI::App* disputes_command = app.add_subcommand("disputes", "Open and resolved disputes");
   AddReportFlags(disputes_command, &disputes);
 
-  app.add_subcommand("projections", "Status of the receivables projection against the log");
-  app.add_subcommand("rebuild",
-                     "Rebuild the receivables projection from the whole log; prints the position "
-                     "reached");
+  int window_days = 0;
+  int report_tolerance_days = 0;
+  ScorecardCommandOptions scorecard;
+  CLI::App* scorecard_command = app.add_subcommand(
+      "scorecard", "Six-hearts scores, health index and neglect alerts per client and owner");
+  AddRelationshipFlags(scorecard_command, &scorecard.report, &window_days, &report_tolerance_days,
+                       true, false);
+  scorecard_command->add_option("--client", scorecard.clients, "Only this client (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  scorecard_command
+      ->add_option("--owner", scorecard.owners, "Only this account owner's clients (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+
+  TimelineCommandOptions timeline;
+  int months = 0;
+  CLI::App* timeline_command = app.add_subcommand(
+      "timeline", "A client's trust-building timeline, milestones and monthly health vs payment");
+  timeline_command->add_option("client", timeline.client, "Client id, e.g. acme")->required();
+  AddRelationshipFlags(timeline_command, &timeline.report, &window_days, &report_tolerance_days,
+                       true, true);
+  auto* months_option =
+      timeline_command->add_option("--months", months, "Months in the series (default 12)")
+          ->check(CLI::Range(1, 120));
+  timeline_command->add_option("--show", timeline.show,
+                               "With --csv: entries (default), milestones or series");
+
+  PlansCommandOptions plans;
+  CLI::App* plans_command = app.add_subcommand(
+      "plans", "Collection plans: step status (on time, late, overdue, upcoming), money");
+  AddRelationshipFlags(plans_command, &plans.report, &window_days, &report_tolerance_days, false,
+                       false);
+  plans_command->add_option("--client", plans.clients, "Only this client (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+
+  WorklistCommandOptions worklist;
+  int limit = 0;
+  CLI::App* worklist_command = app.add_subcommand(
+      "worklist", "Clients to work on first, with each score component and next actions");
+  AddRelationshipFlags(worklist_command, &worklist.report, &window_days, &report_tolerance_days,
+                       true, true);
+  worklist_command
+      ->add_option("--owner", worklist.owners,
+                   "Only this account owner's clients: the collector or team (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  auto* limit_option = worklist_command->add_option("--limit", limit, "Rows shown (default 100)")
+                           ->check(CLI::Range(1, 10000));
+
+  RelationshipReportOptions evidence;
+  CLI::App* evidence_command = app.add_subcommand(
+      "evidence", "Do healthier relationships pay better? Payment behaviour by band and heart");
+  AddRelationshipFlags(evidence_command, &evidence, &window_days, &report_tolerance_days, true,
+                       true);
+
+  std::string projection = "receivables";
+  CLI::App* projections_command =
+      app.add_subcommand("projections", "Status of a projection against the log");
+  projections_command
+      ->add_option("projection", projection, "receivables (default) or relationships")
+      ->check(CLI::IsMember({"receivables", "relationships"}));
+  CLI::App* rebuild_command = app.add_subcommand(
+      "rebuild", "Rebuild a projection from the whole log; prints the position reached");
+  rebuild_command->add_option("projection", projection, "receivables (default) or relationships")
+      ->check(CLI::IsMember({"receivables", "relationships"}));
 
   try {
     app.parse(argc, argv);
@@ -261,10 +366,27 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
     result = RunPromises(context, promises);
   } else if (disputes_command->parsed()) {
     result = RunDisputes(context, disputes);
-  } else if (app.got_subcommand("projections")) {
-    result = RunProjections(context);
-  } else if (app.got_subcommand("rebuild")) {
-    result = RunRebuild(context);
+  } else if (scorecard_command->parsed()) {
+    TakeRelationshipFlags(scorecard_command, window_days, report_tolerance_days, &scorecard.report);
+    result = RunScorecard(context, scorecard);
+  } else if (timeline_command->parsed()) {
+    TakeRelationshipFlags(timeline_command, window_days, report_tolerance_days, &timeline.report);
+    if (months_option->count() > 0) timeline.months = months;
+    result = RunTimeline(context, timeline);
+  } else if (plans_command->parsed()) {
+    result = RunPlans(context, plans);
+  } else if (worklist_command->parsed()) {
+    TakeRelationshipFlags(worklist_command, window_days, report_tolerance_days, &worklist.report);
+    if (limit_option->count() > 0) worklist.limit = limit;
+    result = RunWorklist(context, worklist);
+  } else if (evidence_command->parsed()) {
+    TakeRelationshipFlags(evidence_command, window_days, report_tolerance_days, &evidence);
+    result = RunEvidence(context, evidence);
+  } else if (projections_command->parsed()) {
+    result = projection == "relationships" ? RunRelationshipsProjections(context)
+                                           : RunProjections(context);
+  } else if (rebuild_command->parsed()) {
+    result = projection == "relationships" ? RunRelationshipsRebuild(context) : RunRebuild(context);
   }
   out->flush();
   if (!result.ok()) {

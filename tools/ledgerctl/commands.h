@@ -161,6 +161,62 @@ absl::StatusOr<int> RunDisputes(const CommandContext& context, const ReportOptio
 absl::StatusOr<int> RunProjections(const CommandContext& context);
 absl::StatusOr<int> RunRebuild(const CommandContext& context);
 
+// --as-of, --known-at and the few analytics options the relationship reports expose.
+struct RelationshipReportOptions {
+  // YYYY-MM-DD; empty: today (UTC) per the server's clock.
+  std::string as_of;
+  // RFC 3339, or YYYY-MM-DD for the end of that day (UTC); empty: everything stored now.
+  std::string known_at;
+  // The look-back window in days; unset: the server's default (180).
+  std::optional<int> window_days;
+  // Days after the promised date a promise is judged; unset: the server's default (3).
+  // Not used by scorecard and plans.
+  std::optional<int> tolerance_days;
+};
+
+struct ScorecardCommandOptions {
+  RelationshipReportOptions report;
+  // Only these clients / account owners; empty: all.
+  std::vector<std::string> clients;
+  std::vector<std::string> owners;
+};
+absl::StatusOr<int> RunScorecard(const CommandContext& context,
+                                 const ScorecardCommandOptions& options);
+
+struct TimelineCommandOptions {
+  RelationshipReportOptions report;
+  std::string client;  // required
+  // Months in the series; unset: the server's default (12).
+  std::optional<int> months;
+  // Which table --csv prints: entries (default), milestones or series.
+  std::string show;
+};
+absl::StatusOr<int> RunTimeline(const CommandContext& context,
+                                const TimelineCommandOptions& options);
+
+struct PlansCommandOptions {
+  RelationshipReportOptions report;
+  std::vector<std::string> clients;
+};
+absl::StatusOr<int> RunPlans(const CommandContext& context, const PlansCommandOptions& options);
+
+struct WorklistCommandOptions {
+  RelationshipReportOptions report;
+  // The collector or team; empty: every client.
+  std::vector<std::string> owners;
+  // Rows shown; unset: the server's default (100).
+  std::optional<int> limit;
+};
+absl::StatusOr<int> RunWorklist(const CommandContext& context,
+                                const WorklistCommandOptions& options);
+
+absl::StatusOr<int> RunEvidence(const CommandContext& context,
+                                const RelationshipReportOptions& options);
+
+// The relationship projection's status, and its rebuild.
+absl::StatusOr<int> RunRelationshipsProjections(const CommandContext& context);
+absl::StatusOr<int> RunRelationshipsRebuild(const CommandContext& context);
+
 // Decimal major units of `amount_minor` with the currency's minor digits (ledger/currency.h;
 // 2 for an unknown code): FormatMinorUnits(428429, "USD") == "4284.29",
 // FormatMinorUnits(-5, "JPY") == "-5", FormatMinorUnits(-5, "USD") == "-0.05".

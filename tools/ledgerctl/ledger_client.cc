@@ -68,6 +68,7 @@ LedgerClient::LedgerClient(const std::string& server, absl::Duration unary_timeo
       grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), arguments);
   stub_ = v1::EventStore::NewStub(channel);
   receivables_stub_ = v1::Receivables::NewStub(channel);
+  relationships_stub_ = v1::Relationships::NewStub(channel);
 }
 
 void LedgerClient::SetDeadline(grpc::ClientContext* context) const {
@@ -154,6 +155,55 @@ absl::StatusOr<v1::RebuildResponse> LedgerClient::Rebuild(
   auto reader = receivables_stub_->Rebuild(&context, v1::RebuildRequest());
   v1::RebuildResponse message;
   v1::RebuildResponse last;
+  while (reader->Read(&message)) {
+    progress(message);
+    last = message;
+  }
+  absl::Status status = FromGrpc(reader->Finish());
+  if (!status.ok()) return status;
+  if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
+  return last;
+}
+
+absl::StatusOr<v1::ScorecardResponse> LedgerClient::Scorecard(const v1::ScorecardRequest& request) {
+  grpc::ClientContext context;
+  return Unary(relationships_stub_.get(), &v1::Relationships::Stub::Scorecard, request, &context);
+}
+
+absl::StatusOr<v1::TimelineResponse> LedgerClient::Timeline(const v1::TimelineRequest& request) {
+  grpc::ClientContext context;
+  return Unary(relationships_stub_.get(), &v1::Relationships::Stub::Timeline, request, &context);
+}
+
+absl::StatusOr<v1::PlansResponse> LedgerClient::Plans(const v1::PlansRequest& request) {
+  grpc::ClientContext context;
+  return Unary(relationships_stub_.get(), &v1::Relationships::Stub::Plans, request, &context);
+}
+
+absl::StatusOr<v1::WorklistResponse> LedgerClient::Worklist(const v1::WorklistRequest& request) {
+  grpc::ClientContext context;
+  return Unary(relationships_stub_.get(), &v1::Relationships::Stub::Worklist, request, &context);
+}
+
+absl::StatusOr<v1::EvidenceResponse> LedgerClient::Evidence(const v1::EvidenceRequest& request) {
+  grpc::ClientContext context;
+  return Unary(relationships_stub_.get(), &v1::Relationships::Stub::Evidence, request, &context);
+}
+
+absl::StatusOr<v1::RelationshipsProjectionStatusResponse>
+LedgerClient::RelationshipsProjectionStatus() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  return Unary(relationships_stub_.get(), &v1::Relationships::Stub::ProjectionStatus,
+               v1::RelationshipsProjectionStatusRequest(), &context);
+}
+
+absl::StatusOr<v1::RelationshipsRebuildResponse> LedgerClient::RelationshipsRebuild(
+    const std::function<void(const v1::RelationshipsRebuildResponse&)>& progress) {
+  grpc::ClientContext context;
+  auto reader = relationships_stub_->Rebuild(&context, v1::RelationshipsRebuildRequest());
+  v1::RelationshipsRebuildResponse message;
+  v1::RelationshipsRebuildResponse last;
   while (reader->Read(&message)) {
     progress(message);
     last = message;

@@ -1,7 +1,6 @@
-// The client side of the EventStore and Receivables gRPC services as ledgerctl uses them:
-// one channel,
-// errors as absl::Status values marked as coming from the server (so that the exit code
-// can tell a server error from a usage error), deadlines on the short calls.
+// The client side of the EventStore, Receivables and Relationships gRPC services as
+// ledgerctl uses them: one channel, errors as absl::Status values marked as coming from the server
+// (so that the exit code can tell a server error from a usage error), deadlines on the short calls.
 #ifndef SIXHEARTS_TOOLS_LEDGERCTL_LEDGER_CLIENT_H_
 #define SIXHEARTS_TOOLS_LEDGERCTL_LEDGER_CLIENT_H_
 
@@ -16,6 +15,7 @@
 #include "grpcpp/grpcpp.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/receivables.grpc.pb.h"
+#include "sixhearts/ledger/v1/relationships.grpc.pb.h"
 
 namespace sixhearts::ledgerctl {
 
@@ -72,11 +72,24 @@ class LedgerClient {
   absl::StatusOr<v1::RebuildResponse> Rebuild(
       const std::function<void(const v1::RebuildResponse&)>& progress);
 
+  // Relationship reports. No deadline: an as-of read may replay part of the log.
+  absl::StatusOr<v1::ScorecardResponse> Scorecard(const v1::ScorecardRequest& request);
+  absl::StatusOr<v1::TimelineResponse> Timeline(const v1::TimelineRequest& request);
+  absl::StatusOr<v1::PlansResponse> Plans(const v1::PlansRequest& request);
+  absl::StatusOr<v1::WorklistResponse> Worklist(const v1::WorklistRequest& request);
+  absl::StatusOr<v1::EvidenceResponse> Evidence(const v1::EvidenceRequest& request);
+  // Bounded by the unary timeout.
+  absl::StatusOr<v1::RelationshipsProjectionStatusResponse> RelationshipsProjectionStatus();
+  // No deadline; `progress` sees every message; returns the final one.
+  absl::StatusOr<v1::RelationshipsRebuildResponse> RelationshipsRebuild(
+      const std::function<void(const v1::RelationshipsRebuildResponse&)>& progress);
+
  private:
   void SetDeadline(grpc::ClientContext* context) const;
 
   std::unique_ptr<v1::EventStore::Stub> stub_;
   std::unique_ptr<v1::Receivables::Stub> receivables_stub_;
+  std::unique_ptr<v1::Relationships::Stub> relationships_stub_;
   absl::Duration unary_timeout_;
 };
 
