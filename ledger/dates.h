@@ -13,8 +13,6 @@
 
 namespace sixhearts::ledger {
 
-namespace v1 = ::sixhearts::ledger::v1;
-
 // True when the date names a real calendar day in years 1..9999.
 bool IsValidDate(const v1::Date& date);
 
