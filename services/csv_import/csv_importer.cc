@@ -43,6 +43,42 @@ bool HasControlChar(absl::string_view text) {
   return false;
 }
 
+// Strict UTF-8 (RFC 3629: shortest form, no surrogates, at most U+10FFFF). Protobuf
+// string fields must hold UTF-8: an event carrying other bytes serializes, but the
+// ledger server cannot parse it back, and the whole batch would be refused.
+bool IsValidUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    size_t length = 0;
+    unsigned char low = 0x80;  // bounds of the second byte, tighter after some leads
+    unsigned char high = 0xBF;
+    if (lead < 0x80) {
+      length = 1;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // overlong below U+0800
+      if (lead == 0xED) high = 0x9F;  // surrogates U+D800..U+DFFF
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // overlong below U+10000
+      if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) return false;
+    for (size_t k = 1; k < length; ++k) {
+      const unsigned char c = byte(i + k);
+      if (k == 1 ? (c < low || c > high) : (c < 0x80 || c > 0xBF)) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 // A cell as shown inside double quotes in a message: quotes, backslashes and control
 // characters escaped, UTF-8 kept readable, and cut at kMaxQuotedValueBytes on a
 // character boundary.
@@ -196,18 +232,20 @@ absl::Status CsvImporter::ConvertRow(const CsvRecord& record, std::vector<v1::Ev
                             " characters of [A-Za-z0-9._:-]"));
   }
   std::string client_name(cell(columns_.client_name));
-  if (client_name.size() > kMaxClientNameBytes || HasControlChar(client_name)) {
+  if (client_name.size() > kMaxClientNameBytes || HasControlChar(client_name) ||
+      !IsValidUtf8(client_name)) {
     return Bad(name(columns_.client_name), client_name,
                absl::StrCat("client names must be at most ", kMaxClientNameBytes,
-                            " bytes without control characters"));
+                            " bytes of UTF-8 without control characters"));
   }
   if (client_name.empty()) client_name = client_id;
 
   const std::string invoice_id(cell(columns_.invoice_id));
-  if (invoice_id.empty() || invoice_id.size() > kMaxInvoiceIdBytes || HasControlChar(invoice_id)) {
+  if (invoice_id.empty() || invoice_id.size() > kMaxInvoiceIdBytes || HasControlChar(invoice_id) ||
+      !IsValidUtf8(invoice_id)) {
     return Bad(name(columns_.invoice_id), invoice_id,
                absl::StrCat("invoice ids must be 1..", kMaxInvoiceIdBytes,
-                            " bytes without control characters"));
+                            " bytes of UTF-8 without control characters"));
   }
 
   absl::StatusOr<absl::CivilDay> issue_date = date(columns_.invoice_date);

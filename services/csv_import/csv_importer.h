@@ -21,8 +21,10 @@
 //
 // A row is rejected, producing no events, when any of its cells is bad: malformed CSV,
 // wrong field count, a client id outside 1..121 characters of [A-Za-z0-9._:-], an invoice
-// id blank, over 124 bytes or with control characters, an unparsable date or amount, a due
-// date or settled date before the issue date, or an invoice id already imported from an
+// id blank, over 124 bytes or with control characters, a client name over 4,096 bytes or
+// with control characters, an invoice id or client name that is not UTF-8 (protobuf strings
+// must be, or the ledger cannot parse the event), an unparsable date or amount, a due date
+// or settled date before the issue date, or an invoice id already imported from an
 // earlier line of the file (ids are compared across all clients). Cells are trimmed of
 // surrounding spaces and tabs before they are parsed. Rejected rows do not stop the import.
 #ifndef SIXHEARTS_SERVICES_CSV_IMPORT_CSV_IMPORTER_H_

@@ -263,6 +263,39 @@ TEST(CsvImporterTest, RejectedRowsAreReportedWithLineAndYieldNoEvents) {
   EXPECT_EQ(s.invoiced_minor_by_currency.at("USD"), 5594 + 6174 + 100000 + 2000);
 }
 
+// Found by tests/fuzz/fuzz_csv_import: protobuf strings must be UTF-8, so an invoice id or
+// client name in another encoding would give an event the ledger server cannot parse.
+TEST(CsvImporterTest, RejectsInvoiceIdsAndNamesThatAreNotUtf8) {
+  const std::string csv =
+      "Client,Name,Invoice,Issued,Due,Amount,Currency,Paid,Disputed,Delivered\n"
+      /* 2 */
+      "A1,,INV-\xff,2025-01-10,2025-02-09,1,CNY,,,\n"
+      /* 3 */
+      "A1,Caf\xe9,INV-2,2025-01-10,2025-02-09,1,CNY,,,\n"
+      /* 4: a surrogate, U+D800, encoded as if it were a character */
+      "A1,\xed\xa0\x80,INV-3,2025-01-10,2025-02-09,1,CNY,,,\n"
+      /* 5: Café 北京, INV-€ */
+      "A1,Caf\xc3\xa9 \xe5\x8c\x97\xe4\xba\xac,INV-\xe2\x82\xac,2025-01-10,2025-02-09,1,CNY,,,\n";
+  const Result r = Import(csv, SmallMapping());
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  std::vector<std::string> reasons;
+  for (const RowRejection& rejection : r.summary.rejections) {
+    reasons.push_back(rejection.ToString());
+  }
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{
+                "line 2: Invoice \"INV-\xff\": invoice ids must be 1..124 bytes of UTF-8 without "
+                "control characters",
+                "line 3: Name \"Caf\xe9\": client names must be at most 4096 bytes of UTF-8 "
+                "without control characters",
+                "line 4: Name \"\xed\xa0\x80\": client names must be at most 4096 bytes of UTF-8 "
+                "without control characters",
+            }));
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0].client_registered().name(), "Caf\xc3\xa9 \xe5\x8c\x97\xe4\xba\xac");
+  EXPECT_EQ(r.events[1].invoice_issued().invoice_id(), "INV-\xe2\x82\xac");
+}
+
 TEST(CsvImporterTest, SameFileTwiceGivesIdenticalEventsAndIdsAreDistinct) {
   const Result first = Import(kSmallCsv, SmallMapping());
   const Result second = Import(kSmallCsv, SmallMapping(), Batch(3));
