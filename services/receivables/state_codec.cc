@@ -65,7 +65,12 @@ class Reader {
       const auto byte = static_cast<uint8_t>(in_.front());
       in_.remove_prefix(1);
       v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return v;
+      if ((byte & 0x80) == 0) {
+        // Only the shortest form: a padding zero group, or bits beyond the 64th, would
+        // decode to a value that re-serializes to other bytes (the codec is canonical).
+        if ((shift > 0 && byte == 0) || (shift == 63 && byte > 1)) return Fail();
+        return v;
+      }
     }
     return Fail();
   }

@@ -808,6 +808,21 @@ TEST(ReceivablesStateTest, SnapshotCorruptionIsRejected) {
         absl::StatusCode::kDataLoss)
         << size;
   }
+  // Varints only in their shortest form (found by tests/fuzz/fuzz_decode): 0x7a padded
+  // with a zero group, and a tenth byte carrying bits beyond the 64th, decode to values
+  // that would re-encode to other bytes. The largest value in ten bytes is fine.
+  using std::string_literals::operator""s;
+  EXPECT_EQ(ReceivablesState::Deserialize("SHRCV\x01\x00\xfa\x00\x00\x00"s).status().code(),
+            absl::StatusCode::kDataLoss);
+  const std::string nine_ff(9, '\xff');
+  EXPECT_EQ(
+      ReceivablesState::Deserialize("SHRCV\x01"s + nine_ff + "\x02\x00\x00\x00"s).status().code(),
+      absl::StatusCode::kDataLoss);
+  const std::string largest = "SHRCV\x01"s + nine_ff + "\x01\x00\x00\x00"s;
+  const absl::StatusOr<ReceivablesState> most_events = ReceivablesState::Deserialize(largest);
+  ASSERT_TRUE(most_events.ok()) << most_events.status();
+  EXPECT_EQ(most_events->applied_event_count(), UINT64_MAX);
+  EXPECT_EQ(most_events->Serialize(), largest);
   // Damaged bytes anywhere never crash the reader; whatever it accepts re-encodes to
   // exactly the bytes it read.
   for (size_t i = 0; i < bytes.size(); ++i) {
