@@ -11,6 +11,8 @@
 #include "services/projection/projection_engine.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/receivables/receivables_service.h"
+#include "services/relationships/relationships_fold.h"
+#include "services/relationships/relationships_service.h"
 
 namespace sixhearts::services {
 
@@ -19,6 +21,8 @@ class LedgerServer::Impl {
   EventStoreService event_store;
   std::unique_ptr<receivables::ReceivablesService> receivables;
   std::unique_ptr<projection::ProjectionEngine> receivables_engine;
+  std::unique_ptr<relationships::RelationshipsService> relationships;
+  std::unique_ptr<projection::ProjectionEngine> relationships_engine;
   std::unique_ptr<grpc::Server> server;
   bool shut_down = false;
 };
@@ -45,6 +49,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->receivables = std::make_unique<receivables::ReceivablesService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
   builder.RegisterService(self->impl_->receivables.get());
+  self->impl_->relationships = std::make_unique<relationships::RelationshipsService>(
+      options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
+  builder.RegisterService(self->impl_->relationships.get());
   self->impl_->server = builder.BuildAndStart();
   if (self->impl_->server == nullptr || self->port_ == 0) {
     return absl::UnavailableError(
@@ -73,6 +80,17 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->impl_->receivables_engine = std::move(*engine);
   self->impl_->receivables->Attach(self->impl_->receivables_engine.get());
+  auto relationships_engine = projection::ProjectionEngine::Start(
+      self->store_.get(), relationships::kRelationshipsProjectionName,
+      relationships::MakeRelationshipsFoldFactory(), options.projections);
+  if (!relationships_engine.ok()) {
+    self->impl_->server->Shutdown();
+    self->impl_->shut_down = true;
+    return relationships_engine.status();
+  }
+  self->impl_->relationships_engine = std::move(*relationships_engine);
+  self->impl_->relationships->Attach(self->impl_->relationships_engine.get(),
+                                     self->impl_->receivables_engine.get());
   self->impl_->event_store.Attach(self->store_.get());
   health->SetServingStatus(true);
   return self;
@@ -87,11 +105,14 @@ void LedgerServer::Shutdown() {
   impl_->shut_down = true;
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->receivables->Attach(nullptr);
+  impl_->relationships->Attach(nullptr, nullptr);
   // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
   if (store_ != nullptr) store_->Shutdown();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   impl_->server->Wait();
   // The engine's last checkpoint needs the store still open.
+  if (impl_->relationships_engine != nullptr) impl_->relationships_engine->Stop();
+  impl_->relationships_engine.reset();
   if (impl_->receivables_engine != nullptr) impl_->receivables_engine->Stop();
   impl_->receivables_engine.reset();
   store_.reset();
