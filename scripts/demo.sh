@@ -31,6 +31,9 @@ if "${ctl[@]}" aging --help >/dev/null 2>&1; then
   echo "== the demo client's aging as of 2026-11-28"
   "${ctl[@]}" aging --as-of 2026-11-28 --group-by client --invoices | grep -E "^(group|sz-edu)" || true
 fi
+echo "== the six hearts: the demo client's scorecard and today's worklist"
+"${ctl[@]}" scorecard --as-of 2026-11-28 --client sz-edu-bureau
+"${ctl[@]}" worklist --as-of 2026-11-28 --limit 3
 echo "== the demo client's history"
 "${ctl[@]}" stream client-sz-edu-bureau
 echo
