@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build needs, only those missing.
+# Usage: install-deps.sh [fuzz]. The optional "fuzz" group adds clang and its sanitizer and
+# libFuzzer runtimes for scripts/fuzz.sh; the normal build never needs them.
 set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev
 )
+for group in "$@"; do
+  case "$group" in
+    fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install-deps.sh: unknown group \"$group\" (known: fuzz)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
