@@ -90,8 +90,7 @@ class StreamPrefixTransform final : public rocksdb::SliceTransform {
   const char* Name() const override { return "sixhearts.StreamPrefix"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     const void* nul = std::memchr(key.data(), 0, key.size());
-    return rocksdb::Slice(key.data(),
-                          static_cast<const char*>(nul) - key.data() + 1);
+    return rocksdb::Slice(key.data(), static_cast<const char*>(nul) - key.data() + 1);
   }
   bool InDomain(const rocksdb::Slice& key) const override {
     return std::memchr(key.data(), 0, key.size()) != nullptr;
@@ -127,8 +126,7 @@ class EventStore::Impl {
 
   absl::Status Open();
   void Shutdown();
-    void AppendAsync(const v1::AppendRequest& request, std::string_view actor,
-                   AppendCallback done);
+  void AppendAsync(const v1::AppendRequest& request, std::string_view actor, AppendCallback done);
   absl::StatusOr<ReadPage> ReadLog(uint64_t from, bool backward, uint32_t limit,
                                    const v1::EventFilter& filter) const;
   absl::StatusOr<ReadPage> ReadStream(std::string_view stream, uint64_t from_version,
@@ -152,7 +150,7 @@ class EventStore::Impl {
     absl::flat_hash_map<std::string, format::EntityValue> entities;
   };
 
-    absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor,
+  absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor,
                        PendingAppend& out);
   void WriterLoop();
   void CommitGroup(std::vector<PendingAppend*>& group);
@@ -160,7 +158,7 @@ class EventStore::Impl {
   // that rejects it (then nothing of it is staged).
   absl::StatusOr<v1::AppendResponse> Stage(PendingAppend& pending, Overlay& group,
                                            rocksdb::WriteBatch& batch, uint64_t* next_position,
-                                                                                      format::Hash* hash, absl::Time recorded_at);
+                                           format::Hash* hash, absl::Time recorded_at);
   absl::StatusOr<v1::AppendResponse> ResolveDuplicates(
       const PendingAppend& pending, const std::vector<std::optional<uint64_t>>& stored,
       const std::vector<const v1::Event*>& staged_same_id);
@@ -187,7 +185,6 @@ class EventStore::Impl {
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
 
  private:
-
   // Queue between Append callers and the writer.
   absl::Mutex queue_mu_;
   std::deque<PendingAppend*> queue_ ABSL_GUARDED_BY(queue_mu_);
@@ -226,7 +223,7 @@ absl::Status EventStore::Impl::Open() {
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
 
-    auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   // Memtable insert hints: keys of the log (positions) and of one stream (versions)
   // arrive in order, so each insert starts where the last one of its prefix ended.
   static const std::shared_ptr<const rocksdb::SliceTransform> kStreamPrefix =
@@ -257,7 +254,7 @@ absl::Status EventStore::Impl::Open() {
   };
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, family(false)},
-            {format::kLogFamily, family(false, kPositionPrefix)},
+      {format::kLogFamily, family(false, kPositionPrefix)},
       {format::kStreamsFamily, family(true, kStreamPrefix)},
       {format::kIdsFamily, family(true)},
       {format::kEntitiesFamily, family(true)},
@@ -333,9 +330,9 @@ void EventStore::Impl::AppendAsync(const v1::AppendRequest& request, std::string
     if (stopping_) {
       prepared = absl::UnavailableError("the ledger is shutting down");
     } else if (queue_.size() >= options_.limits.max_pending_appends) {
-      prepared = absl::ResourceExhaustedError(absl::StrCat(
-          "more than max_pending_appends (", options_.limits.max_pending_appends,
-          ") appends are waiting for the writer; retry later"));
+      prepared = absl::ResourceExhaustedError(
+          absl::StrCat("more than max_pending_appends (", options_.limits.max_pending_appends,
+                       ") appends are waiting for the writer; retry later"));
     } else {
       queue_.push_back(pending.release());
       return;
@@ -355,7 +352,7 @@ absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::st
                                                    " events exceed max_batch_events (",
                                                    limits.max_batch_events, ")"));
   }
-    PendingAppend* pending = &out;
+  PendingAppend* pending = &out;
   pending->expected.assign(request.expected().begin(), request.expected().end());
   pending->actor = std::string(actor);
   pending->events.reserve(request.events_size());
@@ -400,7 +397,7 @@ absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::st
           absl::StrCat(path, ".stream: repeats expected[", it->second, "]"));
     }
   }
-    return absl::OkStatus();
+  return absl::OkStatus();
 }
 
 void EventStore::Impl::WriterLoop() {
@@ -520,9 +517,11 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::ResolveDuplicates(
   return response;
 }
 
-absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
-    PendingAppend& pending, Overlay& group, rocksdb::WriteBatch& batch, uint64_t* next_position,
-    format::Hash* hash, absl::Time recorded_at) {
+absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pending, Overlay& group,
+                                                           rocksdb::WriteBatch& batch,
+                                                           uint64_t* next_position,
+                                                           format::Hash* hash,
+                                                           absl::Time recorded_at) {
   const size_t n = pending.events.size();
 
   // 1. Idempotency: look every id up, in the group first, then in the store.
@@ -558,7 +557,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
 
   // 2. Expected versions.
   Overlay local;
-    for (const v1::ExpectedVersion& expected : pending.expected) {
+  for (const v1::ExpectedVersion& expected : pending.expected) {
     auto current = CurrentVersion(expected.stream(), group, local);
     if (!current.ok()) return current.status();
     bool ok = true;
@@ -580,7 +579,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
   }
 
   // 3. Each event: references, creations, then its record.
-    batch.SetSavePoint();
+  batch.SetSavePoint();
   // A rejected request leaves nothing in the batch; its events were staged in place and
   // are discarded with it.
   auto reject = [&](absl::Status status) {
@@ -592,7 +591,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(
   uint64_t position = *next_position;
   format::Hash chain = *hash;
   for (size_t i = 0; i < n; ++i) {
-        v1::Event& event = pending.events[i];
+    v1::Event& event = pending.events[i];
     const std::string& stream = event.stream();
     const std::string path = absl::StrCat("events[", i, "].");
     const EntityEffects effects = DescribeEntities(event);
@@ -883,7 +882,6 @@ absl::StatusOr<VerifyResult> EventStore::Impl::Verify(uint64_t from, uint64_t to
   return result;
 }
 
-
 // ---------------------------------------------------------------- projection storage
 
 namespace {
@@ -903,13 +901,14 @@ absl::StatusOr<uint64_t> EventStore::PositionKnownAt(absl::Time t) const {
   if (h.position == 0) return 0;
   if (h.recorded_at <= t) return h.position;
   // Binary search for the last position with recorded_at <= t.
-  uint64_t lo = 0;  // known: recorded_at(lo) <= t (position 0 stands for "nothing")
+  uint64_t lo = 0;           // known: recorded_at(lo) <= t (position 0 stands for "nothing")
   uint64_t hi = h.position;  // known: recorded_at(hi) > t
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
     auto page = ReadLog(mid, false, 1, {});
     if (!page.ok()) return page.status();
-    if (page->events.empty()) return absl::DataLossError(absl::StrCat("position ", mid, " is missing"));
+    if (page->events.empty())
+      return absl::DataLossError(absl::StrCat("position ", mid, " is missing"));
     if (ToAbslTime(page->events[0].recorded_at()) <= t) {
       lo = mid;
     } else {
@@ -926,8 +925,9 @@ absl::Status EventStore::SaveProjection(std::string_view name, uint64_t position
   value.append(state);
   rocksdb::WriteOptions write;
   write.sync = true;
-  return FromRocksDB(impl_->db()->Put(write, impl_->projections_, rocksdb::Slice(name.data(), name.size()), value),
-                     "save projection");
+  return FromRocksDB(
+      impl_->db()->Put(write, impl_->projections_, rocksdb::Slice(name.data(), name.size()), value),
+      "save projection");
 }
 
 absl::StatusOr<std::optional<StoredProjection>> EventStore::LoadProjection(
@@ -959,9 +959,10 @@ absl::Status EventStore::DeleteProjection(std::string_view name) {
 
 absl::Status EventStore::SaveSnapshot(std::string_view name, const StoredSnapshot& snapshot) {
   if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
-  std::string value = format::EncodeUint64(static_cast<uint64_t>(
-      snapshot.max_occurred_at == absl::InfinitePast() ? INT64_MIN
-                                                       : absl::ToUnixMicros(snapshot.max_occurred_at)));
+  std::string value = format::EncodeUint64(
+      static_cast<uint64_t>(snapshot.max_occurred_at == absl::InfinitePast()
+                                ? INT64_MIN
+                                : absl::ToUnixMicros(snapshot.max_occurred_at)));
   value.append(snapshot.state);
   rocksdb::WriteOptions write;
   write.sync = true;
@@ -970,9 +971,10 @@ absl::Status EventStore::SaveSnapshot(std::string_view name, const StoredSnapsho
                      "save snapshot");
 }
 
-absl::StatusOr<std::optional<StoredSnapshot>> EventStore::FindSnapshot(
-    std::string_view name, uint64_t max_position, absl::Time occurred_before,
-    int max_candidates) const {
+absl::StatusOr<std::optional<StoredSnapshot>> EventStore::FindSnapshot(std::string_view name,
+                                                                       uint64_t max_position,
+                                                                       absl::Time occurred_before,
+                                                                       int max_candidates) const {
   if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
   const std::string prefix = format::SnapshotKey(name, 0).substr(0, name.size() + 1);
   std::unique_ptr<rocksdb::Iterator> it(

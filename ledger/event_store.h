@@ -91,11 +91,10 @@ class EventStore {
   absl::StatusOr<v1::AppendResponse> Append(const v1::AppendRequest& request,
                                             std::string_view actor);
 
-    // The same, without blocking: `done` runs once the batch is durable or rejected (at
+  // The same, without blocking: `done` runs once the batch is durable or rejected (at
   // once, on the calling thread, for a request that fails validation). `request` is
   // copied; it need not outlive the call.
-  void AppendAsync(const v1::AppendRequest& request, std::string_view actor,
-                   AppendCallback done);
+  void AppendAsync(const v1::AppendRequest& request, std::string_view actor, AppendCallback done);
 
   // Reads up to `limit` events (at most limits.max_read_events) matching `filter`,
   // starting at `from_position` (forward: 0 = start; backward: 0 = head).

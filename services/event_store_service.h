@@ -20,7 +20,7 @@ class EventStoreService final
   // Attaches the opened store. REQUIRES: `store` outlives the service's RPCs.
   void Attach(ledger::EventStore* store) { store_.store(store); }
 
-    grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
+  grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
                                    const ledger::v1::AppendRequest* request,
                                    ledger::v1::AppendResponse* response) override;
   grpc::Status ReadLog(grpc::ServerContext* context, const ledger::v1::ReadLogRequest* request,
