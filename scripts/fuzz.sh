@@ -31,7 +31,7 @@ for t in "${targets[@]}"; do max_len "$t" > /dev/null; done
 
 ./scripts/install-deps.sh fuzz
 # A separate build directory: every object in it carries the sanitizers (CMakeLists.txt).
-cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIXHEARTS_FUZZ=ON > /dev/null
 cmake --build "$build" -j"${FUZZ_JOBS:-2}" --target "${targets[@]}"
 
