@@ -17,42 +17,20 @@
 #include "services/grpc_status.h"
 #include "services/receivables/analytics.h"
 #include "services/receivables/receivables_fold.h"
+#include "services/request_fields.h"
 
 namespace sixhearts::services::receivables {
 namespace {
 
-// Bounds of google.protobuf.Timestamp: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
-constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
-constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
+using ::sixhearts::services::DayOrToday;
+using ::sixhearts::services::KnownAt;
+
 constexpr int kDefaultPromiseToleranceDays = 3;
 constexpr int kDefaultCountbackMonths = 36;
 
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                       "the receivables projection is still loading; retry shortly");
-}
-
-// A day field: absent (or all zero, the proto default) means today per `clock`.
-absl::StatusOr<absl::CivilDay> DayOrToday(bool present, const v1::Date& date, const char* field,
-                                          ledger::Clock* clock) {
-  if (!present || ledger::IsUnsetDate(date)) return ledger::UtcDay(clock->Now());
-  if (!ledger::IsValidDate(date)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a valid date: ", ledger::FormatDate(date)));
-  }
-  return ledger::ToCivilDay(date);
-}
-
-absl::StatusOr<std::optional<absl::Time>> KnownAt(bool present,
-                                                  const google::protobuf::Timestamp& known_at) {
-  if (!present) return std::nullopt;
-  if (known_at.seconds() < kMinTimestampSeconds || known_at.seconds() > kMaxTimestampSeconds ||
-      known_at.nanos() < 0 || known_at.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("known_at: not a valid timestamp: seconds=", known_at.seconds(),
-                     " nanos=", known_at.nanos()));
-  }
-  return absl::FromUnixSeconds(known_at.seconds()) + absl::Nanoseconds(known_at.nanos());
 }
 
 // Reads the projection as the books stood at the end of `day` and as the ledger knew them

@@ -22,15 +22,16 @@
 #include "services/receivables/receivables_fold.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/relationships_fold.h"
+#include "services/request_fields.h"
 
 namespace sixhearts::services::relationships {
 namespace {
 
+using ::sixhearts::services::DayOrToday;
+using ::sixhearts::services::KnownAt;
+
 using receivables::ReceivablesState;
 
-// Bounds of google.protobuf.Timestamp: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
-constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
-constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
 // Ids a client_ids or account_owners filter may list: a filter is a short list people
 // typed, and each id costs a scan of the list per client.
 constexpr int kMaxFilterIds = 1'000;
@@ -38,29 +39,6 @@ constexpr int kMaxFilterIds = 1'000;
 grpc::Status NotReady() {
   return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                       "the relationship projections are still loading; retry shortly");
-}
-
-absl::StatusOr<absl::CivilDay> DayOrToday(bool present, const v1::Date& date, const char* field,
-                                          ledger::Clock* clock) {
-  // The proto default (all zero) is "absent" too: JSON clients send {} for no date.
-  if (!present || ledger::IsUnsetDate(date)) return ledger::UtcDay(clock->Now());
-  if (!ledger::IsValidDate(date)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a valid date: ", ledger::FormatDate(date)));
-  }
-  return ledger::ToCivilDay(date);
-}
-
-absl::StatusOr<std::optional<absl::Time>> KnownAt(bool present,
-                                                  const google::protobuf::Timestamp& known_at) {
-  if (!present) return std::nullopt;
-  if (known_at.seconds() < kMinTimestampSeconds || known_at.seconds() > kMaxTimestampSeconds ||
-      known_at.nanos() < 0 || known_at.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("known_at: not a valid timestamp: seconds=", known_at.seconds(),
-                     " nanos=", known_at.nanos()));
-  }
-  return absl::FromUnixSeconds(known_at.seconds()) + absl::Nanoseconds(known_at.nanos());
 }
 
 // An optional int32 request field: `fallback` when unset, else checked against [low, high].
