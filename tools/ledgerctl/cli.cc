@@ -41,6 +41,13 @@ second import of the same file appends nothing, and an overlapping export append
 what is new. Rejected rows are listed with their line and reason; they do not stop the
 import.)";
 
+constexpr char kGenerateFooter[] =
+    R"(The same --seed, --clients, --months, --end-date and --batch give the same events in
+the same Append requests, with deterministic event ids: running the command again appends
+nothing (every request is answered as already stored), and an interrupted run, run again,
+appends only the rest. Each client has a tending propensity that sets how often its
+owner practises each heart and how the client pays: see `ledgerctl evidence`.)";
+
 constexpr char kTailFooter[] =
     R"(When the ledger drops the subscription because tail fell behind (RESOURCE_EXHAUSTED),
 or the server is unavailable or stopping (UNAVAILABLE, CANCELLED), tail says so on stderr
@@ -211,6 +218,31 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
                              "Events per Append request (default 500, 3..5000)");
   import_command->footer(kImportFooter);
 
+  GenerateOptions generate;
+  CLI::App* generate_command = app.add_subcommand(
+      "generate", "Append a deterministic demo portfolio (government clients, six hearts)");
+  generate_command->add_option("--seed", generate.seed, "Scenario seed")->capture_default_str();
+  generate_command->add_option("--clients", generate.clients, "Number of clients")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200'000));
+  generate_command->add_option("--months", generate.months, "Months of history")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 120));
+  generate_command->add_option("--end-date", generate.end_date, "Last day with events, YYYY-MM-DD")
+      ->capture_default_str();
+  generate_command
+      ->add_option(
+          "--batch", generate.batch_events,
+          absl::StrCat("Events per Append request (default ", kDefaultAppendBatchEvents, ")"))
+      ->check(CLI::Range(static_cast<size_t>(1), kMaxAppendBatchEvents));
+  auto* dry_run_flag =
+      generate_command->add_flag("--dry-run", generate.dry_run, "Generate and count only");
+  generate_command
+      ->add_option("--jsonl", generate.jsonl,
+                   "Write the events as JSON lines to this file instead of appending")
+      ->excludes(dry_run_flag);
+  generate_command->footer(kGenerateFooter);
+
   AgingCommandOptions aging;
   CLI::App* aging_command =
       app.add_subcommand("aging", "Receivables by age bucket, per group and currency");
@@ -357,6 +389,8 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
     result = RunVerify(context, verify);
   } else if (import_command->parsed()) {
     result = RunImport(context, import_options);
+  } else if (generate_command->parsed()) {
+    result = RunGenerate(context, generate);
   } else if (aging_command->parsed()) {
     result = RunAging(context, aging);
   } else if (dso_command->parsed()) {

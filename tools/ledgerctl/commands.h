@@ -113,6 +113,17 @@ struct ImportCsvOptions {
 };
 absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOptions& options);
 
+struct GenerateOptions {
+  uint64_t seed = 1;
+  int clients = 20;
+  int months = 24;
+  std::string end_date = "2026-11-30";
+  size_t batch_events = 0;  // 0: kDefaultAppendBatchEvents
+  bool dry_run = false;     // generate and count, append nothing
+  std::string jsonl;        // write JSON lines here instead of appending
+};
+absl::StatusOr<int> RunGenerate(const CommandContext& context, const GenerateOptions& options);
+
 // --as-of, --known-at and --group-by, which every receivables report accepts.
 struct ReportOptions {
   // YYYY-MM-DD; empty: today (UTC) per the server's clock.
