@@ -1071,6 +1071,36 @@ absl::StatusOr<ReadPage> EventStore::ReadLog(uint64_t from_position, bool backwa
   return impl_->ReadLog(from_position, backward, limit, filter);
 }
 
+absl::Status EventStore::ForEachEvent(uint64_t from_position, uint64_t to_position,
+                                      const v1::EventFilter& filter,
+                                      absl::FunctionRef<absl::Status(const v1::Event&)> fn) const {
+  const uint64_t head_position = head().position;
+  if (to_position == 0 || to_position > head_position) to_position = head_position;
+  from_position = std::max<uint64_t>(from_position, 1);
+  if (from_position > to_position) return absl::OkStatus();
+  rocksdb::ReadOptions read;
+  const std::string upper = format::PositionKey(to_position + 1);
+  rocksdb::Slice upper_bound(upper);
+  read.iterate_upper_bound = &upper_bound;
+  read.readahead_size = 2 << 20;  // a long sequential scan
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(read, impl_->log_family()));
+  v1::Event event;
+  for (it->Seek(format::PositionKey(from_position)); it->Valid(); it->Next()) {
+    auto record = format::DecodeRecord(it->value().ToStringView());
+    event.Clear();
+    if (!record || !event.ParseFromArray(record->event_bytes.data(),
+                                         static_cast<int>(record->event_bytes.size()))) {
+      return absl::DataLossError(absl::StrCat("the record at position ",
+                                              format::DecodeUint64(it->key().ToStringView()),
+                                              " does not parse"));
+    }
+    if (!MatchesFilter(event, filter)) continue;
+    event.set_hash(reinterpret_cast<const char*>(record->hash.data()), record->hash.size());
+    if (absl::Status s = fn(event); !s.ok()) return s;
+  }
+  return FromRocksDB(it->status(), "scan log");
+}
+
 absl::StatusOr<ReadPage> EventStore::ReadStream(std::string_view stream, uint64_t from_version,
                                                 uint32_t limit,
                                                 const v1::EventFilter& filter) const {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ledger/options.h"
@@ -100,6 +101,13 @@ class EventStore {
   // starting at `from_position` (forward: 0 = start; backward: 0 = head).
   absl::StatusOr<ReadPage> ReadLog(uint64_t from_position, bool backward, uint32_t limit,
                                    const v1::EventFilter& filter) const;
+
+  // Calls `fn` for every event in [from_position, to_position] (0 = start / head) that
+  // matches `filter`, in order, with its hash set; for folds over long ranges: one
+  // iterator and one reused message, no page copies. Stops at the first error of `fn`.
+  absl::Status ForEachEvent(uint64_t from_position, uint64_t to_position,
+                            const v1::EventFilter& filter,
+                            absl::FunctionRef<absl::Status(const v1::Event&)> fn) const;
 
   // Reads up to `limit` events of `stream` from version `from_version` (0 = start).
   absl::StatusOr<ReadPage> ReadStream(std::string_view stream, uint64_t from_version,

@@ -169,30 +169,30 @@ class ProjectionEngine::Impl {
     return absl::OkStatus();
   }
 
-  // Applies events (position, target] matching `filter`, paging through the log.
+  // Applies events (position, target] matching `filter` in one pass over the log.
   // `on_event` (optional) runs after each event, for snapshots during rebuilds.
   absl::Status ReplayInto(Folded& folded, uint64_t target, const v1::EventFilter& filter,
                           const ProgressFn& progress,
                           const std::function<absl::Status(const Folded&)>& on_event) {
-    uint64_t next = folded.position + 1;
     absl::Time last_progress = absl::Now();
-    while (next <= target) {
-      auto page = store_->ReadLog(next, false, 0, filter);
-      if (!page.ok()) return page.status();
-      for (const auto& event : page->events) {
-        if (event.position() > target) break;
-        folded.Apply(event);
-        if (on_event) {
-          if (absl::Status s = on_event(folded); !s.ok()) return s;
-        }
-      }
-      if (page->scanned_to_position == 0 || page->end) break;
-      next = page->scanned_to_position + 1;
-      if (progress && absl::Now() - last_progress > absl::Milliseconds(200)) {
-        progress(std::min(page->scanned_to_position, target), target);
-        last_progress = absl::Now();
-      }
-    }
+    uint64_t since_clock_check = 0;
+    absl::Status scanned = store_->ForEachEvent(
+        folded.position + 1, target, filter, [&](const v1::Event& event) -> absl::Status {
+          folded.Apply(event);
+          if (on_event) {
+            if (absl::Status s = on_event(folded); !s.ok()) return s;
+          }
+          // Reading the clock per event would cost more than many folds.
+          if (progress && ++since_clock_check >= 4096) {
+            since_clock_check = 0;
+            if (absl::Now() - last_progress > absl::Milliseconds(200)) {
+              progress(event.position(), target);
+              last_progress = absl::Now();
+            }
+          }
+          return absl::OkStatus();
+        });
+    if (!scanned.ok()) return scanned;
     // Filtered-out events still count as considered.
     folded.position = std::max(folded.position, target);
     if (progress) progress(target, target);
