@@ -252,7 +252,8 @@ ClientScorecard Score(const States& states, const std::string& client_id, CivilD
   return ScoreClient(states.relationships.FindClient(client_id), client_id, as_of, options);
 }
 
-const HeartScore& HeartOf(const ClientScorecard& card, v1::Heart heart) {
+// By value: callers pass a temporary scorecard, and a const reference to the copy keeps it.
+HeartScore HeartOf(const ClientScorecard& card, v1::Heart heart) {
   return card.hearts[HeartIndex(heart)];
 }
 
