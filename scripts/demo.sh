@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds Release, starts ledgerd on ./var/ledger
-# with demo data (the public IBM late-payment sample and a six-hearts client), shows the
-# digest, the chain check and the receivables aging, then keeps serving until Ctrl-C.
+# with demo data (the public IBM late-payment sample, a six-hearts client and a generated
+# portfolio of 200 government clients), shows the digest, the chain check, aging, the
+# six-hearts scorecard, worklist and evidence, then keeps serving until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -22,18 +23,20 @@ echo "== importing the IBM late-payment sample (idempotent: a second run appends
 "${ctl[@]}" import tests/data/ibm-ar-late-payment-histories.csv --preset ibm
 echo "== appending the six-hearts demo client"
 "${ctl[@]}" append deploy/demo/six-hearts-demo.jsonl >/dev/null
+echo "== generating the demo portfolio: 200 government clients over 24 months (idempotent)"
+"${ctl[@]}" generate --seed 1 --clients 200 --months 24 --end-date 2026-11-30 --batch 500 >/dev/null
 echo "== the log's head and its hash chain"
 "${ctl[@]}" digest
 "${ctl[@]}" verify
-if "${ctl[@]}" aging --help >/dev/null 2>&1; then
-  echo "== receivables aging as of 2013-12-31, by currency"
-  "${ctl[@]}" aging --as-of 2013-12-31 --group-by currency
-  echo "== the demo client's aging as of 2026-11-28"
-  "${ctl[@]}" aging --as-of 2026-11-28 --group-by client --invoices | grep -E "^(group|sz-edu)" || true
-fi
+echo "== receivables aging as of 2013-12-31 (the IBM sample), by currency"
+"${ctl[@]}" aging --as-of 2013-12-31 --group-by currency
+echo "== the whole portfolio's aging as of 2026-11-30, by jurisdiction"
+"${ctl[@]}" aging --as-of 2026-11-30 --group-by jurisdiction
 echo "== the six hearts: the demo client's scorecard and today's worklist"
 "${ctl[@]}" scorecard --as-of 2026-11-28 --client sz-edu-bureau
 "${ctl[@]}" worklist --as-of 2026-11-28 --limit 3
+echo "== do healthier relationships pay better?"
+"${ctl[@]}" evidence --as-of 2026-11-30
 echo "== the demo client's history"
 "${ctl[@]}" stream client-sz-edu-bureau
 echo
