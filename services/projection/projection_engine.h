@@ -39,7 +39,7 @@ class Fold {
 using FoldFactory = std::function<std::unique_ptr<Fold>()>;
 
 struct EngineOptions {
-    // The live state and its checkpoint are saved after this many new events or this much
+  // The live state and its checkpoint are saved after this many new events or this much
   // time with unsaved events, whichever comes first. A save serializes the whole fold
   // (BENCHMARKS.md: ~2.8 s for the receivables state of 10M events), so the cadence
   // bounds that cost; a crash only means replaying from the last save.
