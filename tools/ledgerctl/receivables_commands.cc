@@ -27,6 +27,7 @@
 #include "ledger/currency.h"
 #include "ledger/dates.h"
 #include "tools/ledgerctl/commands.h"
+#include "tools/ledgerctl/report_format.h"
 
 namespace sixhearts::ledgerctl {
 namespace {
@@ -156,40 +157,6 @@ class Cells {
  private:
   OutputFormat format_;
 };
-
-std::string DateCell(const v1::Date& date) {
-  return ledger::IsUnsetDate(date) ? std::string() : ledger::FormatDate(date);
-}
-
-std::string FormatTimestamp(const google::protobuf::Timestamp& t) {
-  // RFC 3339 with "Z", as people write UTC instants (absl's RFC3339_full writes +00:00).
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ",
-                          absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()),
-                          absl::UTCTimeZone());
-}
-
-// ", as known at 2026-03-20T00:00:00Z" when the report was asked for a record time.
-template <typename Response>
-std::string KnownAtText(const Response& response) {
-  if (!response.has_known_at()) return "";
-  return absl::StrCat(", as known at ", FormatTimestamp(response.known_at()));
-}
-
-template <typename Response>
-std::string KnownAtJson(const Response& response) {
-  return response.has_known_at() ? JsonQuote(FormatTimestamp(response.known_at())) : "null";
-}
-
-// A rendered JSON value without its trailing line break, to nest it in a record.
-std::string Nested(std::string json) {
-  while (!json.empty() && json.back() == '\n') json.pop_back();
-  return json;
-}
-
-std::string JsonArray(const std::vector<std::string>& values) {
-  if (values.empty()) return "[]";
-  return absl::StrCat("[\n", absl::StrJoin(values, ",\n"), "\n]");
-}
 
 template <typename Values>
 std::string JsonNumbers(const Values& values) {

@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "ledger/dates.h"
 #include "tools/ledgerctl/commands.h"
+#include "tools/ledgerctl/report_format.h"
 
 namespace sixhearts::ledgerctl {
 namespace {
@@ -122,39 +123,7 @@ std::optional<double> Opt(bool has, double value) {
   return has ? std::optional<double>(value) : std::nullopt;
 }
 
-std::string DateCell(const v1::Date& date) {
-  return ledger::IsUnsetDate(date) ? std::string() : ledger::FormatDate(date);
-}
-
 std::string Count(int64_t n) { return absl::StrCat(n); }
-
-std::string TimestampText(const google::protobuf::Timestamp& t) {
-  // RFC 3339 with "Z", as people write UTC instants.
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ",
-                          absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()),
-                          absl::UTCTimeZone());
-}
-
-template <typename Response>
-std::string KnownAtText(const Response& response) {
-  if (!response.has_known_at()) return "";
-  return absl::StrCat(", as known at ", TimestampText(response.known_at()));
-}
-
-template <typename Response>
-std::string KnownAtJson(const Response& response) {
-  return response.has_known_at() ? JsonQuote(TimestampText(response.known_at())) : "null";
-}
-
-std::string Nested(std::string json) {
-  while (!json.empty() && json.back() == '\n') json.pop_back();
-  return json;
-}
-
-std::string JsonArray(const std::vector<std::string>& values) {
-  if (values.empty()) return "[]";
-  return absl::StrCat("[\n", absl::StrJoin(values, ",\n"), "\n]");
-}
 
 // The title fields every JSON report starts with.
 template <typename Response>
