@@ -88,7 +88,7 @@ int64_t Payment::UnappliedNow() const {
 }
 
 const Client* ReceivablesState::FindClient(std::string_view client_id) const {
-  const auto it = clients_.find(std::string(client_id));
+  const auto it = clients_.find(client_id);
   return it == clients_.end() ? nullptr : &it->second;
 }
 
@@ -98,10 +98,13 @@ Client* ReceivablesState::ClientForStream(std::string_view stream) {
   if (!stream.starts_with(kStreamPrefix) || stream.size() == kStreamPrefix.size()) {
     return nullptr;
   }
-  const std::string client_id(stream.substr(kStreamPrefix.size()));
-  Client& client = clients_[client_id];
-  client.client_id = client_id;
-  return &client;
+  const std::string_view client_id = stream.substr(kStreamPrefix.size());
+  auto it = clients_.find(client_id);
+  if (it == clients_.end()) {
+    it = clients_.emplace(std::string(client_id), Client{}).first;
+    it->second.client_id = std::string(client_id);
+  }
+  return &it->second;
 }
 
 void ReceivablesState::Apply(const v1::Event& event) {

@@ -189,7 +189,7 @@ class ReceivablesState {
   void Apply(const v1::Event& event);
 
   // Keyed by client id (the stream name without its "client-" prefix).
-  const std::map<std::string, Client>& clients() const { return clients_; }
+  const std::map<std::string, Client, std::less<>>& clients() const { return clients_; }
   const Client* FindClient(std::string_view client_id) const;
 
   // Events folded in, and the largest global position seen (0 when none carried one):
@@ -256,7 +256,8 @@ class ReceivablesState {
                 const google::protobuf::RepeatedPtrField<v1::Allocation>& allocations,
                 absl::CivilDay applied_on);
 
-  std::map<std::string, Client> clients_;
+  // std::less<> lets the fold look a stream's client up without building a string.
+  std::map<std::string, Client, std::less<>> clients_;
   uint64_t applied_event_count_ = 0;
   uint64_t last_position_ = 0;
   std::map<std::string, uint64_t> ignored_events_;

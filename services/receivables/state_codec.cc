@@ -287,8 +287,8 @@ Dispute ReadDispute(Reader& r) {
 
 // Appends to a map whose keys were written in ascending order; a key out of order or
 // repeated is corruption (and keeps every accepted input canonical).
-template <typename T>
-bool AppendInOrder(std::map<std::string, T>& map, std::string key, T value) {
+template <typename T, typename Compare>
+bool AppendInOrder(std::map<std::string, T, Compare>& map, std::string key, T value) {
   if (!map.empty() && !(map.rbegin()->first < key)) return false;
   map.emplace_hint(map.end(), std::move(key), std::move(value));
   return true;
