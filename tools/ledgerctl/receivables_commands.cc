@@ -27,6 +27,7 @@
 #include "ledger/currency.h"
 #include "ledger/dates.h"
 #include "tools/ledgerctl/commands.h"
+#include "tools/ledgerctl/projection_commands.h"
 #include "tools/ledgerctl/report_format.h"
 
 namespace sixhearts::ledgerctl {
@@ -665,44 +666,13 @@ absl::StatusOr<int> RunDisputes(const CommandContext& context, const ReportOptio
 }
 
 absl::StatusOr<int> RunProjections(const CommandContext& context) {
-  absl::StatusOr<v1::ProjectionStatusResponse> status = context.client->ProjectionStatus();
-  if (!status.ok()) return status.status();
-  Record record;
-  record.Add("name", status->name());
-  record.Add("position", absl::StrCat(status->position()), ColumnKind::kNumber);
-  record.Add("head_position", absl::StrCat(status->head_position()), ColumnKind::kNumber);
-  record.Add("lag_events", absl::StrCat(status->lag_events()), ColumnKind::kGroupedNumber);
-  record.Add("saved_position", absl::StrCat(status->saved_position()), ColumnKind::kNumber);
-  record.Add("snapshots", absl::StrCat(status->snapshots()), ColumnKind::kGroupedNumber);
-  *context.out << record.Render(context.format);
-  return kExitOk;
+  return PrintProjectionStatus(context, context.client->ProjectionStatus());
 }
 
 absl::StatusOr<int> RunRebuild(const CommandContext& context) {
-  // Progress on stderr: redrawn in place on a terminal, a line every 5 s otherwise.
-  absl::Time last_line = context.now();
-  bool drawn = false;
-  auto progress = [&](const v1::RebuildResponse& p) {
-    if (p.finished() || p.target_position() == 0) return;
-    const std::string text =
-        absl::StrFormat("rebuilding receivables: %d%% (%d of %d positions)",
-                        static_cast<int>(100 * p.done_position() / p.target_position()),
-                        p.done_position(), p.target_position());
-    if (context.err_is_terminal) {
-      *context.err << "\r" << text << std::flush;
-      drawn = true;
-    } else if (context.now() - last_line >= absl::Seconds(5)) {
-      *context.err << text << "\n";
-      last_line = context.now();
-    }
-  };
-  absl::StatusOr<v1::RebuildResponse> rebuilt = context.client->Rebuild(progress);
-  if (drawn) *context.err << "\n";
-  if (!rebuilt.ok()) return rebuilt.status();
-  Record record;
-  record.Add("position", absl::StrCat(rebuilt->position()), ColumnKind::kNumber);
-  *context.out << record.Render(context.format);
-  return kExitOk;
+  return RebuildWithProgress<v1::RebuildResponse>(
+      context, "receivables",
+      [&](const auto& progress) { return context.client->Rebuild(progress); });
 }
 
 }  // namespace sixhearts::ledgerctl
