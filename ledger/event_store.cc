@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <bitset>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -104,6 +105,30 @@ struct PendingAppend {
   std::string actor;
   absl::StatusOr<v1::AppendResponse> result;
   AppendCallback done;
+};
+
+// Decides from a record's bytes, before any parse, that a scan filtered by type can skip
+// it: most of a log's events are of types a given fold ignores, and a parse costs more than
+// reading the payload tag.
+class TypePrefilter {
+ public:
+  explicit TypePrefilter(const v1::EventFilter& filter) {
+    for (const auto& type : filter.types()) {
+      const int field = PayloadFieldNumber(type);
+      if (field > 0 && field < kMaxField) allowed_.set(field);
+    }
+    active_ = allowed_.any();
+  }
+  bool Skip(std::string_view event_bytes) const {
+    if (!active_) return false;
+    const int field = PeekPayloadFieldNumber(event_bytes);
+    return field != 0 && !allowed_.test(field);  // 0: let the full parse judge the bytes
+  }
+
+ private:
+  static constexpr int kMaxField = 1024;
+  std::bitset<kMaxField> allowed_;
+  bool active_ = false;
 };
 
 }  // namespace
@@ -252,14 +277,22 @@ absl::Status EventStore::Impl::Open() {
     cf.compression = rocksdb::kLZ4Compression;
     return cf;
   };
+  // Projection states and snapshots are values of up to hundreds of MB: blob files keep
+  // them out of the LSM tree, so compactions do not rewrite them.
+  auto with_blobs = [](rocksdb::ColumnFamilyOptions cf) {
+    cf.enable_blob_files = true;
+    cf.min_blob_size = 64 << 10;
+    cf.blob_compression_type = rocksdb::kLZ4Compression;
+    return cf;
+  };
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, family(false)},
       {format::kLogFamily, family(false, kPositionPrefix)},
       {format::kStreamsFamily, family(true, kStreamPrefix)},
       {format::kIdsFamily, family(true)},
       {format::kEntitiesFamily, family(true)},
-      {format::kProjectionsFamily, family(false)},
-      {format::kSnapshotsFamily, family(false)},
+      {format::kProjectionsFamily, with_blobs(family(false))},
+      {format::kSnapshotsFamily, with_blobs(family(false))},
   };
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &handles_, &db_);
   if (!s.ok()) return FromRocksDB(s, absl::StrCat("open ", dir));
@@ -949,8 +982,9 @@ absl::Status EventStore::DeleteProjection(std::string_view name) {
   if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
   rocksdb::WriteBatch batch;
   batch.Delete(impl_->projections_, rocksdb::Slice(name.data(), name.size()));
-  const std::string from = format::SnapshotKey(name, 0);
-  const std::string to = format::SnapshotKey(name, UINT64_MAX);
+  // Snapshots (name 0x00 ...) and their index (name 0x01 ...).
+  const std::string from = std::string(name) + '\x00';
+  const std::string to = std::string(name) + '\x02';
   batch.DeleteRange(impl_->snapshots_, from, to);
   rocksdb::WriteOptions write;
   write.sync = true;
@@ -959,16 +993,22 @@ absl::Status EventStore::DeleteProjection(std::string_view name) {
 
 absl::Status EventStore::SaveSnapshot(std::string_view name, const StoredSnapshot& snapshot) {
   if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
-  std::string value = format::EncodeUint64(
+  const std::string max_occurred = format::EncodeUint64(
       static_cast<uint64_t>(snapshot.max_occurred_at == absl::InfinitePast()
                                 ? INT64_MIN
                                 : absl::ToUnixMicros(snapshot.max_occurred_at)));
+  std::string value;
+  value.reserve(max_occurred.size() + snapshot.state.size());
+  value.append(max_occurred);
   value.append(snapshot.state);
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->snapshots_, format::SnapshotKey(name, snapshot.position), value);
+  batch.Put(impl_->snapshots_, format::SnapshotIndexKey(name, snapshot.position), max_occurred);
+  // A cache: no WAL, no sync (the header comment says what a crash costs). The snapshot
+  // and its index entry are one batch, so neither is ever found without the other.
   rocksdb::WriteOptions write;
-  write.sync = true;
-  return FromRocksDB(impl_->db()->Put(write, impl_->snapshots_,
-                                      format::SnapshotKey(name, snapshot.position), value),
-                     "save snapshot");
+  write.disableWAL = true;
+  return FromRocksDB(impl_->db()->Write(write, &batch), "save snapshot");
 }
 
 absl::StatusOr<std::optional<StoredSnapshot>> EventStore::FindSnapshot(std::string_view name,
@@ -976,23 +1016,29 @@ absl::StatusOr<std::optional<StoredSnapshot>> EventStore::FindSnapshot(std::stri
                                                                        absl::Time occurred_before,
                                                                        int max_candidates) const {
   if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
-  const std::string prefix = format::SnapshotKey(name, 0).substr(0, name.size() + 1);
+  const std::string prefix = std::string(name) + '\x01';
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db()->NewIterator(rocksdb::ReadOptions(), impl_->snapshots_));
-  for (it->SeekForPrev(format::SnapshotKey(name, max_position));
+  for (it->SeekForPrev(format::SnapshotIndexKey(name, max_position));
        it->Valid() && max_candidates-- > 0; it->Prev()) {
     const std::string_view key = it->key().ToStringView();
     if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
-    const std::string_view value = it->value().ToStringView();
-    if (value.size() < 8) return absl::DataLossError("a snapshots record is too short");
-    const int64_t micros = static_cast<int64_t>(format::DecodeUint64(value));
+    const std::string_view index_value = it->value().ToStringView();
+    if (index_value.size() != 8) return absl::DataLossError("a snapshot index record is not 8 bytes");
+    const int64_t micros = static_cast<int64_t>(format::DecodeUint64(index_value));
     const absl::Time max_occurred =
         micros == INT64_MIN ? absl::InfinitePast() : absl::FromUnixMicros(micros);
     if (max_occurred >= occurred_before) continue;
+    const uint64_t position = format::DecodeUint64(key.substr(prefix.size()));
+    std::string value;
+    rocksdb::Status got = impl_->db()->Get(rocksdb::ReadOptions(), impl_->snapshots_,
+                                           format::SnapshotKey(name, position), &value);
+    if (!got.ok()) return FromRocksDB(got, "read snapshot");
+    if (value.size() < 8) return absl::DataLossError("a snapshots record is too short");
     StoredSnapshot out;
-    out.position = format::DecodeUint64(key.substr(prefix.size()));
+    out.position = position;
     out.max_occurred_at = max_occurred;
-    out.state = std::string(value.substr(8));
+    out.state = value.substr(8);
     return out;
   }
   if (!it->status().ok()) return FromRocksDB(it->status(), "find snapshot");
@@ -1085,8 +1131,10 @@ absl::Status EventStore::ForEachEvent(uint64_t from_position, uint64_t to_positi
   read.readahead_size = 2 << 20;  // a long sequential scan
   std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(read, impl_->log_family()));
   v1::Event event;
+  const TypePrefilter prefilter(filter);
   for (it->Seek(format::PositionKey(from_position)); it->Valid(); it->Next()) {
     auto record = format::DecodeRecord(it->value().ToStringView());
+    if (record && prefilter.Skip(record->event_bytes)) continue;
     event.Clear();
     if (!record || !event.ParseFromArray(record->event_bytes.data(),
                                          static_cast<int>(record->event_bytes.size()))) {
@@ -1099,6 +1147,98 @@ absl::Status EventStore::ForEachEvent(uint64_t from_position, uint64_t to_positi
     if (absl::Status s = fn(event); !s.ok()) return s;
   }
   return FromRocksDB(it->status(), "scan log");
+}
+
+absl::Status EventStore::ForEachEventPipelined(
+    uint64_t from_position, uint64_t to_position, const v1::EventFilter& filter,
+    absl::FunctionRef<absl::Status(const v1::Event&)> fn) const {
+  struct Batch {
+    std::vector<v1::Event> events = std::vector<v1::Event>(kScanBatchEvents);
+    size_t count = 0;
+  };
+  std::vector<Batch> ring(kScanBatches);
+  absl::Mutex mu;
+  uint64_t produced = 0;  // batches handed over; ring[i % kScanBatches] holds batch i
+  uint64_t consumed = 0;  // batches the caller is done with
+  bool producer_done = false;
+  bool cancelled = false;
+  absl::Status producer_status;
+
+  std::thread producer([&] {
+    Batch* batch = nullptr;
+    auto acquire = [&]() -> bool {
+      absl::MutexLock lock(&mu);
+      auto free_slot = [&] { return cancelled || produced - consumed < kScanBatches; };
+      mu.Await(absl::Condition(&free_slot));
+      if (cancelled) return false;
+      batch = &ring[produced % kScanBatches];
+      batch->count = 0;
+      return true;
+    };
+    auto publish = [&] {
+      absl::MutexLock lock(&mu);
+      ++produced;
+      batch = nullptr;
+    };
+    absl::Status status = [&]() -> absl::Status {
+      const uint64_t head_position = head().position;
+      uint64_t to = to_position == 0 || to_position > head_position ? head_position : to_position;
+      const uint64_t from = std::max<uint64_t>(from_position, 1);
+      if (from > to) return absl::OkStatus();
+      rocksdb::ReadOptions read;
+      const std::string upper = format::PositionKey(to + 1);
+      rocksdb::Slice upper_bound(upper);
+      read.iterate_upper_bound = &upper_bound;
+      read.readahead_size = 2 << 20;
+      std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(read, impl_->log_family()));
+      const TypePrefilter prefilter(filter);
+      for (it->Seek(format::PositionKey(from)); it->Valid(); it->Next()) {
+        auto record = format::DecodeRecord(it->value().ToStringView());
+        if (record && prefilter.Skip(record->event_bytes)) continue;
+        if (batch == nullptr && !acquire()) return absl::OkStatus();
+        v1::Event& event = batch->events[batch->count];
+        event.Clear();
+        if (!record || !event.ParseFromArray(record->event_bytes.data(),
+                                             static_cast<int>(record->event_bytes.size()))) {
+          return absl::DataLossError(absl::StrCat("the record at position ",
+                                                  format::DecodeUint64(it->key().ToStringView()),
+                                                  " does not parse"));
+        }
+        if (!MatchesFilter(event, filter)) continue;
+        event.set_hash(reinterpret_cast<const char*>(record->hash.data()), record->hash.size());
+        if (++batch->count == kScanBatchEvents) publish();
+      }
+      return FromRocksDB(it->status(), "scan log");
+    }();
+    absl::MutexLock lock(&mu);
+    if (batch != nullptr) ++produced;  // the last, partial batch (events before an error too)
+    producer_status = std::move(status);
+    producer_done = true;
+  });
+
+  absl::Status consumer_status;
+  while (true) {
+    Batch* batch;
+    {
+      absl::MutexLock lock(&mu);
+      auto ready = [&] { return consumed < produced || producer_done; };
+      mu.Await(absl::Condition(&ready));
+      if (consumed == produced) break;  // the producer is done and everything was handed over
+      batch = &ring[consumed % kScanBatches];
+    }
+    for (size_t i = 0; i < batch->count && consumer_status.ok(); ++i) {
+      consumer_status = fn(batch->events[i]);
+    }
+    absl::MutexLock lock(&mu);
+    ++consumed;
+    if (!consumer_status.ok()) {
+      cancelled = true;
+      break;
+    }
+  }
+  producer.join();
+  if (!consumer_status.ok()) return consumer_status;
+  return producer_status;
 }
 
 absl::StatusOr<ReadPage> EventStore::ReadStream(std::string_view stream, uint64_t from_version,

@@ -109,6 +109,16 @@ class EventStore {
                             const v1::EventFilter& filter,
                             absl::FunctionRef<absl::Status(const v1::Event&)> fn) const;
 
+  // The same, but a second thread reads and parses the log while `fn` runs on the
+  // calling thread, so a fold costs max(scan, fold) instead of their sum. The two hand
+  // over batches of kScanBatchEvents reused messages through a ring of kScanBatches, so
+  // memory stays bounded whatever the range. For rebuilds and long as-of replays.
+  absl::Status ForEachEventPipelined(uint64_t from_position, uint64_t to_position,
+                                     const v1::EventFilter& filter,
+                                     absl::FunctionRef<absl::Status(const v1::Event&)> fn) const;
+  static constexpr size_t kScanBatchEvents = 1024;
+  static constexpr size_t kScanBatches = 4;
+
   // Reads up to `limit` events of `stream` from version `from_version` (0 = start).
   absl::StatusOr<ReadPage> ReadStream(std::string_view stream, uint64_t from_version,
                                       uint32_t limit, const v1::EventFilter& filter) const;
@@ -137,12 +147,16 @@ class EventStore {
   absl::StatusOr<std::optional<StoredProjection>> LoadProjection(std::string_view name) const;
   absl::Status DeleteProjection(std::string_view name);
   absl::Status SaveSnapshot(std::string_view name, const StoredSnapshot& snapshot);
+  // Snapshots are a cache: they are written without the WAL (a crash may lose the newest
+  // ones, which only makes an as-of read replay further) and their large values go to
+  // RocksDB blob files.
   // The newest snapshot at or before `max_position` whose max_occurred_at is before
-  // `occurred_before`, looking at most `max_candidates` snapshots back.
+  // `occurred_before`, looking at most `max_candidates` snapshots back. It searches the
+  // small index entries and reads one snapshot value.
   absl::StatusOr<std::optional<StoredSnapshot>> FindSnapshot(std::string_view name,
                                                              uint64_t max_position,
                                                              absl::Time occurred_before,
-                                                             int max_candidates = 64) const;
+                                                             int max_candidates = 1 << 16) const;
   absl::StatusOr<size_t> CountSnapshots(std::string_view name) const;
 
   // Stops taking appends (they return UNAVAILABLE), waits for the writer to finish the

@@ -80,6 +80,13 @@ std::string SnapshotKey(std::string_view name, uint64_t position) {
   return StreamKey(name, position);  // the same shape: name 0x00 position
 }
 
+std::string SnapshotIndexKey(std::string_view name, uint64_t position) {
+  std::string key(name);
+  key.push_back('\x01');
+  key.append(EncodeUint64(position));
+  return key;
+}
+
 std::string EncodeRecord(const Hash& hash, std::string_view event_bytes) {
   std::string value;
   value.reserve(1 + kHashBytes + event_bytes.size());

@@ -64,6 +64,9 @@ std::optional<EntityValue> DecodeEntity(std::string_view bytes);
 // `snapshots` key: name 0x00 position(8); value: max_occurred_at micros(8, two's
 // complement) state-bytes.
 std::string SnapshotKey(std::string_view name, uint64_t position);
+// `snapshots` index key: name 0x01 position(8); value: max_occurred_at micros(8), the same
+// as the snapshot's first 8 bytes, so a search reads small index values, not whole states.
+std::string SnapshotIndexKey(std::string_view name, uint64_t position);
 
 // SHA-256(previous hash || position as 8 big-endian bytes || event bytes).
 Hash ChainHash(const Hash& previous, uint64_t position, std::string_view event_bytes);

@@ -38,6 +38,12 @@ absl::Time DecodeTime(std::string_view bytes) {
   return micros == INT64_MIN ? absl::InfinitePast() : absl::FromUnixMicros(micros);
 }
 
+v1::EventFilter TypeFilter(const Fold& fold) {
+  v1::EventFilter filter;
+  for (const std::string& type : fold.EventTypes()) filter.add_types(type);
+  return filter;
+}
+
 // A fold plus what the engine tracks about it.
 struct Folded {
   std::unique_ptr<Fold> fold;
@@ -106,7 +112,7 @@ class ProjectionEngine::Impl {
         replay.fold = factory_();  // a damaged snapshot only costs a longer replay
       }
     }
-    v1::EventFilter filter;
+    v1::EventFilter filter = TypeFilter(*replay.fold);
     if (as_of.business_day) {
       const int64_t seconds = absl::ToUnixSeconds(occurred_before);
       filter.mutable_occurred_to()->set_seconds(seconds);
@@ -176,7 +182,7 @@ class ProjectionEngine::Impl {
                           const std::function<absl::Status(const Folded&)>& on_event) {
     absl::Time last_progress = absl::Now();
     uint64_t since_clock_check = 0;
-    absl::Status scanned = store_->ForEachEvent(
+    absl::Status scanned = store_->ForEachEventPipelined(
         folded.position + 1, target, filter, [&](const v1::Event& event) -> absl::Status {
           folded.Apply(event);
           if (on_event) {
@@ -203,11 +209,15 @@ class ProjectionEngine::Impl {
     if (absl::Status s = store_->DeleteProjection(name_); !s.ok()) return s;
     Folded fresh{factory_(), 0, absl::InfinitePast()};
     const uint64_t target = store_->head().position;
-    uint64_t since_snapshot = 0;
+    // Snapshots are spaced by log positions, not by events applied: a type-filtered
+    // replay applies only some of them, and an as-of read replays positions.
+    uint64_t last_snapshot_position = 0;
     absl::Status replayed =
-        ReplayInto(fresh, target, {}, progress, [&](const Folded& f) -> absl::Status {
-          if (++since_snapshot < options_.snapshot_every_events) return absl::OkStatus();
-          since_snapshot = 0;
+        ReplayInto(fresh, target, TypeFilter(*fresh.fold), progress, [&](const Folded& f) -> absl::Status {
+          if (f.position - last_snapshot_position < options_.snapshot_every_events) {
+            return absl::OkStatus();
+          }
+          last_snapshot_position = f.position;
           return store_->SaveSnapshot(name_, {f.position, f.max_occurred_at, f.fold->Serialize()});
         });
     if (!replayed.ok()) return replayed;

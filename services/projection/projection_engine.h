@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -34,6 +35,11 @@ class Fold {
   // Replaces the state with a serialized one. DATA_LOSS / FAILED_PRECONDITION when the
   // bytes are damaged or from an incompatible version (the engine then rebuilds).
   virtual absl::Status Restore(std::string_view bytes) = 0;
+  // The event types (ledger/event_types.h names) Apply reads; empty means every type.
+  // Replays and rebuilds skip events of other types before parsing them, and the live
+  // follower still hands every event to Apply, so Apply must leave the state untouched
+  // for an event of a type not listed.
+  virtual std::vector<std::string> EventTypes() const { return {}; }
 };
 
 using FoldFactory = std::function<std::unique_ptr<Fold>()>;

@@ -4,6 +4,8 @@
 #include <memory>
 #include <utility>
 
+#include "ledger/event_types.h"
+
 namespace sixhearts::services::receivables {
 
 absl::Status ReceivablesFold::Restore(std::string_view bytes) {
@@ -11,6 +13,14 @@ absl::Status ReceivablesFold::Restore(std::string_view bytes) {
   if (!restored.ok()) return restored.status();
   state_ = *std::move(restored);
   return absl::OkStatus();
+}
+
+std::vector<std::string> ReceivablesFold::EventTypes() const {
+  std::vector<std::string> types;
+  for (const auto payload : ReceivablesState::HandledPayloads()) {
+    types.emplace_back(ledger::EventTypeNameOf(payload));
+  }
+  return types;
 }
 
 projection::FoldFactory MakeReceivablesFoldFactory() {

@@ -27,6 +27,7 @@ class ReceivablesFold final : public projection::Fold {
   // DATA_LOSS / FAILED_PRECONDITION as ReceivablesState::Deserialize; the state is left
   // unchanged then.
   absl::Status Restore(std::string_view bytes) override;
+  std::vector<std::string> EventTypes() const override;
 
   const ReceivablesState& state() const { return state_; }
 

@@ -188,12 +188,15 @@ class ReceivablesState {
   // ignored_events() under a short reason.
   void Apply(const v1::Event& event);
 
+  // The payload types Apply reads; every other event leaves the state unchanged.
+  static const std::vector<v1::Event::PayloadCase>& HandledPayloads();
+
   // Keyed by client id (the stream name without its "client-" prefix).
   const std::map<std::string, Client, std::less<>>& clients() const { return clients_; }
   const Client* FindClient(std::string_view client_id) const;
 
-  // Events folded in, and the largest global position seen (0 when none carried one):
-  // a checkpoint from which to resume a subscription.
+  // Events of a handled type folded in (ignored ones included), and the largest global
+  // position among them (0 when none carried one).
   uint64_t applied_event_count() const { return applied_event_count_; }
   uint64_t last_position() const { return last_position_; }
 

@@ -17,12 +17,18 @@ constexpr uint64_t kFormatVersion = 1;
 
 class Writer {
  public:
+  Writer() { out_.reserve(1 << 20); }
+  // One append per value rather than one push_back per byte: the codec spends most of
+  // its time here on large states.
   void Varint(uint64_t v) {
+    char buf[10];
+    size_t n = 0;
     while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
       v >>= 7;
     }
-    out_.push_back(static_cast<char>(v));
+    buf[n++] = static_cast<char>(v);
+    out_.append(buf, n);
   }
   // Zigzag keeps small negative numbers short.
   void Signed(int64_t v) {
