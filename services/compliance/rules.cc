@@ -134,6 +134,10 @@ struct Layer {
 
 }  // namespace
 
+int64_t OwedOnDay(const receivables::Client& client, const Invoice& invoice, absl::CivilDay day) {
+  return OwedOn(client, invoice, day);
+}
+
 int64_t CompoundInterestMinor(int64_t principal_minor, int64_t days, int64_t rate_ppm,
                               int64_t year_days, int64_t step_days) {
   if (principal_minor <= 0 || days <= 0 || rate_ppm <= 0) return 0;

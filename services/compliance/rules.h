@@ -170,6 +170,11 @@ std::vector<TermFinding> CheckContractTerms(std::string_view client_id, const Co
                                             RuleSet rule_set, absl::CivilDay as_of,
                                             const StatutoryOptions& options = {});
 
+// Money owed by law at the end of `day`: the outstanding amount less what is under
+// disputes open that day, never below zero.
+int64_t OwedOnDay(const receivables::Client& client, const receivables::Invoice& invoice,
+                  absl::CivilDay day);
+
 // Compound interest of the Prompt Payment Act on `principal_minor` for `days` at
 // `rate_ppm` a year: every `step_days` the step's interest, rounded half up, is added to
 // principal; the last partial step is simple. Exposed for the tests' hand computations.
