@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ccache pkg-config
   librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev
+  # Headless Chromium renders the compliance report's HTML in its test.
+  chromium
 )
 for group in "$@"; do
   case "$group" in

@@ -7,6 +7,8 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "services/compliance/compliance_service.h"
+#include "services/compliance/compliance_state.h"
 #include "services/event_store_service.h"
 #include "services/projection/projection_engine.h"
 #include "services/receivables/receivables_fold.h"
@@ -23,6 +25,8 @@ class LedgerServer::Impl {
   std::unique_ptr<projection::ProjectionEngine> receivables_engine;
   std::unique_ptr<relationships::RelationshipsService> relationships;
   std::unique_ptr<projection::ProjectionEngine> relationships_engine;
+  std::unique_ptr<compliance::ComplianceService> compliance;
+  std::unique_ptr<projection::ProjectionEngine> compliance_engine;
   std::unique_ptr<grpc::Server> server;
   bool shut_down = false;
 };
@@ -52,6 +56,16 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->relationships = std::make_unique<relationships::RelationshipsService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
   builder.RegisterService(self->impl_->relationships.get());
+  compliance::StatutoryOptions statutory;
+  if (!options.compliance_rates_file.empty()) {
+    auto rates = compliance::LoadRateTables(options.compliance_rates_file);
+    if (!rates.ok()) return rates.status();
+    statutory.rates = std::move(*rates);
+  }
+  self->impl_->compliance = std::make_unique<compliance::ComplianceService>(
+      options.store.clock != nullptr ? options.store.clock : ledger::SystemClock(),
+      std::move(statutory));
+  builder.RegisterService(self->impl_->compliance.get());
   self->impl_->server = builder.BuildAndStart();
   if (self->impl_->server == nullptr || self->port_ == 0) {
     return absl::UnavailableError(
@@ -91,6 +105,18 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->relationships_engine = std::move(*relationships_engine);
   self->impl_->relationships->Attach(self->impl_->relationships_engine.get(),
                                      self->impl_->receivables_engine.get());
+  auto compliance_engine = projection::ProjectionEngine::Start(
+      self->store_.get(), compliance::kComplianceProjectionName,
+      compliance::MakeComplianceFoldFactory(), options.projections);
+  if (!compliance_engine.ok()) {
+    self->impl_->server->Shutdown();
+    self->impl_->shut_down = true;
+    return compliance_engine.status();
+  }
+  self->impl_->compliance_engine = std::move(*compliance_engine);
+  self->impl_->compliance->Attach({self->store_.get(), self->impl_->receivables_engine.get(),
+                                   self->impl_->compliance_engine.get(),
+                                   self->impl_->relationships_engine.get()});
   self->impl_->event_store.Attach(self->store_.get());
   health->SetServingStatus(true);
   return self;
@@ -106,11 +132,14 @@ void LedgerServer::Shutdown() {
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->receivables->Attach(nullptr);
   impl_->relationships->Attach(nullptr, nullptr);
+  impl_->compliance->Attach({});
   // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
   if (store_ != nullptr) store_->Shutdown();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   impl_->server->Wait();
   // The engine's last checkpoint needs the store still open.
+  if (impl_->compliance_engine != nullptr) impl_->compliance_engine->Stop();
+  impl_->compliance_engine.reset();
   if (impl_->relationships_engine != nullptr) impl_->relationships_engine->Stop();
   impl_->relationships_engine.reset();
   if (impl_->receivables_engine != nullptr) impl_->receivables_engine->Stop();

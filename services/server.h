@@ -23,6 +23,9 @@ struct ServerOptions {
   ledger::EventStoreOptions store;
   // Checkpoint and snapshot cadence of the projections.
   projection::EngineOptions projections;
+  // A rate file for the compliance rules (services/compliance/rates.h); empty means the
+  // compiled-in tables. Start-up fails naming the line of a bad file.
+  std::string compliance_rates_file;
 };
 
 class LedgerServer {

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ledgerd: the Six Hearts collections ledger server"};
   app.add_option("--data-dir", options.data_dir, "RocksDB data directory")->capture_default_str();
   app.add_option("--listen", options.listen, "HOST:PORT to serve gRPC on")->capture_default_str();
+  app.add_option("--compliance-rates", options.compliance_rates_file,
+                 "rate file replacing compiled-in statutory rate tables (docs/compliance.md)");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tools/ledgerctl/commands.h"
+#include "tools/ledgerctl/compliance_commands.h"
 #include "tools/ledgerctl/limits.h"
 
 namespace sixhearts::ledgerctl {
@@ -355,6 +356,25 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   rebuild_command->add_option("projection", projection, "receivables (default) or relationships")
       ->check(CLI::IsMember({"receivables", "relationships"}));
 
+  ComplianceReportCommandOptions compliance_report;
+  CLI::App* report_command = app.add_subcommand(
+      "report", "Compliance reports rendered by the server: compliance or disclosure");
+  report_command->add_option("kind", compliance_report.kind, "compliance or disclosure")
+      ->required()
+      ->check(CLI::IsMember({"compliance", "disclosure"}));
+  report_command->add_option("--as-of", compliance_report.as_of,
+                             "Business day YYYY-MM-DD (default: today, UTC)");
+  report_command->add_option("--known-at", compliance_report.known_at,
+                             "As the ledger knew it then: RFC 3339, or a date for its end "
+                             "(default: the server's now, stated in the report)");
+  report_command->add_option("--period-from", compliance_report.period_from,
+                             "compliance: first day of the period (default: as-of - 364 days)");
+  report_command->add_option("--year", compliance_report.year,
+                             "disclosure: the year (default: the year of --as-of)");
+  report_command->add_option("--format", compliance_report.format, "json (default), csv or html");
+  report_command->add_option("-o,--output", compliance_report.output, "File to write (default: stdout)");
+  report_command->add_option("--client", compliance_report.clients, "Only this client (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -416,6 +436,8 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   } else if (evidence_command->parsed()) {
     TakeRelationshipFlags(evidence_command, window_days, report_tolerance_days, &evidence);
     result = RunEvidence(context, evidence);
+  } else if (report_command->parsed()) {
+    result = RunComplianceReport(context, compliance_report);
   } else if (projections_command->parsed()) {
     result = projection == "relationships" ? RunRelationshipsProjections(context)
                                            : RunProjections(context);

@@ -69,6 +69,7 @@ LedgerClient::LedgerClient(const std::string& server, absl::Duration unary_timeo
   stub_ = v1::EventStore::NewStub(channel);
   receivables_stub_ = v1::Receivables::NewStub(channel);
   relationships_stub_ = v1::Relationships::NewStub(channel);
+  compliance_stub_ = v1::Compliance::NewStub(channel);
 }
 
 void LedgerClient::SetDeadline(grpc::ClientContext* context) const {
@@ -212,6 +213,42 @@ absl::StatusOr<v1::RelationshipsRebuildResponse> LedgerClient::RelationshipsRebu
   if (!status.ok()) return status;
   if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
   return last;
+}
+
+namespace {
+
+template <typename Reader, typename Response>
+absl::Status ReadAll(grpc::ClientContext& context, Reader& reader,
+                     const std::function<absl::Status(const Response&)>& on_response) {
+  Response message;
+  absl::Status stopped;
+  while (reader->Read(&message)) {
+    stopped = on_response(message);
+    if (!stopped.ok()) {
+      context.TryCancel();
+      break;
+    }
+  }
+  absl::Status status = FromGrpc(reader->Finish());
+  return stopped.ok() ? status : stopped;
+}
+
+}  // namespace
+
+absl::Status LedgerClient::ComplianceReport(
+    const v1::ComplianceReportRequest& request,
+    const std::function<absl::Status(const v1::ComplianceReportResponse&)>& on_response) {
+  grpc::ClientContext context;
+  auto reader = compliance_stub_->Report(&context, request);
+  return ReadAll(context, reader, on_response);
+}
+
+absl::Status LedgerClient::Disclosure(
+    const v1::DisclosureRequest& request,
+    const std::function<absl::Status(const v1::DisclosureResponse&)>& on_response) {
+  grpc::ClientContext context;
+  auto reader = compliance_stub_->Disclosure(&context, request);
+  return ReadAll(context, reader, on_response);
 }
 
 absl::Status LedgerClient::Subscription::Finish() { return FromGrpc(reader_->Finish()); }

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "sixhearts/ledger/v1/compliance.grpc.pb.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/receivables.grpc.pb.h"
 #include "sixhearts/ledger/v1/relationships.grpc.pb.h"
@@ -84,12 +85,22 @@ class LedgerClient {
   absl::StatusOr<v1::RelationshipsRebuildResponse> RelationshipsRebuild(
       const std::function<void(const v1::RelationshipsRebuildResponse&)>& progress);
 
+  // Compliance reports, streamed (progress, header, content chunks, trailer). No
+  // deadline. An error from `on_response` cancels the call and is returned as it is.
+  absl::Status ComplianceReport(
+      const v1::ComplianceReportRequest& request,
+      const std::function<absl::Status(const v1::ComplianceReportResponse&)>& on_response);
+  absl::Status Disclosure(
+      const v1::DisclosureRequest& request,
+      const std::function<absl::Status(const v1::DisclosureResponse&)>& on_response);
+
  private:
   void SetDeadline(grpc::ClientContext* context) const;
 
   std::unique_ptr<v1::EventStore::Stub> stub_;
   std::unique_ptr<v1::Receivables::Stub> receivables_stub_;
   std::unique_ptr<v1::Relationships::Stub> relationships_stub_;
+  std::unique_ptr<v1::Compliance::Stub> compliance_stub_;
   absl::Duration unary_timeout_;
 };
 

@@ -1,0 +1,307 @@
+// Compliance RPCs: validate the request (messages name the field), read the projections at
+// one cut, build and render the report, and stream it in chunks with a SHA-256 trailer.
+#include "services/compliance/compliance_service.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "ledger/dates.h"
+#include "openssl/sha.h"
+#include "services/compliance/compliance_state.h"
+#include "services/compliance/render.h"
+#include "services/grpc_status.h"
+#include "services/receivables/receivables_fold.h"
+#include "services/relationships/relationships_fold.h"
+#include "services/request_fields.h"
+
+namespace sixhearts::services::compliance {
+namespace {
+
+namespace v1 = ::sixhearts::ledger::v1;
+
+// How long a read waits for a live projection to reach the cut before replaying instead.
+constexpr absl::Duration kCatchUpWait = absl::Seconds(2);
+
+grpc::Status NotReady() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "the compliance projections are still loading; retry shortly");
+}
+
+std::string Hex(std::string_view bytes) {
+  return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
+}
+
+// Reads the three states at `as_of` (one log prefix) and hands them to `use`.
+template <typename Use>
+absl::Status ReadStates(const ComplianceSources& s, const projection::AsOf& as_of,
+                        const projection::ProgressFn& progress, Use use) {
+  return s.relationships->Read(
+      as_of,
+      [&](const projection::Fold& rel, uint64_t rel_position) {
+        return s.receivables->Read(
+            as_of,
+            [&](const projection::Fold& rec, uint64_t rec_position) {
+              return s.compliance->Read(
+                  as_of,
+                  [&](const projection::Fold& cmp, uint64_t cmp_position) {
+                    // The engines cut the same prefix at the same known_at.
+                    if (rel_position != rec_position || rec_position != cmp_position) {
+                      return absl::InternalError(
+                          absl::StrCat("projections read different positions: ", rel_position, ", ",
+                                       rec_position, ", ", cmp_position));
+                    }
+                    return use(static_cast<const receivables::ReceivablesFold&>(rec).state(),
+                               static_cast<const ComplianceFold&>(cmp).state(),
+                               static_cast<const relationships::RelationshipsFold&>(rel).state(),
+                               rec_position);
+                  },
+                  progress);
+            },
+            progress);
+      },
+      progress);
+}
+
+absl::StatusOr<uint64_t> CutPosition(const ComplianceSources& s, absl::Time known_at) {
+  absl::StatusOr<uint64_t> position = s.store->PositionKnownAt(known_at);
+  if (!position.ok()) return position.status();
+  // A live projection at the cut serves without a replay.
+  for (projection::ProjectionEngine* e : {s.receivables, s.compliance, s.relationships}) {
+    e->WaitFor(*position, kCatchUpWait);
+  }
+  return *position;
+}
+
+absl::StatusOr<ReportFormat> FormatOf(v1::ComplianceReportFormat format) {
+  switch (format) {
+    case v1::COMPLIANCE_REPORT_FORMAT_JSON:
+      return ReportFormat::kJson;
+    case v1::COMPLIANCE_REPORT_FORMAT_CSV:
+      return ReportFormat::kCsv;
+    case v1::COMPLIANCE_REPORT_FORMAT_HTML:
+      return ReportFormat::kHtml;
+    default:
+      return absl::InvalidArgumentError("format: required (JSON, CSV or HTML)");
+  }
+}
+
+std::string ContentType(ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kJson:
+      return "application/json";
+    case ReportFormat::kCsv:
+      return "text/csv; charset=utf-8";
+    case ReportFormat::kHtml:
+      return "text/html; charset=utf-8";
+  }
+  return "application/octet-stream";
+}
+
+absl::StatusOr<uint32_t> ChunkBytes(uint32_t requested) {
+  if (requested == 0) return kDefaultChunkBytes;
+  if (requested > kMaxChunkBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("chunk_bytes: at most ", kMaxChunkBytes, ", got ", requested));
+  }
+  return requested;
+}
+
+absl::StatusOr<absl::Time> KnownAtOrNow(bool present, const google::protobuf::Timestamp& t,
+                                        ledger::Clock* clock) {
+  absl::StatusOr<std::optional<absl::Time>> known_at = KnownAt(present, t);
+  if (!known_at.ok()) return known_at.status();
+  return known_at->value_or(clock->Now());
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t seconds = absl::ToUnixSeconds(t);  // floor
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  return ts;
+}
+
+// Streams header, content chunks and trailer.
+template <typename Response>
+grpc::Status Stream(grpc::ServerWriter<Response>* writer, absl::CivilDay as_of, absl::Time known_at,
+                    const LogDigest& digest, v1::ComplianceReportFormat format,
+                    ReportFormat rendered_format, const std::string& content, uint32_t chunk) {
+  Response header;
+  v1::ComplianceReportHeader* h = header.mutable_header();
+  *h->mutable_as_of() = ledger::FromCivilDay(as_of);
+  *h->mutable_known_at() = ToTimestamp(known_at);
+  h->set_position(digest.position);
+  h->set_head_hash(digest.head_hash_hex);
+  h->set_format(format);
+  h->set_content_type(ContentType(rendered_format));
+  h->set_content_bytes(content.size());
+  if (!writer->Write(header)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+  for (size_t offset = 0; offset < content.size(); offset += chunk) {
+    Response part;
+    part.set_content(content.substr(offset, chunk));
+    if (!writer->Write(part)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+  }
+  unsigned char sha[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(content.data()), content.size(), sha);
+  Response trailer;
+  trailer.mutable_trailer()->set_content_bytes(content.size());
+  trailer.mutable_trailer()->set_content_sha256(
+      Hex(std::string_view(reinterpret_cast<const char*>(sha), sizeof(sha))));
+  writer->Write(trailer);
+  return grpc::Status::OK;
+}
+
+// Progress messages at most about five a second (the engine already throttles to 200 ms).
+template <typename Response>
+projection::ProgressFn ProgressWriter(grpc::ServerWriter<Response>* writer) {
+  return [writer](uint64_t done, uint64_t target) {
+    Response r;
+    r.mutable_progress()->set_done_position(done);
+    r.mutable_progress()->set_target_position(target);
+    writer->Write(r);
+  };
+}
+
+}  // namespace
+
+absl::StatusOr<LogDigest> DigestAt(const ledger::EventStore& store, uint64_t position) {
+  LogDigest digest;
+  digest.position = position;
+  digest.head_hash_hex = std::string(64, '0');
+  if (position == 0) return digest;
+  absl::Status s = store.ForEachEvent(position, position, {}, [&](const v1::Event& e) {
+    digest.head_hash_hex = Hex(e.hash());
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return digest;
+}
+
+absl::StatusOr<ComplianceReport> ReadComplianceReport(const ComplianceSources& sources,
+                                                      const ReportRequest& request,
+                                                      const StatutoryOptions& options,
+                                                      const projection::ProgressFn& progress) {
+  if (absl::Status s = ValidateReportRequest(request); !s.ok()) return s;
+  absl::StatusOr<uint64_t> position = CutPosition(sources, request.known_at);
+  if (!position.ok()) return position.status();
+  absl::StatusOr<LogDigest> digest = DigestAt(*sources.store, *position);
+  if (!digest.ok()) return digest.status();
+  projection::AsOf as_of;
+  as_of.business_day = request.as_of;
+  as_of.known_at = request.known_at;
+  absl::StatusOr<ComplianceReport> report = absl::InternalError("not read");
+  absl::Status read =
+      ReadStates(sources, as_of, progress,
+                 [&](const receivables::ReceivablesState& rec, const ComplianceState& cmp,
+                     const relationships::RelationshipsState& rel, uint64_t read_position) {
+                   if (read_position != *position) {
+                     return absl::InternalError(absl::StrCat("read position ", read_position,
+                                                             " is not the cut ", *position));
+                   }
+                   report = BuildComplianceReport(rec, cmp, rel, request, *digest, options);
+                   return absl::OkStatus();
+                 });
+  if (!read.ok()) return read;
+  return report;
+}
+
+absl::StatusOr<DisclosureReport> ReadDisclosure(const ComplianceSources& sources,
+                                                const DisclosureRequest& request,
+                                                const StatutoryOptions& options,
+                                                const projection::ProgressFn& progress) {
+  if (request.year < 2 || request.year > 9999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("year: must be in [2, 9999], got ", request.year));
+  }
+  absl::StatusOr<uint64_t> position = CutPosition(sources, request.known_at);
+  if (!position.ok()) return position.status();
+  absl::StatusOr<LogDigest> digest = DigestAt(*sources.store, *position);
+  if (!digest.ok()) return digest.status();
+  projection::AsOf as_of;
+  as_of.business_day = absl::CivilDay(request.year, 12, 31);
+  as_of.known_at = request.known_at;
+  absl::StatusOr<DisclosureReport> report = absl::InternalError("not read");
+  absl::Status read =
+      ReadStates(sources, as_of, progress,
+                 [&](const receivables::ReceivablesState& rec, const ComplianceState& cmp,
+                     const relationships::RelationshipsState&, uint64_t) {
+                   report = BuildDisclosure(rec, cmp, request, *digest, options);
+                   return absl::OkStatus();
+                 });
+  if (!read.ok()) return read;
+  return report;
+}
+
+void ComplianceService::Attach(const ComplianceSources& sources) {
+  absl::MutexLock lock(&mu_);
+  sources_ = sources.store != nullptr ? sources : ComplianceSources{};
+}
+
+ComplianceSources ComplianceService::sources() const {
+  absl::MutexLock lock(&mu_);
+  return sources_;
+}
+
+grpc::Status ComplianceService::Report(grpc::ServerContext*,
+                                       const v1::ComplianceReportRequest* request,
+                                       grpc::ServerWriter<v1::ComplianceReportResponse>* writer) {
+  const ComplianceSources s = sources();
+  if (s.store == nullptr) return NotReady();
+  absl::StatusOr<ReportFormat> format = FormatOf(request->format());
+  if (!format.ok()) return ToGrpcStatus(format.status());
+  absl::StatusOr<uint32_t> chunk = ChunkBytes(request->chunk_bytes());
+  if (!chunk.ok()) return ToGrpcStatus(chunk.status());
+  ReportRequest r;
+  absl::StatusOr<absl::CivilDay> day =
+      DayOrToday(request->has_as_of(), request->as_of(), "as_of", clock_);
+  if (!day.ok()) return ToGrpcStatus(day.status());
+  r.as_of = *day;
+  absl::StatusOr<absl::Time> known_at =
+      KnownAtOrNow(request->has_known_at(), request->known_at(), clock_);
+  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
+  r.known_at = *known_at;
+  if (request->has_period_from() && !ledger::IsUnsetDate(request->period_from())) {
+    if (!ledger::IsValidDate(request->period_from())) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("period_from: not a valid date: ",
+                                       ledger::FormatDate(request->period_from())));
+    }
+    r.period_from = ledger::ToCivilDay(request->period_from());
+  }
+  r.client_ids.assign(request->client_ids().begin(), request->client_ids().end());
+  absl::StatusOr<ComplianceReport> report =
+      ReadComplianceReport(s, r, options_, ProgressWriter(writer));
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  return Stream(writer, report->as_of, report->known_at, report->digest, request->format(), *format,
+                RenderComplianceReport(*report, *format), *chunk);
+}
+
+grpc::Status ComplianceService::Disclosure(grpc::ServerContext*,
+                                           const v1::DisclosureRequest* request,
+                                           grpc::ServerWriter<v1::DisclosureResponse>* writer) {
+  const ComplianceSources s = sources();
+  if (s.store == nullptr) return NotReady();
+  absl::StatusOr<ReportFormat> format = FormatOf(request->format());
+  if (!format.ok()) return ToGrpcStatus(format.status());
+  absl::StatusOr<uint32_t> chunk = ChunkBytes(request->chunk_bytes());
+  if (!chunk.ok()) return ToGrpcStatus(chunk.status());
+  DisclosureRequest r;
+  r.year = request->year();
+  absl::StatusOr<absl::Time> known_at =
+      KnownAtOrNow(request->has_known_at(), request->known_at(), clock_);
+  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
+  r.known_at = *known_at;
+  r.client_ids.assign(request->client_ids().begin(), request->client_ids().end());
+  absl::StatusOr<DisclosureReport> report = ReadDisclosure(s, r, options_, ProgressWriter(writer));
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  return Stream(writer, report->as_of, report->known_at, report->digest, request->format(), *format,
+                RenderDisclosure(*report, *format), *chunk);
+}
+
+}  // namespace sixhearts::services::compliance
