@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ccache pkg-config
   librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev
+  python3  # tools/verify_audit.py, the independent audit-export checker, run by the tests
 )
 for group in "$@"; do
   case "$group" in
