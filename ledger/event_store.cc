@@ -2,6 +2,7 @@
 // verification. Key layout and hashing: ledger/FORMAT.md, implemented in format.cc.
 #include "ledger/event_store.h"
 
+#include <openssl/rand.h>
 #include <unistd.h>
 
 #include <bitset>
@@ -15,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -23,6 +25,7 @@
 #include "ledger/event_types.h"
 #include "ledger/format.h"
 #include "ledger/live_feed.h"
+#include "ledger/personal_data.h"
 #include "ledger/rocksdb_status.h"
 #include "ledger/subscription.h"
 #include "ledger/validate.h"
@@ -54,6 +57,15 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return ts;
 }
 
+// 16 random bytes shaped as a version 4 UUID.
+std::string RandomUuidBytes() {
+  std::string bytes(16, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), 16) != 1) std::abort();
+  bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);
+  bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);
+  return bytes;
+}
+
 std::string SerializeCanonical(const v1::Event& event) {
   std::string out;
   google::protobuf::io::StringOutputStream stream(&out);
@@ -68,6 +80,7 @@ std::string SerializeCanonical(const v1::Event& event) {
 std::string CallerContent(v1::Event event) {
   event.clear_position();
   event.clear_stream_version();
+  event.clear_previous_stream_position();
   event.clear_recorded_at();
   event.clear_actor();
   event.clear_hash();
@@ -96,6 +109,12 @@ class StreamPrefixTransform final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice& key) const override {
     return std::memchr(key.data(), 0, key.size()) != nullptr;
   }
+};
+
+// The newest event of a stream: its version and position (0 and 0 for no stream yet).
+struct StreamTip {
+  uint64_t version = 0;
+  uint64_t position = 0;
 };
 
 // One Append waiting for the writer.
@@ -151,12 +170,21 @@ class EventStore::Impl {
 
   absl::Status Open();
   void Shutdown();
-  void AppendAsync(const v1::AppendRequest& request, std::string_view actor, AppendCallback done);
+  // `ledger_events`: the request comes from the store itself (EraseSubject) and may hold
+  // events callers may not append.
+  void AppendAsync(const v1::AppendRequest& request, std::string_view actor, AppendCallback done,
+                   bool ledger_events = false);
+  // Opens the sealed personal data of an event read from the log.
+  absl::Status OpenEvent(v1::Event& event) const {
+    if (!HasSealedPersonalData(event)) return absl::OkStatus();
+    return ::sixhearts::ledger::OpenPersonalData(event, *keys_);
+  }
+  KeyStore* keys() const { return keys_.get(); }
   absl::StatusOr<ReadPage> ReadLog(uint64_t from, bool backward, uint32_t limit,
                                    const v1::EventFilter& filter) const;
   absl::StatusOr<ReadPage> ReadStream(std::string_view stream, uint64_t from_version,
                                       uint32_t limit, const v1::EventFilter& filter) const;
-  absl::StatusOr<uint64_t> StoredStreamVersion(std::string_view stream) const;
+  absl::StatusOr<StreamTip> StoredStreamTip(std::string_view stream) const;
   absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) const;
   Head head() const {
     Head h;
@@ -166,17 +194,18 @@ class EventStore::Impl {
 
   const Limits& limits() const { return options_.limits; }
   LiveFeed* feed() { return &feed_; }
+  absl::Time Now() const { return clock_->Now(); }
 
  private:
   // Staged state of the group being assembled, layered over the stored state.
   struct Overlay {
-    absl::flat_hash_map<std::string, uint64_t> versions;
+    absl::flat_hash_map<std::string, StreamTip> versions;
     absl::flat_hash_map<std::string, const v1::Event*> ids;  // id key -> staged event
     absl::flat_hash_map<std::string, format::EntityValue> entities;
   };
 
   absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor,
-                       PendingAppend& out);
+                       PendingAppend& out, bool ledger_events);
   void WriterLoop();
   void CommitGroup(std::vector<PendingAppend*>& group);
   // Stages one request into `batch` and `group`; returns its response, or the error
@@ -187,7 +216,7 @@ class EventStore::Impl {
   absl::StatusOr<v1::AppendResponse> ResolveDuplicates(
       const PendingAppend& pending, const std::vector<std::optional<uint64_t>>& stored,
       const std::vector<const v1::Event*>& staged_same_id);
-  absl::StatusOr<uint64_t> CurrentVersion(const std::string& stream, const Overlay& group,
+  absl::StatusOr<StreamTip> CurrentTip(const std::string& stream, const Overlay& group,
                                           const Overlay& local);
   absl::StatusOr<std::optional<format::EntityValue>> FindEntity(const std::string& key,
                                                                 const Overlay& group,
@@ -197,6 +226,7 @@ class EventStore::Impl {
   EventStoreOptions options_;
   Clock* clock_;
   rocksdb::DB* db_ = nullptr;
+  std::unique_ptr<KeyStore> keys_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* log_ = nullptr;
   rocksdb::ColumnFamilyHandle* streams_ = nullptr;
@@ -220,7 +250,7 @@ class EventStore::Impl {
   uint64_t head_position_ = 0;
   format::Hash head_hash_{};
   absl::Time last_recorded_at_ = absl::InfinitePast();
-  absl::flat_hash_map<std::string, uint64_t> stream_versions_;
+  absl::flat_hash_map<std::string, StreamTip> stream_versions_;
   absl::Status storage_failure_;
 
   LiveFeed feed_;
@@ -313,10 +343,16 @@ absl::Status EventStore::Impl::Open() {
   } else if (!s.ok()) {
     return FromRocksDB(s, "read format version");
   } else if (version != format::kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(dir, " holds ledger format ", version,
-                                                      "; this build reads format ",
-                                                      format::kFormatVersion));
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " holds ledger format ", version, "; this build reads format ",
+        format::kFormatVersion, " only (ledger/FORMAT.md \"Compatibility\")"));
   }
+
+  auto keys = KeyStore::Open(
+      options_.keys_dir.empty() ? absl::StrCat(dir, ".keys") : options_.keys_dir,
+      options_.limits.max_cached_keys);
+  if (!keys.ok()) return keys.status();
+  keys_ = std::move(*keys);
 
   // Recover the head from the last record of the log.
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_));
@@ -350,10 +386,10 @@ void EventStore::Impl::Shutdown() {
 }
 
 void EventStore::Impl::AppendAsync(const v1::AppendRequest& request, std::string_view actor,
-                                   AppendCallback done) {
+                                   AppendCallback done, bool ledger_events) {
   auto pending = std::make_unique<PendingAppend>();
   pending->done = std::move(done);
-  absl::Status prepared = Prepare(request, actor, *pending);
+  absl::Status prepared = Prepare(request, actor, *pending, ledger_events);
   if (!prepared.ok()) {
     pending->done(std::move(prepared));
     return;
@@ -375,7 +411,7 @@ void EventStore::Impl::AppendAsync(const v1::AppendRequest& request, std::string
 }
 
 absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::string_view actor,
-                                       PendingAppend& out) {
+                                       PendingAppend& out, bool ledger_events) {
   const Limits& limits = options_.limits;
   if (request.events().empty()) {
     return absl::InvalidArgumentError("events: at least one event is required");
@@ -393,10 +429,16 @@ absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::st
   for (int i = 0; i < request.events_size(); ++i) {
     const std::string path = absl::StrCat("events[", i, "]");
     if (absl::Status s = ValidateEvent(request.events(i), path, limits); !s.ok()) return s;
+    if (request.events(i).has_subject_erased() && !ledger_events) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ".subject_erased: appended only by EraseSubject (ledgerctl erase-subject), "
+                "which also destroys the key"));
+    }
     v1::Event event = request.events(i);
     event.set_event_id(absl::AsciiStrToLower(event.event_id()));
     event.clear_position();
     event.clear_stream_version();
+    event.clear_previous_stream_position();
     event.clear_recorded_at();
     event.clear_actor();
     event.clear_hash();
@@ -470,29 +512,30 @@ absl::StatusOr<std::optional<format::EntityValue>> EventStore::Impl::FindEntity(
   return *decoded;
 }
 
-absl::StatusOr<uint64_t> EventStore::Impl::CurrentVersion(const std::string& stream,
-                                                          const Overlay& group,
-                                                          const Overlay& local) {
+absl::StatusOr<StreamTip> EventStore::Impl::CurrentTip(const std::string& stream,
+                                                       const Overlay& group,
+                                                       const Overlay& local) {
   if (auto it = local.versions.find(stream); it != local.versions.end()) return it->second;
   if (auto it = group.versions.find(stream); it != group.versions.end()) return it->second;
   if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) return it->second;
-  auto stored = StoredStreamVersion(stream);
+  auto stored = StoredStreamTip(stream);
   if (!stored.ok()) return stored.status();
   if (stream_versions_.size() >= options_.limits.max_cached_streams) stream_versions_.clear();
   stream_versions_.emplace(stream, *stored);
   return *stored;
 }
 
-absl::StatusOr<uint64_t> EventStore::Impl::StoredStreamVersion(std::string_view stream) const {
+absl::StatusOr<StreamTip> EventStore::Impl::StoredStreamTip(std::string_view stream) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_));
   const std::string last = format::StreamKey(stream, UINT64_MAX);
   it->SeekForPrev(last);
   if (!it->status().ok()) return FromRocksDB(it->status(), "read stream version");
-  if (!it->Valid()) return 0;
+  if (!it->Valid()) return StreamTip{};
   const std::string_view key = it->key().ToStringView();
   const std::string_view prefix = std::string_view(last).substr(0, stream.size() + 1);
-  if (key.size() != stream.size() + 9 || !key.starts_with(prefix)) return 0;
-  return format::DecodeUint64(key.substr(stream.size() + 1));
+  if (key.size() != stream.size() + 9 || !key.starts_with(prefix)) return StreamTip{};
+  return StreamTip{format::DecodeUint64(key.substr(stream.size() + 1)),
+                   format::DecodeUint64(it->value().ToStringView())};
 }
 
 absl::StatusOr<v1::Event> EventStore::Impl::ReadEventAt(uint64_t position,
@@ -507,6 +550,7 @@ absl::StatusOr<v1::Event> EventStore::Impl::ReadEventAt(uint64_t position,
     return absl::DataLossError(
         absl::StrCat("the record at position ", position, " does not parse"));
   }
+  if (absl::Status s = OpenEvent(event); !s.ok()) return s;
   if (hash != nullptr) *hash = record->hash;
   return event;
 }
@@ -591,8 +635,9 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
   // 2. Expected versions.
   Overlay local;
   for (const v1::ExpectedVersion& expected : pending.expected) {
-    auto current = CurrentVersion(expected.stream(), group, local);
-    if (!current.ok()) return current.status();
+    auto tip = CurrentTip(expected.stream(), group, local);
+    if (!tip.ok()) return tip.status();
+    const uint64_t* current = &tip->version;
     bool ok = true;
     switch (expected.kind()) {
       case v1::ExpectedVersion::KIND_NO_STREAM:
@@ -671,17 +716,28 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
       batch.Put(entities_, key, format::EncodeEntity(value));
     }
 
-    auto version = CurrentVersion(stream, group, local);
-    if (!version.ok()) return reject(version.status());
+    auto tip = CurrentTip(stream, group, local);
+    if (!tip.ok()) return reject(tip.status());
+    const uint64_t* version = &tip->version;
     event.set_position(position);
     event.set_stream_version(*version + 1);
+    event.set_previous_stream_position(tip->position);
     *event.mutable_recorded_at() = ToTimestamp(recorded_at);
     event.set_actor(pending.actor);
-    local.versions[stream] = *version + 1;
+    local.versions[stream] = StreamTip{*version + 1, position};
     local.ids[id_keys[i]] = &event;
 
-    const std::string bytes = SerializeCanonical(event);
-    chain = format::ChainHash(chain, position, bytes);
+    // The log gets the personal data sealed; the staged event (published to
+    // subscribers, compared with retries) keeps it open.
+    std::string bytes;
+    if (HasPlainPersonalData(event)) {
+      v1::Event sealed = event;
+      if (absl::Status s = SealPersonalData(sealed, *keys_); !s.ok()) return reject(s);
+      bytes = SerializeCanonical(sealed);
+    } else {
+      bytes = SerializeCanonical(event);
+    }
+    chain = format::ChainHashOfEvent(chain, position, bytes);
     batch.Put(log_, format::PositionKey(position), format::EncodeRecord(chain, bytes));
     batch.Put(streams_, format::StreamKey(stream, *version + 1), format::EncodeUint64(position));
     batch.Put(ids_, id_keys[i], format::EncodeUint64(position));
@@ -798,6 +854,7 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward,
     ++scanned;
     page.scanned_to_position = position;
     if (MatchesFilter(event, filter)) {
+      if (absl::Status s = OpenEvent(event); !s.ok()) return s;
       event.set_hash(format::HashBytes(record->hash));
       page.events.push_back(std::move(event));
     }
@@ -897,7 +954,7 @@ absl::StatusOr<VerifyResult> EventStore::Impl::Verify(uint64_t from, uint64_t to
     }
     auto record = format::DecodeRecord(it->value().ToStringView());
     if (!record) return fail(position, "record header does not decode");
-    const format::Hash computed = format::ChainHash(previous, position, record->event_bytes);
+    const format::Hash computed = format::ChainHashOfEvent(previous, position, record->event_bytes);
     if (computed != record->hash) {
       return fail(position, absl::StrCat("hash mismatch: stored ", format::HashToHex(record->hash),
                                          ", recomputed ", format::HashToHex(computed)));
@@ -1112,6 +1169,55 @@ void EventStore::AppendAsync(const v1::AppendRequest& request, std::string_view 
   impl_->AppendAsync(request, actor, std::move(done));
 }
 
+absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_view subject_id,
+                                                                  std::string_view reason,
+                                                                  std::string_view actor) {
+  const std::string subject(subject_id);
+  if (subject.empty()) return absl::InvalidArgumentError("subject_id: required");
+  if (!IsValidStreamName(subject, limits())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("subject_id: not a valid subject id: \"", subject, "\""));
+  }
+  if (reason.empty()) return absl::InvalidArgumentError("reason: required");
+  auto key = impl_->keys()->Find(subject);
+  if (!key.ok()) return key.status();
+  if (!key->has_value()) {
+    return absl::NotFoundError(absl::StrCat("subject_id: no key for subject \"", subject,
+                                            "\": nothing was stored for it, or it is erased"));
+  }
+  // The audit record first: if destroying the key then fails, the caller retries and the
+  // log shows both attempts; the other order could erase without a record.
+  v1::AppendRequest request;
+  v1::Event* event = request.add_events();
+  const std::string id = absl::BytesToHexString(RandomUuidBytes());
+  event->set_event_id(absl::StrCat(id.substr(0, 8), "-", id.substr(8, 4), "-", id.substr(12, 4),
+                                   "-", id.substr(16, 4), "-", id.substr(20, 12)));
+  event->set_stream(absl::StartsWith(subject, "client-") ? subject : kSubjectsStream);
+  *event->mutable_occurred_at() = ToTimestamp(impl_->Now());
+  event->mutable_subject_erased()->set_subject_id(subject);
+  event->mutable_subject_erased()->set_reason(std::string(reason));
+  absl::Notification done;
+  absl::StatusOr<v1::AppendResponse> appended;
+  impl_->AppendAsync(
+      request, actor,
+      [&](absl::StatusOr<v1::AppendResponse> r) {
+        appended = std::move(r);
+        done.Notify();
+      },
+      /*ledger_events=*/true);
+  done.WaitForNotification();
+  if (!appended.ok()) return appended.status();
+  if (absl::Status s = impl_->keys()->Destroy(subject); !s.ok()) return s;
+  v1::EraseSubjectResponse response;
+  response.set_position(appended->positions(0));
+  response.set_stream(event->stream());
+  return response;
+}
+
+absl::Status EventStore::OpenPersonalData(v1::Event& event) const {
+  return impl_->OpenEvent(event);
+}
+
 absl::StatusOr<ReadPage> EventStore::ReadLog(uint64_t from_position, bool backward, uint32_t limit,
                                              const v1::EventFilter& filter) const {
   return impl_->ReadLog(from_position, backward, limit, filter);
@@ -1143,6 +1249,7 @@ absl::Status EventStore::ForEachEvent(uint64_t from_position, uint64_t to_positi
                                               " does not parse"));
     }
     if (!MatchesFilter(event, filter)) continue;
+    if (absl::Status s = impl_->OpenEvent(event); !s.ok()) return s;
     event.set_hash(reinterpret_cast<const char*>(record->hash.data()), record->hash.size());
     if (absl::Status s = fn(event); !s.ok()) return s;
   }
@@ -1205,6 +1312,7 @@ absl::Status EventStore::ForEachEventPipelined(
                                                   " does not parse"));
         }
         if (!MatchesFilter(event, filter)) continue;
+        if (absl::Status s = impl_->OpenEvent(event); !s.ok()) return s;
         event.set_hash(reinterpret_cast<const char*>(record->hash.data()), record->hash.size());
         if (++batch->count == kScanBatchEvents) publish();
       }
@@ -1241,6 +1349,44 @@ absl::Status EventStore::ForEachEventPipelined(
   return producer_status;
 }
 
+absl::Status EventStore::ForEachRecord(
+    uint64_t from_position, uint64_t to_position,
+    absl::FunctionRef<absl::Status(uint64_t, std::string_view, std::string_view)> fn) const {
+  const uint64_t head_position = head().position;
+  if (to_position == 0 || to_position > head_position) to_position = head_position;
+  from_position = std::max<uint64_t>(from_position, 1);
+  if (from_position > to_position) return absl::OkStatus();
+  rocksdb::ReadOptions read;
+  read.verify_checksums = true;
+  const std::string upper = format::PositionKey(to_position + 1);
+  rocksdb::Slice upper_bound(upper);
+  read.iterate_upper_bound = &upper_bound;
+  read.readahead_size = 2 << 20;  // a long sequential scan
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(read, impl_->log_family()));
+  uint64_t expected = from_position;
+  for (it->Seek(format::PositionKey(from_position)); it->Valid(); it->Next(), ++expected) {
+    const uint64_t position = format::DecodeUint64(it->key().ToStringView());
+    if (position != expected) {
+      return absl::DataLossError(
+          absl::StrCat("position ", expected, " is missing: the next record is at ", position));
+    }
+    auto record = format::DecodeRecord(it->value().ToStringView());
+    if (!record) {
+      return absl::DataLossError(
+          absl::StrCat("the record at position ", position, " does not decode"));
+    }
+    if (absl::Status s = fn(position, format::HashBytes(record->hash), record->event_bytes);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!it->status().ok()) return FromRocksDB(it->status(), "scan log");
+  if (expected != to_position + 1) {
+    return absl::DataLossError(absl::StrCat("position ", expected, " is missing"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ReadPage> EventStore::ReadStream(std::string_view stream, uint64_t from_version,
                                                 uint32_t limit,
                                                 const v1::EventFilter& filter) const {
@@ -1248,7 +1394,9 @@ absl::StatusOr<ReadPage> EventStore::ReadStream(std::string_view stream, uint64_
 }
 
 absl::StatusOr<uint64_t> EventStore::StreamVersion(std::string_view stream) const {
-  return impl_->StoredStreamVersion(stream);
+  auto tip = impl_->StoredStreamTip(stream);
+  if (!tip.ok()) return tip.status();
+  return tip->version;
 }
 
 Head EventStore::head() const { return impl_->head(); }

@@ -119,6 +119,14 @@ class EventStore {
   static constexpr size_t kScanBatchEvents = 1024;
   static constexpr size_t kScanBatches = 4;
 
+  // Calls `fn(position, chain hash (32 bytes), event bytes)` for every stored record in
+  // [from_position, to_position] (0 = start / head), in order: the bytes exactly as
+  // hashed, for audit exports. DATA_LOSS for a record whose header does not decode or a
+  // gap. Stops at the first error of `fn`.
+  absl::Status ForEachRecord(
+      uint64_t from_position, uint64_t to_position,
+      absl::FunctionRef<absl::Status(uint64_t, std::string_view, std::string_view)> fn) const;
+
   // Reads up to `limit` events of `stream` from version `from_version` (0 = start).
   absl::StatusOr<ReadPage> ReadStream(std::string_view stream, uint64_t from_version,
                                       uint32_t limit, const v1::EventFilter& filter) const;
@@ -158,6 +166,19 @@ class EventStore {
                                                              absl::Time occurred_before,
                                                              int max_candidates = 1 << 16) const;
   absl::StatusOr<size_t> CountSnapshots(std::string_view name) const;
+
+  // Erases the personal data of `subject_id` (FORMAT.md "Personal data"): appends a
+  // SubjectErased event with `reason`, stamped with `actor`, then destroys the subject's
+  // key. From then on its contacts read kErasedMarker. INVALID_ARGUMENT naming the field
+  // for a malformed subject id or a missing reason; NOT_FOUND when the subject has no
+  // key (nothing stored for it, or already erased).
+  absl::StatusOr<v1::EraseSubjectResponse> EraseSubject(std::string_view subject_id,
+                                                        std::string_view reason,
+                                                        std::string_view actor);
+
+  // Opens the sealed personal data of an event parsed from stored bytes (reads do this
+  // themselves; for callers of ForEachRecord).
+  absl::Status OpenPersonalData(v1::Event& event) const;
 
   // Stops taking appends (they return UNAVAILABLE), waits for the writer to finish the
   // ones already queued and ends live subscriptions. Idempotent.

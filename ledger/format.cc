@@ -3,7 +3,9 @@
 
 #include <openssl/evp.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 #include "absl/strings/escaping.h"
 
@@ -123,21 +125,43 @@ std::optional<EntityValue> DecodeEntity(std::string_view bytes) {
   return value;
 }
 
-Hash ChainHash(const Hash& previous, uint64_t position, std::string_view event_bytes) {
-  const std::string position_bytes = EncodeUint64(position);
+namespace {
+
+// SHA-256 over `parts` in order. A failure means OpenSSL itself is broken; no event may
+// be stored unhashed, so it stops the process.
+Hash Sha256(std::initializer_list<std::string_view> parts) {
   Hash out;
   unsigned int length = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  // A failure here means OpenSSL itself is broken; no event may be stored unhashed.
-  if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx, previous.data(), previous.size()) != 1 ||
-      EVP_DigestUpdate(ctx, position_bytes.data(), position_bytes.size()) != 1 ||
-      EVP_DigestUpdate(ctx, event_bytes.data(), event_bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx, out.data(), &length) != 1 || length != kHashBytes) {
-    std::abort();
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
+  for (std::string_view part : parts) {
+    ok = ok && EVP_DigestUpdate(ctx, part.data(), part.size()) == 1;
   }
+  ok = ok && EVP_DigestFinal_ex(ctx, out.data(), &length) == 1 && length == kHashBytes;
+  if (!ok) std::abort();
   EVP_MD_CTX_free(ctx);
   return out;
+}
+
+std::string_view View(const Hash& hash) {
+  return std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size());
+}
+
+}  // namespace
+
+Hash LeafHash(std::string_view event_bytes) {
+  const char prefix = static_cast<char>(kLeafPrefix);
+  return Sha256({std::string_view(&prefix, 1), event_bytes});
+}
+
+Hash ChainHash(const Hash& previous, uint64_t position, const Hash& leaf) {
+  const char prefix = static_cast<char>(kChainPrefix);
+  const std::string position_bytes = EncodeUint64(position);
+  return Sha256({std::string_view(&prefix, 1), View(previous), position_bytes, View(leaf)});
+}
+
+Hash ChainHashOfEvent(const Hash& previous, uint64_t position, std::string_view event_bytes) {
+  return ChainHash(previous, position, LeafHash(event_bytes));
 }
 
 std::string HashToHex(const Hash& hash) { return absl::BytesToHexString(HashBytes(hash)); }

@@ -13,7 +13,9 @@
 
 namespace sixhearts::ledger::format {
 
-inline constexpr char kFormatVersion[] = "1";
+// Version 2: the chain commits to a per-event leaf digest (FORMAT.md "The hash chain"),
+// so one client's events can be proven without the bytes of anyone else's.
+inline constexpr char kFormatVersion[] = "2";
 inline constexpr char kMetaFormatKey[] = "format_version";
 
 // Column families (FORMAT.md "Column families").
@@ -68,8 +70,17 @@ std::string SnapshotKey(std::string_view name, uint64_t position);
 // as the snapshot's first 8 bytes, so a search reads small index values, not whole states.
 std::string SnapshotIndexKey(std::string_view name, uint64_t position);
 
-// SHA-256(previous hash || position as 8 big-endian bytes || event bytes).
-Hash ChainHash(const Hash& previous, uint64_t position, std::string_view event_bytes);
+// Domain-separation prefixes of the two SHA-256 inputs, so that a leaf digest can never
+// be passed off as a chain hash or the reverse (FORMAT.md "The hash chain").
+inline constexpr uint8_t kLeafPrefix = 0x00;
+inline constexpr uint8_t kChainPrefix = 0x01;
+
+// leaf(E) = SHA-256(0x00 || event bytes).
+Hash LeafHash(std::string_view event_bytes);
+// hash(p) = SHA-256(0x01 || hash(p-1) || uint64_be(p) || leaf(p)).
+Hash ChainHash(const Hash& previous, uint64_t position, const Hash& leaf);
+// ChainHash(previous, position, LeafHash(event_bytes)).
+Hash ChainHashOfEvent(const Hash& previous, uint64_t position, std::string_view event_bytes);
 
 inline Hash ZeroHash() { return Hash{}; }
 

@@ -35,6 +35,8 @@ struct Limits {
   size_t max_text_bytes = 4'096;
   // Stream version cache entries kept by the writer before it is cleared.
   size_t max_cached_streams = 1'000'000;
+  // Personal-data keys kept in memory by the keystore before its cache is cleared.
+  size_t max_cached_keys = 100'000;
 };
 
 }  // namespace sixhearts::ledger

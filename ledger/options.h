@@ -12,6 +12,11 @@ namespace sixhearts::ledger {
 struct EventStoreOptions {
   // Directory of the RocksDB database; created when missing. Required.
   std::string data_dir;
+  // Directory of the keystore holding each subject's personal-data key (FORMAT.md
+  // "Personal data"). Kept apart from data_dir so that a copy or backup of the data
+  // directory never carries the keys: erasing a key then erases the data in every
+  // backup too. Default (empty): data_dir + ".keys", a sibling directory.
+  std::string keys_dir;
   // Sync the write-ahead log before an append is acknowledged. Only benchmarks of the
   // non-durable ceiling turn this off. Default: true.
   bool sync = true;

@@ -86,11 +86,22 @@ class Checker {
     if (value == 0) return Fail(field, "required");
     if (!is_valid(value)) Fail(field, absl::StrCat("unknown value ", value));
   }
+  void SubjectId(absl::string_view field, const std::string& value) {
+    if (value.empty()) return Fail(field, "required");
+    if (!IsValidStreamName(value, limits_)) {
+      Fail(field, "not a valid subject id (1..max_id_bytes characters of [A-Za-z0-9._:-])");
+    }
+  }
   void Contact(absl::string_view field, const v1::Contact& contact) {
     Text(absl::StrCat(field, ".name"), contact.name());
     Text(absl::StrCat(field, ".phone"), contact.phone());
     Text(absl::StrCat(field, ".email"), contact.email());
     Text(absl::StrCat(field, ".role"), contact.role());
+    if (!contact.subject_id().empty()) {
+      SubjectId(absl::StrCat(field, ".subject_id"), contact.subject_id());
+    }
+    if (contact.has_sealed()) Fail(absl::StrCat(field, ".sealed"), "set by the ledger only");
+    if (contact.erased()) Fail(absl::StrCat(field, ".erased"), "set by the ledger only");
   }
   void Allocations(absl::string_view field,
                    const google::protobuf::RepeatedPtrField<v1::Allocation>& allocations,
@@ -358,6 +369,11 @@ void CheckPayload(const v1::Event& e, Checker& c) {
       c.Date("follow_up_completed.completed_on", e.follow_up_completed().completed_on());
       c.Text("follow_up_completed.note", e.follow_up_completed().note());
       break;
+    case v1::Event::kSubjectErased:
+      // Whether the caller may append it at all is the store's decision (EraseSubject).
+      c.SubjectId("subject_erased.subject_id", e.subject_erased().subject_id());
+      c.Text("subject_erased.reason", e.subject_erased().reason(), /*required=*/true);
+      break;
     case v1::Event::PAYLOAD_NOT_SET:
       c.Fail("payload", "required: set one event type");
       break;
@@ -580,6 +596,7 @@ EntityEffects DescribeEntities(const v1::Event& e) {
       break;
     case v1::Event::kClientUpdated:
     case v1::Event::kAccountOwnerAssigned:
+    case v1::Event::kSubjectErased:
     case v1::Event::PAYLOAD_NOT_SET:
       break;
   }

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev
   # Headless Chromium renders the compliance report's HTML in its test.
   chromium
+  python3  # tools/verify_audit.py, the independent audit-export checker, run by the tests
 )
 for group in "$@"; do
   case "$group" in

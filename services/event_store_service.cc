@@ -2,9 +2,12 @@
 #include "services/event_store_service.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "ledger/audit_export.h"
+#include "ledger/dates.h"
 #include "ledger/subscription.h"
 #include "services/grpc_status.h"
 
@@ -163,6 +166,70 @@ grpc::Status EventStoreService::Verify(grpc::ServerContext*, const v1::VerifyReq
   response->set_first_bad_position(result->first_bad_position);
   response->set_problem(result->problem);
   response->set_head_hash(result->head_hash);
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::ExportAudit(grpc::ServerContext* context,
+                                            const v1::ExportAuditRequest* request,
+                                            grpc::ServerWriter<v1::ExportAuditResponse>* writer) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  ledger::AuditExportRequest export_request;
+  export_request.client_id = request->client_id();
+  for (const auto& [field, date, day] :
+       {std::tuple{"from", &request->from(), &export_request.from},
+        std::tuple{"to", &request->to(), &export_request.to}}) {
+    if (ledger::IsUnsetDate(*date)) {
+      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(field, ": required")));
+    }
+    if (!ledger::IsValidDate(*date)) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", ledger::FormatDate(*date), " is not a calendar day")));
+    }
+    *day = ledger::ToCivilDay(*date);
+  }
+  export_request.verified_position = request->verified_position();
+
+  // Pages: at most max_read_events records, and a quarter of the message limit in bytes
+  // so that one more large event always fits.
+  const ledger::Limits& limits = store->limits();
+  const size_t page_bytes = limits.max_message_bytes / 4;
+  v1::ExportAuditResponse page;
+  size_t bytes = 0;
+  auto flush = [&]() -> absl::Status {
+    if (context->IsCancelled()) return absl::CancelledError("the caller went away");
+    if (!writer->Write(page)) return absl::CancelledError("the caller went away");
+    page.Clear();
+    bytes = 0;
+    return absl::OkStatus();
+  };
+  absl::Status s = ledger::ExportAudit(
+      *store, export_request,
+      [&](const v1::AuditHeader& header) {
+        *page.mutable_header() = header;
+        return absl::OkStatus();
+      },
+      [&](v1::AuditRecord& record) -> absl::Status {
+        bytes += record.ByteSizeLong();
+        *page.add_records() = std::move(record);
+        if (static_cast<uint32_t>(page.records_size()) >= limits.max_read_events ||
+            bytes >= page_bytes) {
+          return flush();
+        }
+        return absl::OkStatus();
+      });
+  if (s.ok() && (page.has_header() || page.records_size() > 0)) s = flush();
+  return ToGrpcStatus(s);
+}
+
+grpc::Status EventStoreService::EraseSubject(grpc::ServerContext* context,
+                                             const v1::EraseSubjectRequest* request,
+                                             v1::EraseSubjectResponse* response) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  auto result = store->EraseSubject(request->subject_id(), request->reason(), ActorOf(*context));
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
   return grpc::Status::OK;
 }
 

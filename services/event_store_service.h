@@ -34,6 +34,12 @@ class EventStoreService final
                       ledger::v1::DigestResponse* response) override;
   grpc::Status Verify(grpc::ServerContext* context, const ledger::v1::VerifyRequest* request,
                       ledger::v1::VerifyResponse* response) override;
+  grpc::Status ExportAudit(grpc::ServerContext* context,
+                           const ledger::v1::ExportAuditRequest* request,
+                           grpc::ServerWriter<ledger::v1::ExportAuditResponse>* writer) override;
+  grpc::Status EraseSubject(grpc::ServerContext* context,
+                            const ledger::v1::EraseSubjectRequest* request,
+                            ledger::v1::EraseSubjectResponse* response) override;
 
  private:
   std::atomic<ledger::EventStore*> store_{nullptr};

@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   sixhearts::services::ServerOptions options;
   CLI::App app{"ledgerd: the Six Hearts collections ledger server"};
   app.add_option("--data-dir", options.data_dir, "RocksDB data directory")->capture_default_str();
+  app.add_option("--keys-dir", options.store.keys_dir,
+                 "Personal-data keystore directory, kept apart from the data directory "
+                 "(default: DATA_DIR.keys)");
   app.add_option("--listen", options.listen, "HOST:PORT to serve gRPC on")->capture_default_str();
   app.add_option("--compliance-rates", options.compliance_rates_file,
                  "rate file replacing compiled-in statutory rate tables (docs/compliance.md)");

@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
 
   // The `log` value of the first event, hashed onto the zero hash as position 1.
   const std::string event_bytes = story[0].SerializeAsString();
-  const format::Hash hash = format::ChainHash(format::ZeroHash(), 1, event_bytes);
+  const format::Hash hash = format::ChainHashOfEvent(format::ZeroHash(), 1, event_bytes);
   Write(decode / "record.bin", format::EncodeRecord(hash, event_bytes));
   Write(decode / "entity.bin", format::EncodeEntity({"CNY", 100000, 2}));
   Write(decode / "entity-blank-currency.bin", format::EncodeEntity({"", 0, 11}));

@@ -2,9 +2,13 @@
 // validation, expected versions, restart, verification, reads and subscriptions.
 #include "ledger/event_store.h"
 
+#include <openssl/sha.h>
+
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
+#include "ledger/audit_export.h"
 #include "ledger/format.h"
 #include "ledger/subscription.h"
 #include "rocksdb/db.h"
@@ -344,6 +348,137 @@ TEST_F(EventStoreTest, VerifyNamesAByteFlippedStraightInRocksDB) {
   EXPECT_TRUE(verify->problem.starts_with("hash mismatch")) << verify->problem;
   // A range that ends before the damage still verifies.
   EXPECT_TRUE(store_->Verify(1, 2)->ok);
+}
+
+// Computes the chain with OpenSSL's one-shot SHA256 over the stored bytes, as FORMAT.md
+// states it, independently of format.cc.
+std::string Sha256(const std::string& bytes) {
+  unsigned char out[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof(out));
+}
+
+TEST_F(EventStoreTest, ChainCommitsToLeafDigestsWithDomainPrefixes) {
+  MustAppend(Batch({ClientRegistered(1, "42"), Interaction(2, "42", "X-1")}));
+  std::string chain(32, '\0');
+  uint64_t records = 0;
+  ASSERT_TRUE(store_
+                  ->ForEachRecord(0, 0,
+                                  [&](uint64_t position, std::string_view hash,
+                                      std::string_view bytes) {
+                                    const std::string leaf =
+                                        Sha256(std::string(1, '\x00') + std::string(bytes));
+                                    chain = Sha256(std::string(1, '\x01') + chain +
+                                                   format::EncodeUint64(position) + leaf);
+                                    EXPECT_EQ(absl::BytesToHexString(std::string(hash)),
+                                              absl::BytesToHexString(chain))
+                                        << "position " << position;
+                                    ++records;
+                                    return absl::OkStatus();
+                                  })
+                  .ok());
+  EXPECT_EQ(records, 2u);
+  EXPECT_EQ(store_->head().hash, chain);
+}
+
+TEST_F(EventStoreTest, EachEventNamesThePreviousPositionOfItsStream) {
+  MustAppend(Batch({ClientRegistered(1, "42"), ClientRegistered(2, "7")}));
+  MustAppend(Batch({Interaction(3, "42", "X-1")}));
+  MustAppend(Batch({Interaction(4, "7", "X-1"), Interaction(5, "42", "X-2")}));
+  std::vector<uint64_t> previous;
+  for (const v1::Event& e : ReadAll()) previous.push_back(e.previous_stream_position());
+  EXPECT_EQ(previous, (std::vector<uint64_t>{0, 0, 1, 2, 3}));
+  // A caller cannot set it.
+  v1::Event forged = Interaction(6, "42", "X-3");
+  forged.set_previous_stream_position(1);
+  EXPECT_EQ(MustAppend(Batch({forged})).positions(0), 6u);
+  EXPECT_EQ(ReadAll().back().previous_stream_position(), 5u);
+  Reopen();  // recovered from the streams family after a restart
+  EXPECT_EQ(MustAppend(Batch({Interaction(7, "7", "X-2")})).positions(0), 7u);
+  EXPECT_EQ(ReadAll().back().previous_stream_position(), 4u);
+}
+
+TEST_F(EventStoreTest, ADirectoryOfAnotherFormatVersionIsRefusedNamingBoth) {
+  MustAppend(Batch({ClientRegistered(1, "42")}));
+  store_.reset();
+  {
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name :
+         {"default", "log", "streams", "ids", "entities", "projections", "snapshots"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &raw).ok());
+    ASSERT_TRUE(raw->Put({}, handles[0], "format_version", "1").ok());
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  EventStoreOptions options;
+  options.data_dir = dir_.sub("ledger");
+  auto opened = EventStore::Open(options);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(opened.status().message(),
+            dir_.sub("ledger") +
+                " holds ledger format 1; this build reads format 2 only (ledger/FORMAT.md "
+                "\"Compatibility\")");
+}
+
+TEST_F(EventStoreTest, AuditExportListsOnlyTheClientsEventsAndEveryLeaf) {
+  // Positions: 1 K42, 2 K7, 3 X42 (2026-01-05), 4 X7, 5 INV42 (03-02), 6 INV7 (03-03).
+  MustAppend(Batch({ClientRegistered(1, "42")}));
+  MustAppend(Batch({ClientRegistered(2, "7")}));
+  MustAppend(Batch({Interaction(3, "42", "X-1")}));
+  MustAppend(Batch({Interaction(4, "7", "X-1")}));
+  MustAppend(Batch({InvoiceIssued(5, "42", "INV-1", 100, D(2026, 3, 2), D(2026, 4, 1))}));
+  MustAppend(Batch({InvoiceIssued(6, "7", "INV-1", 100, D(2026, 3, 3), D(2026, 4, 2))}));
+  AuditExportRequest request;
+  request.client_id = "42";
+  request.from = absl::CivilDay(2026, 3, 1);
+  request.to = absl::CivilDay(2026, 3, 31);
+  auto run = [&](uint64_t verified, v1::AuditHeader* header) {
+    request.verified_position = verified;
+    std::vector<std::string> rows;
+    absl::Status s = ExportAudit(
+        *store_, request,
+        [&](const v1::AuditHeader& h) {
+          *header = h;
+          return absl::OkStatus();
+        },
+        [&](v1::AuditRecord& r) {
+          if (!r.event_bytes().empty()) {
+            EXPECT_EQ(r.leaf(), Sha256(std::string(1, '\x00') + r.event_bytes()));
+          }
+          rows.push_back(absl::StrCat(r.position(), r.event_bytes().empty() ? " leaf" : " event",
+                                      r.in_period() ? " in-period" : ""));
+          return absl::OkStatus();
+        });
+    EXPECT_TRUE(s.ok()) << s;
+    return rows;
+  };
+  v1::AuditHeader header;
+  // Without a verified head: from the first March event of client 42 to the head.
+  EXPECT_EQ(run(0, &header), (std::vector<std::string>{"5 event in-period", "6 leaf"}));
+  EXPECT_EQ(header.first_position(), 5u);
+  EXPECT_EQ(header.head_position(), 6u);
+  EXPECT_EQ(header.head_hash(), store_->head().hash);
+  EXPECT_EQ(header.chain_format(), "2");
+  auto fourth = store_->ReadLog(4, false, 1, {});
+  EXPECT_EQ(header.anchor_hash(), fourth->events[0].hash());
+  // From the auditor's verified head at 2: positions 3..6, client 42's events with bytes.
+  EXPECT_EQ(run(2, &header),
+            (std::vector<std::string>{"3 event", "4 leaf", "5 event in-period", "6 leaf"}));
+  EXPECT_EQ(header.first_position(), 3u);
+
+  request.to = absl::CivilDay(2026, 2, 28);
+  request.from = absl::CivilDay(2026, 3, 1);
+  absl::Status backwards = ExportAudit(
+      *store_, request, [](const v1::AuditHeader&) { return absl::OkStatus(); },
+      [](v1::AuditRecord&) { return absl::OkStatus(); });
+  EXPECT_EQ(backwards.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(backwards.message(), "to: 2026-02-28 is before from 2026-03-01");
 }
 
 TEST_F(EventStoreTest, ReadsForwardBackwardByStreamAndFiltered) {

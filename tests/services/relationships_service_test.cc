@@ -856,7 +856,7 @@ TEST_F(LedgerctlRelationshipsTest, TimelineAsCsvAndJson) {
 
   // beta over two months: INV-B1 (due 04-30) is overdue at the end of May and of June, no
   // invoice fell due in either month, and the health index is 0 throughout. The hashes are
-  // those of the chain over these fixed events, ids and record times.
+  // those of the format-2 chain over these fixed events, ids and record times.
   Run json = Ctl({"--json", "timeline", "beta", "--as-of", "2026-06-30", "--months", "2"});
   ASSERT_EQ(json.exit_code, 0) << json.output;
   const auto month = [](const char* month, const char* last_day, bool last) {
@@ -874,13 +874,13 @@ TEST_F(LedgerctlRelationshipsTest, TimelineAsCsvAndJson) {
           "\"known_at\":null,\"position\":24,\"window_days\":180,\"tolerance_days\":3,"
           "\"entries_dropped\":0,\"entries\":[\n"
           "{\"position\":22,\"day\":\"2026-01-05\",\"type\":\"ClientRegistered\",\"hearts\":"
-          "\"\",\"actor\":\"anonymous\",\"hash\":\"5f7484fca4a257f6\",\"summary\":"
+          "\"\",\"actor\":\"anonymous\",\"hash\":\"07421172f98d7c41\",\"summary\":"
           "\"registered as Bureau beta\"},\n"
           "{\"position\":23,\"day\":\"2026-01-05\",\"type\":\"AccountOwnerAssigned\","
-          "\"hearts\":\"\",\"actor\":\"anonymous\",\"hash\":\"8dc8dd4a1414ea7d\",\"summary\":"
+          "\"hearts\":\"\",\"actor\":\"anonymous\",\"hash\":\"de7b4252a0e278c6\",\"summary\":"
           "\"account owner bob\"},\n"
           "{\"position\":24,\"day\":\"2026-03-01\",\"type\":\"InvoiceIssued\",\"hearts\":"
-          "\"\",\"actor\":\"anonymous\",\"hash\":\"f9c218717b49725f\",\"summary\":"
+          "\"\",\"actor\":\"anonymous\",\"hash\":\"ea54fe65eeef12d4\",\"summary\":"
           "\"invoice INV-B1 1000.00 CNY due 2026-04-30\"}\n"
           "],\"milestones\":[],\"series\":[\n",
           month("2026-05", "2026-05-31", false), month("2026-06", "2026-06-30", true), "]}\n"));

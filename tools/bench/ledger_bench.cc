@@ -726,7 +726,7 @@ CaseResult RunRawCase(int clients, int batch, const Flags& flags) {
             *e.mutable_recorded_at() = recorded_at;
             e.set_actor(kActor);
             const std::string bytes = SerializeDeterministic(e);
-            chain = format::ChainHash(chain, position, bytes);
+            chain = format::ChainHashOfEvent(chain, position, bytes);
             format::EntityValue entity;
             std::string entity_key;
             if (e.has_invoice_issued()) {

@@ -7,6 +7,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tools/ledgerctl/audit_command.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/compliance_commands.h"
 #include "tools/ledgerctl/limits.h"
@@ -375,6 +376,16 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   report_command->add_option("-o,--output", compliance_report.output, "File to write (default: stdout)");
   report_command->add_option("--client", compliance_report.clients, "Only this client (repeatable)");
 
+  // Audit export (issue 5 item 4); to become `report audit` beside the other reports.
+  AuditExportOptions audit_export;
+  CLI::App* audit_export_command = app.add_subcommand(
+      "audit-export", "One client's events over a period with what an auditor needs to check them");
+  AddAuditExportFlags(audit_export_command, &audit_export);
+  EraseSubjectOptions erase_subject;
+  CLI::App* erase_subject_command = app.add_subcommand(
+      "erase-subject", "Erase a subject's personal data by destroying its key (audited)");
+  AddEraseSubjectFlags(erase_subject_command, &erase_subject);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -441,6 +452,10 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   } else if (projections_command->parsed()) {
     result = projection == "relationships" ? RunRelationshipsProjections(context)
                                            : RunProjections(context);
+  } else if (audit_export_command->parsed()) {
+    result = RunAuditExport(context, audit_export);
+  } else if (erase_subject_command->parsed()) {
+    result = RunEraseSubject(context, erase_subject);
   } else if (rebuild_command->parsed()) {
     result = projection == "relationships" ? RunRelationshipsRebuild(context) : RunRebuild(context);
   }

@@ -102,6 +102,33 @@ absl::StatusOr<v1::VerifyResponse> LedgerClient::Verify(const v1::VerifyRequest&
   return response;
 }
 
+absl::StatusOr<v1::EraseSubjectResponse> LedgerClient::EraseSubject(
+    const v1::EraseSubjectRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::EraseSubjectResponse response;
+  if (absl::Status s = FromGrpc(stub_->EraseSubject(&context, request, &response)); !s.ok()) {
+    return s;
+  }
+  return response;
+}
+
+absl::Status LedgerClient::ExportAudit(
+    const v1::ExportAuditRequest& request,
+    absl::FunctionRef<absl::Status(v1::ExportAuditResponse&)> on_page) {
+  grpc::ClientContext context;
+  auto reader = stub_->ExportAudit(&context, request);
+  v1::ExportAuditResponse page;
+  while (reader->Read(&page)) {
+    if (absl::Status local = on_page(page); !local.ok()) {
+      context.TryCancel();
+      (void)reader->Finish();
+      return local;
+    }
+  }
+  return FromGrpc(reader->Finish());
+}
+
 absl::Status LedgerClient::ReadLog(const v1::ReadLogRequest& request,
                                    absl::FunctionRef<absl::Status(v1::Event&)> on_event) {
   grpc::ClientContext context;

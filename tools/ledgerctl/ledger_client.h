@@ -38,6 +38,12 @@ class LedgerClient {
   absl::StatusOr<v1::AppendResponse> Append(const v1::AppendRequest& request);
   absl::StatusOr<v1::DigestResponse> Digest();
   absl::StatusOr<v1::VerifyResponse> Verify(const v1::VerifyRequest& request);
+  absl::StatusOr<v1::EraseSubjectResponse> EraseSubject(const v1::EraseSubjectRequest& request);
+  // Streams every page of an audit export to `on_page`. No deadline: the export walks
+  // the log from the auditor's last verified head. An error from `on_page` cancels the
+  // call and is returned as it is.
+  absl::Status ExportAudit(const v1::ExportAuditRequest& request,
+                           absl::FunctionRef<absl::Status(v1::ExportAuditResponse&)> on_page);
 
   // Streams every event of the read to `on_event`, in order. An error from `on_event`
   // cancels the call and is returned as it is (not marked as a server error).

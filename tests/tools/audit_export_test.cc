@@ -1,0 +1,311 @@
+// The audit export end to end: a real server on port 0, `ledgerctl audit-export` as a
+// subprocess, and the independent checker tools/verify_audit.py (python3, no ledger code)
+// run on what it wrote: it verifies against a digest taken earlier, and fails naming the
+// position when one event's bytes, one leaf, or the list of the client's events is altered.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "services/server.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/test_events.h"
+
+namespace sixhearts {
+namespace {
+
+namespace v1 = ::sixhearts::ledger::v1;
+
+using ::sixhearts::testing::Batch;
+using ::sixhearts::testing::ClientRegistered;
+using ::sixhearts::testing::D;
+using ::sixhearts::testing::Interaction;
+using ::sixhearts::testing::InvoiceIssued;
+using ::sixhearts::testing::Subprocess;
+using ::sixhearts::testing::TempDir;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+class AuditExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    services::ServerOptions options;
+    options.data_dir = dir_.sub("ledger");
+    options.listen = "127.0.0.1:0";
+    auto server = services::LedgerServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  void Append(const v1::AppendRequest& request) {
+    auto result = server_->store()->Append(request, "auditor-test");
+    ASSERT_TRUE(result.ok()) << result.status();
+  }
+
+  RunResult Exec(std::vector<std::string> argv) {
+    Subprocess child(argv, dir_.sub(absl::StrCat("run-", runs_++, ".txt")));
+    RunResult run;
+    run.exit_code = child.Wait();
+    run.output = child.Output();
+    return run;
+  }
+
+  RunResult Ledgerctl(std::vector<std::string> args) {
+    std::vector<std::string> argv = {LEDGERCTL_PATH, "--server", server_->address()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Exec(argv);
+  }
+
+  RunResult Check(const std::string& file, const std::string& digest) {
+    std::vector<std::string> argv = {"/usr/bin/python3",
+                                     SIXHEARTS_SOURCE_DIR "/tools/verify_audit.py", file};
+    if (!digest.empty()) {
+      argv.push_back("--digest");
+      argv.push_back(digest);
+    }
+    return Exec(argv);
+  }
+
+  std::string Digest() {
+    const ledger::Head head = server_->store()->head();
+    return absl::StrCat(head.position, ":", absl::BytesToHexString(head.hash));
+  }
+
+  // Positions 1..8: client 42 at 1, 3, 5, 7 (5 and 7 in March), client 7 at 2, 4, 6, 8.
+  // The auditor takes a digest at position 4, before the March events.
+  std::string BuildLog() {
+    Append(Batch({ClientRegistered(1, "42")}));
+    Append(Batch({ClientRegistered(2, "7")}));
+    Append(Batch({Interaction(3, "42", "X-1")}));  // occurred 2026-01-05
+    Append(Batch({Interaction(4, "7", "X-1")}));
+    const std::string digest = Digest();
+    v1::Event march = InvoiceIssued(5, "42", "INV-1", 100000, D(2026, 3, 2), D(2026, 4, 1));
+    Append(Batch({march}));
+    Append(Batch({InvoiceIssued(6, "7", "INV-1", 5000, D(2026, 3, 3), D(2026, 4, 2))}));
+    Append(Batch({InvoiceIssued(7, "42", "INV-2", 25000, D(2026, 3, 31), D(2026, 4, 30))}));
+    Append(Batch({Interaction(8, "7", "X-2")}));
+    return digest;
+  }
+
+  std::string Export(const std::string& format, const std::string& verified_position) {
+    const std::string file = dir_.sub(absl::StrCat("export-", runs_, ".", format));
+    RunResult run = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to",
+                         "2026-03-31", "--verified-position", verified_position, "--format",
+                         format, "-o", file});
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    return file;
+  }
+
+  static std::string Read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+  }
+  static void Write(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::trunc) << text;
+  }
+
+  // The export's lines, and the index of the record line of `position`.
+  static size_t LineOf(const std::vector<std::string>& lines, uint64_t position) {
+    const std::string prefix = absl::StrCat("{\"position\": ", position, ",");
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (absl::StartsWith(lines[i], prefix)) return i;
+    }
+    ADD_FAILURE() << "no record line for position " << position;
+    return 0;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<services::LedgerServer> server_;
+  int runs_ = 0;
+};
+
+TEST_F(AuditExportTest, ExportVerifiesAgainstAnEarlierDigestWithoutOtherClientsEvents) {
+  const std::string digest = BuildLog();
+  ASSERT_TRUE(absl::StartsWith(digest, "4:"));
+  const std::string file = Export("json", "4");
+  const std::string text = Read(file);
+  // The chain starts after the verified head (position 5) and runs to the head (8).
+  EXPECT_TRUE(absl::StrContains(text, "\"anchor\": {\"position\": 4, \"hash\": \"" +
+                                          digest.substr(2) + "\"}"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text, "\"summary\": {\"client_events\": 2, \"in_period\": 2}"));
+  // Client 7's positions carry only their leaf and hash: no bytes, no fields.
+  const std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  EXPECT_FALSE(absl::StrContains(lines[LineOf(lines, 6)], "event"));
+  EXPECT_FALSE(absl::StrContains(lines[LineOf(lines, 8)], "event"));
+  EXPECT_FALSE(absl::StrContains(text, "client-7"));
+  EXPECT_TRUE(absl::StrContains(lines[LineOf(lines, 5)], "\"previous_stream_position\": 3"));
+  EXPECT_TRUE(absl::StrContains(lines[LineOf(lines, 7)], "\"actor\": \"auditor-test\""));
+
+  RunResult check = Check(file, digest);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_TRUE(absl::StrContains(
+      check.output, "OK: client-42, 2 events listed (2 in the period 2026-03-01..2026-03-31), "
+                    "chain 4..8"))
+      << check.output;
+  EXPECT_TRUE(absl::StrContains(check.output, "new verified head: " + Digest())) << check.output;
+
+  // The same export as CSV verifies too.
+  RunResult csv = Check(Export("csv", "4"), digest);
+  EXPECT_EQ(csv.exit_code, 0) << csv.output;
+}
+
+TEST_F(AuditExportTest, AlteredEventBytesFailNamingThePosition) {
+  const std::string digest = BuildLog();
+  const std::string file = Export("json", "4");
+  std::vector<std::string> lines = absl::StrSplit(Read(file), '\n');
+  std::string& line = lines[LineOf(lines, 7)];
+  // Decode the event bytes, change one byte (inside the invoice id), encode again.
+  const std::string key = "\"event_base64\": \"";
+  const size_t start = line.find(key) + key.size();
+  const size_t end = line.find('"', start);
+  std::string bytes;
+  ASSERT_TRUE(absl::Base64Unescape(line.substr(start, end - start), &bytes));
+  const size_t at = bytes.find("INV-2");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 4] = '9';
+  line.replace(start, end - start, absl::Base64Escape(bytes));
+  Write(file, absl::StrJoin(lines, "\n"));
+
+  RunResult check = Check(file, digest);
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_TRUE(absl::StartsWith(check.output,
+                               "FAILED at position 7: the event bytes do not hash to the leaf"))
+      << check.output;
+}
+
+TEST_F(AuditExportTest, AlteredLeafOfAnotherClientFailsNamingThePosition) {
+  const std::string digest = BuildLog();
+  const std::string file = Export("json", "4");
+  std::vector<std::string> lines = absl::StrSplit(Read(file), '\n');
+  std::string& line = lines[LineOf(lines, 6)];
+  const size_t leaf = line.find("\"leaf\": \"") + 9;
+  line[leaf] = line[leaf] == '0' ? '1' : '0';
+  Write(file, absl::StrJoin(lines, "\n"));
+
+  RunResult check = Check(file, digest);
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_TRUE(absl::StartsWith(check.output, "FAILED at position 6: the chain does not verify"))
+      << check.output;
+}
+
+TEST_F(AuditExportTest, AClientEventPassedOffAsAnotherClientsLeafIsCaught) {
+  const std::string digest = BuildLog();
+  const std::string file = Export("json", "4");
+  std::vector<std::string> lines = absl::StrSplit(Read(file), '\n');
+  // Keep position 5's leaf and hash (so the chain still verifies) but drop its event.
+  std::string& line = lines[LineOf(lines, 5)];
+  line = line.substr(0, line.find(", \"in_period\"")) + "},";
+  Write(file, absl::StrJoin(lines, "\n"));
+
+  RunResult check = Check(file, digest);
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_TRUE(absl::StartsWith(check.output,
+                               "FAILED at position 7: the previous event of the stream is at "
+                               "position 5, inside the export, but it is not listed"))
+      << check.output;
+}
+
+TEST_F(AuditExportTest, ADigestTheExportDoesNotReachOrMatchFails) {
+  const std::string digest = BuildLog();
+  const std::string file = Export("json", "4");
+  // Another hash at position 4: the server's chain is not the one the auditor verified.
+  std::string wrong = digest;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  RunResult check = Check(file, wrong);
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_TRUE(absl::StartsWith(check.output, "FAILED at position 4: the chain recomputed"))
+      << check.output;
+
+  // Without --verified-position the chain starts at the first March event (position 5):
+  // a digest at 2 cannot be checked, and the checker says how to get one that can.
+  const std::string later = Export("json", "0");
+  RunResult early = Check(later, "2:" + std::string(64, '0'));
+  EXPECT_EQ(early.exit_code, 1) << early.output;
+  EXPECT_TRUE(absl::StrContains(early.output, "export again with --verified-position 2"))
+      << early.output;
+}
+
+TEST_F(AuditExportTest, BadRequestsNameTheField) {
+  BuildLog();
+  RunResult backwards = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-31", "--to",
+                             "2026-03-01"});
+  EXPECT_EQ(backwards.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(backwards.output,
+                                "INVALID_ARGUMENT: to: 2026-03-01 is before from 2026-03-31"))
+      << backwards.output;
+  RunResult beyond = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to",
+                          "2026-03-31", "--verified-position", "99"});
+  EXPECT_TRUE(absl::StrContains(beyond.output, "INVALID_ARGUMENT: verified_position: 99 is "
+                                               "beyond the head of the log, position 8"))
+      << beyond.output;
+  RunResult bad_day = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-02-30", "--to",
+                           "2026-03-01"});
+  EXPECT_EQ(bad_day.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad_day.output, "--from: expected YYYY-MM-DD, got \"2026-02-30\""))
+      << bad_day.output;
+}
+
+// Issue 6 item 7 end to end: `ledgerctl erase-subject` over gRPC, then the chain, the
+// projections, the reports and the audit export all still work, and the contact reads
+// "[erased]" everywhere.
+TEST_F(AuditExportTest, ErasureKeepsTheChainReportsAndAuditExportWorking) {
+  const std::string digest = BuildLog();
+  v1::Event visit = Interaction(9, "42", "X-9");
+  visit.mutable_occurred_at()->set_seconds(1'772'452'800);  // 2026-03-02T12:00:00Z
+  v1::Contact* contact = visit.mutable_interaction_logged()->mutable_contact();
+  contact->set_name("Zhang Wei");
+  contact->set_email("zhang.wei@sz-edu.example.cn");
+  Append(Batch({visit}));  // position 9, subject client-42
+  RunResult aging_before = Ledgerctl({"--json", "aging", "--as-of", "2026-04-30"});
+  ASSERT_EQ(aging_before.exit_code, 0) << aging_before.output;
+
+  RunResult erase = Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-28"});
+  ASSERT_EQ(erase.exit_code, 0) << erase.output;
+  EXPECT_TRUE(absl::StrContains(erase.output, "10")) << erase.output;
+  EXPECT_TRUE(absl::StrContains(erase.output, "client-42")) << erase.output;
+
+  RunResult verify = Ledgerctl({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  RunResult read = Ledgerctl({"--json", "read", "--from", "9"});
+  ASSERT_EQ(read.exit_code, 0) << read.output;
+  EXPECT_TRUE(absl::StrContains(read.output, "\"name\":\"[erased]\"")) << read.output;
+  EXPECT_FALSE(absl::StrContains(read.output, "Zhang Wei")) << read.output;
+  EXPECT_TRUE(absl::StrContains(read.output, "\"subject_erased\":{\"subject_id\":\"client-42\""))
+      << read.output;
+  EXPECT_TRUE(absl::StrContains(read.output, "\"actor\":\"anonymous\"")) << read.output;
+
+  // Projections rebuild from zero and the reports come out as before the erasure.
+  EXPECT_EQ(Ledgerctl({"rebuild"}).exit_code, 0);
+  EXPECT_EQ(Ledgerctl({"rebuild", "relationships"}).exit_code, 0);
+  RunResult aging_after = Ledgerctl({"--json", "aging", "--as-of", "2026-04-30"});
+  EXPECT_EQ(aging_after.exit_code, 0) << aging_after.output;
+  // The same figures; only the position moved past the SubjectErased event.
+  std::string expected = aging_before.output;
+  const size_t at = expected.find("\"position\":9,");
+  ASSERT_NE(at, std::string::npos) << expected;
+  expected.replace(at, 13, "\"position\":10,");
+  EXPECT_EQ(aging_after.output, expected);
+  RunResult timeline = Ledgerctl({"timeline", "42", "--as-of", "2026-04-30"});
+  EXPECT_EQ(timeline.exit_code, 0) << timeline.output;
+
+  // The audit export still verifies against the digest taken before the erasure.
+  const std::string file = Export("json", "4");
+  RunResult check = Check(file, digest);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_FALSE(absl::StrContains(Read(file), "Zhang Wei"));
+}
+
+}  // namespace
+}  // namespace sixhearts
