@@ -28,6 +28,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -141,6 +142,9 @@ class EventStore::Impl {
 
   const Limits& limits() const { return options_.limits; }
   LiveFeed* feed() { return &feed_; }
+  const LiveFeed* feed() const { return &feed_; }
+  const EventStoreOptions& options() const { return options_; }
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
 
  private:
   // Staged state of the group being assembled, layered over the stored state.
@@ -222,6 +226,7 @@ absl::Status EventStore::Impl::Open() {
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (options_.statistics) db_options.statistics = rocksdb::CreateDBStatistics();
 
   auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   // Memtable insert hints: keys of the log (positions) and of one stream (versions)
@@ -318,6 +323,13 @@ void EventStore::Impl::Shutdown() {
 
 void EventStore::Impl::AppendAsync(const v1::AppendRequest& request, std::string_view actor,
                                    AppendCallback done) {
+  if (options_.observer != nullptr) {
+    done = [observer = options_.observer, events = static_cast<size_t>(request.events_size()),
+            start = absl::Now(), done = std::move(done)](absl::StatusOr<v1::AppendResponse> r) {
+      observer->OnAppendDone(events, r.status(), r.ok() && r->duplicate(), absl::Now() - start);
+      done(std::move(r));
+    };
+  }
   auto pending = std::make_unique<PendingAppend>();
   pending->done = std::move(done);
   absl::Status prepared = Prepare(request, actor, *pending);
@@ -695,7 +707,12 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
 
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
+  const absl::Time write_start = absl::Now();
   rocksdb::Status s = db_->Write(write, &batch);
+  if (options_.observer != nullptr) {
+    options_.observer->OnGroupCommit(group.size(), next_position - first_position,
+                                     absl::Now() - write_start);
+  }
   if (!s.ok()) {
     // The store no longer knows what is on disk; refuse further appends until restart.
     storage_failure_ = FromRocksDB(s, "append");
@@ -1132,5 +1149,51 @@ absl::StatusOr<std::unique_ptr<Subscription>> EventStore::Subscribe(uint64_t aft
 void EventStore::Shutdown() { impl_->Shutdown(); }
 
 const Limits& EventStore::limits() const { return impl_->limits(); }
+
+size_t EventStore::open_subscriptions() const { return impl_->feed()->slots(); }
+
+std::vector<std::pair<std::string, uint64_t>> EventStore::StatisticsTickers() const {
+  std::vector<std::pair<std::string, uint64_t>> tickers;
+  const auto& statistics = impl_->db()->GetDBOptions().statistics;
+  if (statistics == nullptr) return tickers;
+  tickers.reserve(rocksdb::TickersNameMap.size());
+  for (const auto& [ticker, name] : rocksdb::TickersNameMap) {
+    tickers.emplace_back(name, statistics->getTickerCount(ticker));
+  }
+  return tickers;
+}
+
+std::vector<std::pair<std::string, uint64_t>> EventStore::StorageProperties() const {
+  // Per column family, so summed over them.
+  static constexpr const char* kSummed[] = {
+      "rocksdb.total-sst-files-size",
+      "rocksdb.live-sst-files-size",
+      "rocksdb.cur-size-all-mem-tables",
+      "rocksdb.estimate-num-keys",
+      "rocksdb.estimate-pending-compaction-bytes",
+  };
+  // Of the whole database (the block cache is shared by every family).
+  static constexpr const char* kOnce[] = {
+      "rocksdb.num-running-compactions",
+      "rocksdb.num-running-flushes",
+      "rocksdb.block-cache-usage",
+  };
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const char* name : kSummed) {
+    uint64_t total = 0;
+    for (auto* handle : impl_->handles()) {
+      uint64_t value = 0;
+      if (impl_->db()->GetIntProperty(handle, name, &value)) total += value;
+    }
+    out.emplace_back(name, total);
+  }
+  for (const char* name : kOnce) {
+    uint64_t value = 0;
+    if (impl_->db()->GetIntProperty(impl_->handles()[0], name, &value)) {
+      out.emplace_back(name, value);
+    }
+  }
+  return out;
+}
 
 }  // namespace sixhearts::ledger

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -150,6 +151,17 @@ class EventStore {
   void Shutdown();
 
   const Limits& limits() const;
+
+  // Subscriptions open (live or catching up).
+  size_t open_subscriptions() const;
+
+  // RocksDB statistics tickers by name ("rocksdb.bytes.written"), when
+  // options.statistics is on; empty otherwise.
+  std::vector<std::pair<std::string, uint64_t>> StatisticsTickers() const;
+
+  // A few RocksDB size properties summed over the column families, by name
+  // ("rocksdb.total-sst-files-size", "rocksdb.cur-size-all-mem-tables", ...).
+  std::vector<std::pair<std::string, uint64_t>> StorageProperties() const;
 
   class Impl;
 

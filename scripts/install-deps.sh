@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev
+  libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev libtomlplusplus-dev libcivetweb-dev
+  python3 python3-grpcio python3-protobuf python3-yaml
 )
 for group in "$@"; do
   case "$group" in
