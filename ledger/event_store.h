@@ -81,8 +81,21 @@ class EventStore {
   // is unknown; UNAVAILABLE / PERMISSION_DENIED when it cannot be created or written.
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(const EventStoreOptions& options);
 
+  // Opens the store in `primary_dir`, which another process serves, as a read replica
+  // (a RocksDB secondary instance; options.data_dir keeps the replica's own RocksDB
+  // logs). Reads, subscriptions, Verify and projections work; Append returns
+  // FAILED_PRECONDITION naming the primary; projection saves are skipped (the primary's
+  // directory is never written). A thread catches up with the primary every
+  // `catch_up_interval` and publishes what arrived to subscriptions.
+  static absl::StatusOr<std::unique_ptr<EventStore>> OpenReplica(const EventStoreOptions& options,
+                                                                 const std::string& primary_dir,
+                                                                 absl::Duration catch_up_interval);
+
   // Finishes in-flight appends, ends subscriptions, closes RocksDB.
   ~EventStore();
+
+  // The primary's directory when this is a read replica; empty otherwise.
+  const std::string& replica_of() const;
 
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;

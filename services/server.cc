@@ -89,7 +89,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     store_options.observer = self->impl_->metrics.get();
     store_options.statistics = options.rocksdb_statistics;
   }
-  auto store = ledger::EventStore::Open(store_options);
+  auto store = options.replica_of.empty()
+                   ? ledger::EventStore::Open(store_options)
+                   : ledger::EventStore::OpenReplica(store_options, options.replica_of,
+                                                     options.replica_catch_up_interval);
   if (!store.ok()) {
     self->impl_->server->Shutdown();
     self->impl_->shut_down = true;

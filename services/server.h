@@ -29,6 +29,12 @@ struct ServerOptions {
   // With metrics on, also export RocksDB statistics (a few per cent of throughput).
   // Default: true.
   bool rocksdb_statistics = true;
+  // Serve as a read replica of the ledger in this directory (another ledgerd's
+  // data_dir): reads, subscriptions and reports; appends get FAILED_PRECONDITION.
+  // data_dir then holds only the replica's own RocksDB logs. Default: empty (primary).
+  std::string replica_of;
+  // How often a replica catches up with its primary. Default: 100 ms.
+  absl::Duration replica_catch_up_interval = absl::Milliseconds(100);
 };
 
 class LedgerServer {

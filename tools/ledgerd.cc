@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
     spdlog::info("metrics on {}:{}/metrics", metrics.substr(0, metrics.rfind(':')),
                  (*server)->metrics_port());
   }
+  if (!cfg.server.replica_of.empty()) {
+    spdlog::info("read replica of {}, catching up every {} ms", cfg.server.replica_of,
+                 absl::ToInt64Milliseconds(cfg.server.replica_catch_up_interval));
+  }
   spdlog::info("serving on {} (head position {})", (*server)->address(), head.position);
 
   int signal_number = 0;

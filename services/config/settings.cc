@@ -113,6 +113,25 @@ std::vector<Setting> MakeTable() {
       [](LedgerdConfig& c, const std::string&, uint64_t n) {
         c.server.rocksdb_statistics = n != 0;
       }));
+  // [replica]
+  Setting replica_of = Custom(
+      "replica.of", "--replica-of", SettingType::kString,
+      "Serve as a read replica of the ledger in this directory (the primary's data_dir); "
+      "appends are refused with FAILED_PRECONDITION and data_dir keeps only the replica's "
+      "own RocksDB logs. \"\": a primary.",
+      0, 0, [](const LedgerdConfig& c) { return c.server.replica_of; },
+      [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.replica_of = v; });
+  replica_of.allow_empty = true;
+  t.push_back(replica_of);
+  t.push_back(Custom(
+      "replica.catch_up_interval_ms", "--replica-catch-up-interval-ms", SettingType::kUnsigned,
+      "How often a replica catches up with its primary, in milliseconds.", 1, 60'000,
+      [](const LedgerdConfig& c) {
+        return std::to_string(absl::ToInt64Milliseconds(c.server.replica_catch_up_interval));
+      },
+      [](LedgerdConfig& c, const std::string&, uint64_t n) {
+        c.server.replica_catch_up_interval = absl::Milliseconds(static_cast<int64_t>(n));
+      }));
   // [store]
   t.push_back(Custom(
       "store.sync", "--sync", SettingType::kBool,

@@ -74,6 +74,46 @@ class LedgerExampleTest(unittest.TestCase):
         self.log.seek(0)
         self.assertIn("request_id=py-1", self.log.read())
 
+    def test_a_read_replica_serves_reports_and_subscriptions_and_refuses_appends(self):
+        self.run_example()  # three events on the primary
+        replica_log = open(os.path.join(self.dir.name, "replica.log"), "w+")
+        replica = subprocess.Popen(
+            [LEDGERD, "--replica-of", os.path.join(self.dir.name, "data"), "--data-dir",
+             os.path.join(self.dir.name, "replica"), "--listen", "127.0.0.1:0",
+             "--metrics-listen", "", "--replica-catch-up-interval-ms", "20"],
+            stdout=replica_log, stderr=subprocess.STDOUT)
+        try:
+            address = None
+            deadline = time.time() + 30
+            while time.time() < deadline and address is None:
+                replica_log.seek(0)
+                match = re.search(r"serving on (127\.0\.0\.1:\d+)", replica_log.read())
+                address = match.group(1) if match else time.sleep(0.05)
+            self.assertIsNotNone(address, "the replica did not start")
+            refused = subprocess.run(
+                [sys.executable, EXAMPLE, "--server", address, "--stubs", STUBS],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(refused.returncode, 1, refused.stdout + refused.stderr)
+            self.assertEqual(
+                refused.stdout,
+                "append failed: FAILED_PRECONDITION: this ledger is a read replica of {}; "
+                "append to the primary\n".format(os.path.join(self.dir.name, "data")))
+            result = subprocess.run(
+                [sys.executable, EXAMPLE, "--server", address, "--stubs", STUBS, "--read-only"],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+            lines = result.stdout.splitlines()
+            self.assertEqual(lines[0], "head position=3")
+            self.assertEqual(
+                lines[1],
+                "aging as_of=2026-03-31 client=py-example currency=CNY outstanding=600.00 "
+                "[31-60=600.00]")
+            self.assertEqual(lines[-1], "followed subscription: saw all 3 events")
+        finally:
+            replica.send_signal(signal.SIGTERM)
+            self.assertEqual(replica.wait(timeout=30), 0)
+            replica_log.close()
+
     def test_an_error_names_the_field(self):
         # No server-side state needed: a bad --client gives an invalid stream name.
         result = subprocess.run(
