@@ -347,6 +347,14 @@ absl::Status EventStore::Impl::OpenReplica(const std::string& primary_dir,
     return absl::FailedPreconditionError(
         absl::StrCat("replica_of: ", primary_dir, " is not a directory"));
   }
+  // The replica's own RocksDB logs go to data_dir; in the primary's directory they would
+  // mix with the primary's files.
+  std::error_code ec;
+  if (std::filesystem::weakly_canonical(primary_dir, ec) ==
+      std::filesystem::weakly_canonical(options_.data_dir, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "data_dir: a replica needs its own directory, not the primary's ", primary_dir));
+  }
   replica_of_ = primary_dir;
   catch_up_interval_ = catch_up_interval;
   return Open();

@@ -94,7 +94,7 @@ TEST(ReplicaTest, ServesReadsAndSubscriptionsAndRefusesAppends) {
   EXPECT_FALSE(loaded->has_value());
 }
 
-TEST(ReplicaTest, NamesADirectoryThatIsNotALedger) {
+TEST(ReplicaTest, RefusesAMissingDirectoryAndThePrimarysOwn) {
   TempDir dir;
   EventStoreOptions options;
   options.data_dir = dir.sub("replica");
@@ -102,6 +102,14 @@ TEST(ReplicaTest, NamesADirectoryThatIsNotALedger) {
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(missing.status().message(),
             absl::StrCat("replica_of: ", dir.sub("nope"), " is not a directory"));
+
+  auto primary = OpenPrimary(dir);
+  options.data_dir = dir.sub("primary") + "/";
+  auto same = EventStore::OpenReplica(options, dir.sub("primary"), absl::Milliseconds(10));
+  EXPECT_EQ(same.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(same.status().message(),
+            absl::StrCat("data_dir: a replica needs its own directory, not the primary's ",
+                         dir.sub("primary")));
 }
 
 // How far behind a replica is while the primary takes durable appends: lag in events,
