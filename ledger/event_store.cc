@@ -32,6 +32,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -169,6 +170,9 @@ class EventStore::Impl {
   }
 
   absl::Status Open();
+  // Read replica: open `primary_dir` as a RocksDB secondary and follow it.
+  absl::Status OpenReplica(const std::string& primary_dir, absl::Duration catch_up_interval);
+  const std::string& replica_of() const { return replica_of_; }
   void Shutdown();
   // `ledger_events`: the request comes from the store itself (EraseSubject) and may hold
   // events callers may not append.
@@ -195,6 +199,9 @@ class EventStore::Impl {
   const Limits& limits() const { return options_.limits; }
   LiveFeed* feed() { return &feed_; }
   absl::Time Now() const { return clock_->Now(); }
+  const LiveFeed* feed() const { return &feed_; }
+  const EventStoreOptions& options() const { return options_; }
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
 
  private:
   // Staged state of the group being assembled, layered over the stored state.
@@ -254,6 +261,15 @@ class EventStore::Impl {
   absl::Status storage_failure_;
 
   LiveFeed feed_;
+
+  // Read replica only (replica_of_ non-empty): the primary's directory, and the thread
+  // that catches up with it and publishes new records (it owns head_position_,
+  // head_hash_ and last_recorded_at_ then, as the writer does on a primary).
+  void CatchUpLoop();
+  absl::Status CatchUpOnce();
+  std::string replica_of_;
+  absl::Duration catch_up_interval_ = absl::Milliseconds(100);
+  std::thread catch_up_;
 };
 
 absl::Status EventStore::Impl::Open() {
@@ -277,6 +293,7 @@ absl::Status EventStore::Impl::Open() {
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (options_.statistics) db_options.statistics = rocksdb::CreateDBStatistics();
 
   auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   // Memtable insert hints: keys of the log (positions) and of one stream (versions)
@@ -324,8 +341,18 @@ absl::Status EventStore::Impl::Open() {
       {format::kProjectionsFamily, with_blobs(family(false))},
       {format::kSnapshotsFamily, with_blobs(family(false))},
   };
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, families, &handles_, &db_);
-  if (!s.ok()) return FromRocksDB(s, absl::StrCat("open ", dir));
+  rocksdb::Status s;
+  if (replica_of_.empty()) {
+    s = rocksdb::DB::Open(db_options, dir, families, &handles_, &db_);
+  } else {
+    // A secondary keeps every file it reads open (RocksDB requires max_open_files -1),
+    // so the primary's compactions cannot remove them from under it.
+    db_options.max_open_files = -1;
+    s = rocksdb::DB::OpenAsSecondary(db_options, replica_of_, dir, families, &handles_, &db_);
+  }
+  if (!s.ok()) {
+    return FromRocksDB(s, absl::StrCat("open ", replica_of_.empty() ? dir : replica_of_));
+  }
   log_ = handles_[1];
   streams_ = handles_[2];
   ids_ = handles_[3];
@@ -335,7 +362,10 @@ absl::Status EventStore::Impl::Open() {
 
   std::string version;
   s = db_->Get(rocksdb::ReadOptions(), handles_[0], format::kMetaFormatKey, &version);
-  if (s.IsNotFound()) {
+  if (s.IsNotFound() && !replica_of_.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replica_of: ", replica_of_, " is not a ledger data directory"));
+  } else if (s.IsNotFound()) {
     rocksdb::WriteOptions write;
     write.sync = true;
     s = db_->Put(write, handles_[0], format::kMetaFormatKey, format::kFormatVersion);
@@ -371,7 +401,78 @@ absl::Status EventStore::Impl::Open() {
   }
   if (!it->status().ok()) return FromRocksDB(it->status(), "recover head");
   feed_.Reset(head_position_, format::HashBytes(head_hash_), last_recorded_at_);
-  writer_ = std::thread([this] { WriterLoop(); });
+  if (replica_of_.empty()) {
+    writer_ = std::thread([this] { WriterLoop(); });
+  } else {
+    catch_up_ = std::thread([this] { CatchUpLoop(); });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventStore::Impl::OpenReplica(const std::string& primary_dir,
+                                           absl::Duration catch_up_interval) {
+  if (primary_dir.empty()) return absl::InvalidArgumentError("replica_of: required");
+  if (!std::filesystem::is_directory(primary_dir)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replica_of: ", primary_dir, " is not a directory"));
+  }
+  // The replica's own RocksDB logs go to data_dir; in the primary's directory they would
+  // mix with the primary's files.
+  std::error_code ec;
+  if (std::filesystem::weakly_canonical(primary_dir, ec) ==
+      std::filesystem::weakly_canonical(options_.data_dir, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "data_dir: a replica needs its own directory, not the primary's ", primary_dir));
+  }
+  replica_of_ = primary_dir;
+  catch_up_interval_ = catch_up_interval;
+  return Open();
+}
+
+void EventStore::Impl::CatchUpLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.AwaitWithTimeout(absl::Condition(&stopping_), catch_up_interval_);
+      if (stopping_) return;
+    }
+    // A failed catch-up (the primary mid-compaction, a file gone) is retried on the next
+    // tick; the replica keeps serving what it has.
+    CatchUpOnce().IgnoreError();
+  }
+}
+
+absl::Status EventStore::Impl::CatchUpOnce() {
+  rocksdb::Status s = db_->TryCatchUpWithPrimary();
+  if (!s.ok()) return FromRocksDB(s, "catch up with the primary");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), log_));
+  auto published = std::make_shared<std::vector<v1::Event>>();
+  for (it->Seek(format::PositionKey(head_position_ + 1)); it->Valid(); it->Next()) {
+    const uint64_t position = format::DecodeUint64(it->key().ToStringView());
+    auto record = format::DecodeRecord(it->value().ToStringView());
+    v1::Event event;
+    if (position != head_position_ + 1 || !record ||
+        !event.ParseFromArray(record->event_bytes.data(),
+                              static_cast<int>(record->event_bytes.size()))) {
+      return absl::DataLossError(absl::StrCat("replica: the record at position ", position,
+                                              " does not follow ", head_position_,
+                                              " or does not parse"));
+    }
+    event.set_hash(format::HashBytes(record->hash));
+    head_position_ = position;
+    head_hash_ = record->hash;
+    last_recorded_at_ = ToAbslTime(event.recorded_at());
+    published->push_back(std::move(event));
+    // Publish in bounded batches, as the writer's groups are bounded.
+    if (published->size() >= options_.limits.max_group_events) {
+      feed_.Publish(std::move(published), format::HashBytes(head_hash_), last_recorded_at_);
+      published = std::make_shared<std::vector<v1::Event>>();
+    }
+  }
+  if (!published->empty()) {
+    feed_.Publish(std::move(published), format::HashBytes(head_hash_), last_recorded_at_);
+  }
+  if (!it->status().ok()) return FromRocksDB(it->status(), "replica: read new records");
   return absl::OkStatus();
 }
 
@@ -382,11 +483,24 @@ void EventStore::Impl::Shutdown() {
     stopping_ = true;
   }
   if (writer_.joinable()) writer_.join();
+  if (catch_up_.joinable()) catch_up_.join();
   feed_.Close();
 }
 
 void EventStore::Impl::AppendAsync(const v1::AppendRequest& request, std::string_view actor,
                                    AppendCallback done, bool ledger_events) {
+  if (options_.observer != nullptr) {
+    done = [observer = options_.observer, events = static_cast<size_t>(request.events_size()),
+            start = absl::Now(), done = std::move(done)](absl::StatusOr<v1::AppendResponse> r) {
+      observer->OnAppendDone(events, r.status(), r.ok() && r->duplicate(), absl::Now() - start);
+      done(std::move(r));
+    };
+  }
+  if (!replica_of_.empty()) {
+    done(absl::FailedPreconditionError(
+        absl::StrCat("this ledger is a read replica of ", replica_of_, "; append to the primary")));
+    return;
+  }
   auto pending = std::make_unique<PendingAppend>();
   pending->done = std::move(done);
   absl::Status prepared = Prepare(request, actor, *pending, ledger_events);
@@ -784,7 +898,12 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
 
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
+  const absl::Time write_start = absl::Now();
   rocksdb::Status s = db_->Write(write, &batch);
+  if (options_.observer != nullptr) {
+    options_.observer->OnGroupCommit(group.size(), next_position - first_position,
+                                     absl::Now() - write_start);
+  }
   if (!s.ok()) {
     // The store no longer knows what is on disk; refuse further appends until restart.
     storage_failure_ = FromRocksDB(s, "append");
@@ -1010,6 +1129,8 @@ absl::StatusOr<uint64_t> EventStore::PositionKnownAt(absl::Time t) const {
 
 absl::Status EventStore::SaveProjection(std::string_view name, uint64_t position,
                                         std::string_view state) {
+  // A replica never writes into the primary's directory; its projections live in memory.
+  if (!impl_->replica_of().empty()) return absl::OkStatus();
   if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
   std::string value = format::EncodeUint64(position);
   value.append(state);
@@ -1036,6 +1157,8 @@ absl::StatusOr<std::optional<StoredProjection>> EventStore::LoadProjection(
 }
 
 absl::Status EventStore::DeleteProjection(std::string_view name) {
+  // A replica never writes into the primary's directory; its projections live in memory.
+  if (!impl_->replica_of().empty()) return absl::OkStatus();
   if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
   rocksdb::WriteBatch batch;
   batch.Delete(impl_->projections_, rocksdb::Slice(name.data(), name.size()));
@@ -1049,6 +1172,8 @@ absl::Status EventStore::DeleteProjection(std::string_view name) {
 }
 
 absl::Status EventStore::SaveSnapshot(std::string_view name, const StoredSnapshot& snapshot) {
+  // A replica never writes into the primary's directory; its projections live in memory.
+  if (!impl_->replica_of().empty()) return absl::OkStatus();
   if (absl::Status s = CheckProjectionName(name, limits()); !s.ok()) return s;
   const std::string max_occurred = format::EncodeUint64(
       static_cast<uint64_t>(snapshot.max_occurred_at == absl::InfinitePast()
@@ -1420,5 +1545,61 @@ absl::StatusOr<std::unique_ptr<Subscription>> EventStore::Subscribe(uint64_t aft
 void EventStore::Shutdown() { impl_->Shutdown(); }
 
 const Limits& EventStore::limits() const { return impl_->limits(); }
+
+size_t EventStore::open_subscriptions() const { return impl_->feed()->slots(); }
+
+std::vector<std::pair<std::string, uint64_t>> EventStore::StatisticsTickers() const {
+  std::vector<std::pair<std::string, uint64_t>> tickers;
+  const auto& statistics = impl_->db()->GetDBOptions().statistics;
+  if (statistics == nullptr) return tickers;
+  tickers.reserve(rocksdb::TickersNameMap.size());
+  for (const auto& [ticker, name] : rocksdb::TickersNameMap) {
+    tickers.emplace_back(name, statistics->getTickerCount(ticker));
+  }
+  return tickers;
+}
+
+std::vector<std::pair<std::string, uint64_t>> EventStore::StorageProperties() const {
+  // Per column family, so summed over them.
+  static constexpr const char* kSummed[] = {
+      "rocksdb.total-sst-files-size",
+      "rocksdb.live-sst-files-size",
+      "rocksdb.cur-size-all-mem-tables",
+      "rocksdb.estimate-num-keys",
+      "rocksdb.estimate-pending-compaction-bytes",
+  };
+  // Of the whole database (the block cache is shared by every family).
+  static constexpr const char* kOnce[] = {
+      "rocksdb.num-running-compactions",
+      "rocksdb.num-running-flushes",
+      "rocksdb.block-cache-usage",
+  };
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const char* name : kSummed) {
+    uint64_t total = 0;
+    for (auto* handle : impl_->handles()) {
+      uint64_t value = 0;
+      if (impl_->db()->GetIntProperty(handle, name, &value)) total += value;
+    }
+    out.emplace_back(name, total);
+  }
+  for (const char* name : kOnce) {
+    uint64_t value = 0;
+    if (impl_->db()->GetIntProperty(impl_->handles()[0], name, &value)) {
+      out.emplace_back(name, value);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::OpenReplica(
+    const EventStoreOptions& options, const std::string& primary_dir,
+    absl::Duration catch_up_interval) {
+  auto impl = std::make_unique<Impl>(options);
+  if (absl::Status s = impl->OpenReplica(primary_dir, catch_up_interval); !s.ok()) return s;
+  return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
+}
+
+const std::string& EventStore::replica_of() const { return impl_->replica_of(); }
 
 }  // namespace sixhearts::ledger

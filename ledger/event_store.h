@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -80,8 +81,21 @@ class EventStore {
   // is unknown; UNAVAILABLE / PERMISSION_DENIED when it cannot be created or written.
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(const EventStoreOptions& options);
 
+  // Opens the store in `primary_dir`, which another process serves, as a read replica
+  // (a RocksDB secondary instance; options.data_dir keeps the replica's own RocksDB
+  // logs). Reads, subscriptions, Verify and projections work; Append returns
+  // FAILED_PRECONDITION naming the primary; projection saves are skipped (the primary's
+  // directory is never written). A thread catches up with the primary every
+  // `catch_up_interval` and publishes what arrived to subscriptions.
+  static absl::StatusOr<std::unique_ptr<EventStore>> OpenReplica(const EventStoreOptions& options,
+                                                                 const std::string& primary_dir,
+                                                                 absl::Duration catch_up_interval);
+
   // Finishes in-flight appends, ends subscriptions, closes RocksDB.
   ~EventStore();
+
+  // The primary's directory when this is a read replica; empty otherwise.
+  const std::string& replica_of() const;
 
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
@@ -185,6 +199,17 @@ class EventStore {
   void Shutdown();
 
   const Limits& limits() const;
+
+  // Subscriptions open (live or catching up).
+  size_t open_subscriptions() const;
+
+  // RocksDB statistics tickers by name ("rocksdb.bytes.written"), when
+  // options.statistics is on; empty otherwise.
+  std::vector<std::pair<std::string, uint64_t>> StatisticsTickers() const;
+
+  // A few RocksDB size properties summed over the column families, by name
+  // ("rocksdb.total-sst-files-size", "rocksdb.cur-size-all-mem-tables", ...).
+  std::vector<std::pair<std::string, uint64_t>> StorageProperties() const;
 
   class Impl;
 

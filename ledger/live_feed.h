@@ -59,6 +59,11 @@ class LiveFeed {
   // Subscription slots, live or catching up.
   bool AcquireSlot(size_t max_subscriptions);
   void ReleaseSlot();
+  // Slots taken: subscriptions open, live or catching up.
+  size_t slots() const {
+    absl::MutexLock lock(&mu_);
+    return slots_;
+  }
 
  private:
   const size_t buffer_events_;

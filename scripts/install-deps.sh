@@ -6,10 +6,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev
+  libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev libtomlplusplus-dev libcivetweb-dev
+  python3 python3-grpcio python3-protobuf python3-yaml
   # Headless Chromium renders the compliance report's HTML in its test.
   chromium
-  python3  # tools/verify_audit.py, the independent audit-export checker, run by the tests
 )
 for group in "$@"; do
   case "$group" in

@@ -10,6 +10,8 @@
 #include "services/compliance/compliance_service.h"
 #include "services/compliance/compliance_state.h"
 #include "services/event_store_service.h"
+#include "services/metrics/http_exporter.h"
+#include "services/metrics/ledger_metrics.h"
 #include "services/projection/projection_engine.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/receivables/receivables_service.h"
@@ -20,6 +22,9 @@ namespace sixhearts::services {
 
 class LedgerServer::Impl {
  public:
+  // First, so it outlives the gRPC server (its interceptor) and the store (its observer).
+  std::unique_ptr<metrics::LedgerMetrics> metrics;
+  std::unique_ptr<metrics::HttpExporter> metrics_exporter;
   EventStoreService event_store;
   std::unique_ptr<receivables::ReceivablesService> receivables;
   std::unique_ptr<projection::ProjectionEngine> receivables_engine;
@@ -49,6 +54,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &self->port_);
+  if (!options.metrics_listen.empty()) {
+    self->impl_->metrics = std::make_unique<metrics::LedgerMetrics>();
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(self->impl_->metrics->MakeInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
   builder.RegisterService(&self->impl_->event_store);
   self->impl_->receivables = std::make_unique<receivables::ReceivablesService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
@@ -74,10 +85,28 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   auto* health = self->impl_->server->GetHealthCheckService();
   health->SetServingStatus(false);
+  if (self->impl_->metrics != nullptr) {
+    auto exporter =
+        metrics::HttpExporter::Start(options.metrics_listen, &self->impl_->metrics->registry());
+    if (!exporter.ok()) {
+      self->impl_->server->Shutdown();
+      self->impl_->shut_down = true;
+      return exporter.status();
+    }
+    self->impl_->metrics_exporter = std::move(*exporter);
+    self->metrics_port_ = self->impl_->metrics_exporter->port();
+  }
 
   ledger::EventStoreOptions store_options = options.store;
   store_options.data_dir = options.data_dir;
-  auto store = ledger::EventStore::Open(store_options);
+  if (self->impl_->metrics != nullptr) {
+    store_options.observer = self->impl_->metrics.get();
+    store_options.statistics = options.rocksdb_statistics;
+  }
+  auto store = options.replica_of.empty()
+                   ? ledger::EventStore::Open(store_options)
+                   : ledger::EventStore::OpenReplica(store_options, options.replica_of,
+                                                     options.replica_catch_up_interval);
   if (!store.ok()) {
     self->impl_->server->Shutdown();
     self->impl_->shut_down = true;
@@ -118,6 +147,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
                                    self->impl_->compliance_engine.get(),
                                    self->impl_->relationships_engine.get()});
   self->impl_->event_store.Attach(self->store_.get());
+  if (self->impl_->metrics != nullptr) {
+    self->impl_->metrics->Attach(self->store_.get(), {self->impl_->receivables_engine.get(),
+                                                      self->impl_->relationships_engine.get()});
+  }
   health->SetServingStatus(true);
   return self;
 }
@@ -129,6 +162,9 @@ std::string LedgerServer::address() const { return absl::StrCat(host_, ":", port
 void LedgerServer::Shutdown() {
   if (impl_ == nullptr || impl_->shut_down || impl_->server == nullptr) return;
   impl_->shut_down = true;
+  // Scrapes read the store and the engines; stop them first.
+  impl_->metrics_exporter.reset();
+  if (impl_->metrics != nullptr) impl_->metrics->Detach();
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->receivables->Attach(nullptr);
   impl_->relationships->Attach(nullptr, nullptr);

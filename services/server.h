@@ -26,6 +26,18 @@ struct ServerOptions {
   // A rate file for the compliance rules (services/compliance/rates.h); empty means the
   // compiled-in tables. Start-up fails naming the line of a bad file.
   std::string compliance_rates_file;
+  // HOST:PORT of the Prometheus endpoint (HTTP GET /metrics, services/metrics); port 0
+  // picks a free port; empty: no metrics. Default: empty (ledgerd's: 127.0.0.1:9464).
+  std::string metrics_listen;
+  // With metrics on, also export RocksDB statistics (a few per cent of throughput).
+  // Default: true.
+  bool rocksdb_statistics = true;
+  // Serve as a read replica of the ledger in this directory (another ledgerd's
+  // data_dir): reads, subscriptions and reports; appends get FAILED_PRECONDITION.
+  // data_dir then holds only the replica's own RocksDB logs. Default: empty (primary).
+  std::string replica_of;
+  // How often a replica catches up with its primary. Default: 100 ms.
+  absl::Duration replica_catch_up_interval = absl::Milliseconds(100);
 };
 
 class LedgerServer {
@@ -41,6 +53,8 @@ class LedgerServer {
   int port() const { return port_; }
   std::string address() const;
   ledger::EventStore* store() { return store_.get(); }
+  // The metrics port actually bound; 0 when metrics are off.
+  int metrics_port() const { return metrics_port_; }
 
   // Reports NOT_SERVING, lets in-flight appends finish, ends subscriptions and closes
   // RocksDB cleanly. Idempotent.
@@ -53,6 +67,7 @@ class LedgerServer {
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<ledger::EventStore> store_;
   int port_ = 0;
+  int metrics_port_ = 0;
   std::string host_;
 };
 

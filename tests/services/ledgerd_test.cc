@@ -1,5 +1,7 @@
-// The real ledgerd binary: start-up errors and a clean stop on SIGTERM.
+// The real ledgerd binary: start-up errors, configuration and a clean stop on SIGTERM.
 #include <signal.h>
+
+#include <cstdlib>
 
 #include "gtest/gtest.h"
 #include "tests/testing/subprocess.h"
@@ -12,6 +14,9 @@ using ::sixhearts::testing::Subprocess;
 using ::sixhearts::testing::TempDir;
 using namespace std::chrono_literals;
 
+// Tests run in parallel: the default metrics port (127.0.0.1:9464) would be taken twice.
+constexpr char kMetricsListen[] = "--metrics-listen";
+
 // Ports from a range the tests own; each test uses its own.
 std::string Listen(int offset) {
   return "127.0.0.1:" + std::to_string(46000 + offset + getpid() % 1000);
@@ -19,7 +24,8 @@ std::string Listen(int offset) {
 
 TEST(LedgerdTest, StopsCleanlyOnSigterm) {
   TempDir dir;
-  Subprocess server({LEDGERD_PATH, "--data-dir", dir.sub("a"), "--listen", Listen(0)},
+  Subprocess server({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"),
+                     "--listen", Listen(0)},
                     dir.sub("out"));
   ASSERT_TRUE(server.WaitForOutput("serving on", 10s)) << server.Output();
   server.Signal(SIGTERM);
@@ -30,11 +36,14 @@ TEST(LedgerdTest, StopsCleanlyOnSigterm) {
 TEST(LedgerdTest, NamesAPortInUseAndALockedDirectory) {
   TempDir dir;
   const std::string listen = Listen(1);
-  Subprocess first({LEDGERD_PATH, "--data-dir", dir.sub("a"), "--listen", listen}, dir.sub("out1"));
+  Subprocess first(
+      {LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"), "--listen", listen},
+      dir.sub("out1"));
   ASSERT_TRUE(first.WaitForOutput("serving on", 10s)) << first.Output();
 
-  Subprocess same_port({LEDGERD_PATH, "--data-dir", dir.sub("b"), "--listen", listen},
-                       dir.sub("out2"));
+  Subprocess same_port(
+      {LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("b"), "--listen", listen},
+      dir.sub("out2"));
   EXPECT_EQ(same_port.Wait(), 1);
   EXPECT_NE(same_port.Output().find("cannot listen on " + listen +
                                     ": the port is in use or the address is not one of this "
@@ -42,7 +51,8 @@ TEST(LedgerdTest, NamesAPortInUseAndALockedDirectory) {
             std::string::npos)
       << same_port.Output();
 
-  Subprocess same_dir({LEDGERD_PATH, "--data-dir", dir.sub("a"), "--listen", Listen(2)},
+  Subprocess same_dir({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"),
+                       "--listen", Listen(2)},
                       dir.sub("out3"));
   EXPECT_EQ(same_dir.Wait(), 1);
   EXPECT_NE(same_dir.Output().find("the data directory is locked by another process"),
@@ -55,12 +65,64 @@ TEST(LedgerdTest, NamesAPortInUseAndALockedDirectory) {
 TEST(LedgerdTest, NamesADataDirectoryThatIsAFile) {
   TempDir dir;
   { std::ofstream(dir.sub("file")) << "x"; }
-  Subprocess server(
-      {LEDGERD_PATH, "--data-dir", dir.sub("file") + "/ledger", "--listen", Listen(3)},
-      dir.sub("out"));
+  Subprocess server({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir",
+                     dir.sub("file") + "/ledger", "--listen", Listen(3)},
+                    dir.sub("out"));
   EXPECT_EQ(server.Wait(), 1);
   EXPECT_NE(server.Output().find("cannot create data directory"), std::string::npos)
       << server.Output();
+}
+
+// --print-config shows what the server would run with: file < environment < flags.
+TEST(LedgerdTest, PrintsTheEffectiveConfiguration) {
+  TempDir dir;
+  {
+    std::ofstream(dir.sub("ledgerd.toml")) << "[server]\nlisten = \"127.0.0.1:7001\"\n"
+                                              "[limits]\nmax_batch_events = 100\n"
+                                              "max_read_events = 50\n";
+  }
+  ::setenv("LEDGER_MAX_BATCH_EVENTS", "200", 1);
+  Subprocess print(
+      {LEDGERD_PATH, "--config", dir.sub("ledgerd.toml"), "--data-dir", "/srv/x", "--print-config"},
+      dir.sub("out"));
+  ::unsetenv("LEDGER_MAX_BATCH_EVENTS");
+  ASSERT_EQ(print.Wait(), 0) << print.Output();
+  const std::string out = print.Output();
+  EXPECT_NE(out.find("[server]\ndata_dir = \"/srv/x\"\nlisten = \"127.0.0.1:7001\"\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("max_batch_events = 200\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("max_read_events = 50\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("max_subscriptions = 256\n"), std::string::npos) << out;
+}
+
+TEST(LedgerdTest, AnUnknownKeyOrABadValueStopsStartUpNamingTheKey) {
+  TempDir dir;
+  { std::ofstream(dir.sub("ledgerd.toml")) << "[limits]\nmax_batch_event = 100\n"; }
+  Subprocess unknown({LEDGERD_PATH, "--config", dir.sub("ledgerd.toml"), "--data-dir", dir.sub("a"),
+                      "--listen", Listen(4)},
+                     dir.sub("out1"));
+  EXPECT_EQ(unknown.Wait(), 2);
+  EXPECT_NE(unknown.Output().find("ledgerd: bad configuration: limits.max_batch_event: unknown "
+                                  "key (from " +
+                                  dir.sub("ledgerd.toml") + ":2)"),
+            std::string::npos)
+      << unknown.Output();
+
+  Subprocess bad({LEDGERD_PATH, "--data-dir", dir.sub("a"), "--listen", Listen(4),
+                  "--max-subscriptions", "lots"},
+                 dir.sub("out2"));
+  EXPECT_EQ(bad.Wait(), 2);
+  EXPECT_NE(bad.Output().find("limits.max_subscriptions: expected an integer from 1 to 1000000, "
+                              "got \"lots\" (from --max-subscriptions)"),
+            std::string::npos)
+      << bad.Output();
+
+  Subprocess missing({LEDGERD_PATH, "--config", dir.sub("nope.toml")}, dir.sub("out3"));
+  EXPECT_EQ(missing.Wait(), 2);
+  EXPECT_NE(missing.Output().find("cannot read config file " + dir.sub("nope.toml")),
+            std::string::npos)
+      << missing.Output();
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+// The /metrics endpoint on civetweb's C++ API.
+#include "services/metrics/http_exporter.h"
+
+#include <vector>
+
+#include "CivetServer.h"
+#include "absl/strings/str_cat.h"
+
+namespace sixhearts::services::metrics {
+
+namespace {
+
+class MetricsHandler final : public CivetHandler {
+ public:
+  explicit MetricsHandler(const Registry* registry) : registry_(registry) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    const std::string body = registry_->Render();
+    mg_printf(conn,
+              "HTTP/1.1 200 OK\r\n"
+              "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+              "Content-Length: %zu\r\n"
+              "Connection: close\r\n\r\n",
+              body.size());
+    mg_write(conn, body.data(), body.size());
+    return true;
+  }
+
+ private:
+  const Registry* registry_;
+};
+
+}  // namespace
+
+class HttpExporter::Impl {
+ public:
+  explicit Impl(const Registry* registry) : handler(registry) {}
+  MetricsHandler handler;
+  std::unique_ptr<CivetServer> server;
+};
+
+absl::StatusOr<std::unique_ptr<HttpExporter>> HttpExporter::Start(const std::string& listen,
+                                                                  const Registry* registry) {
+  std::unique_ptr<HttpExporter> self(new HttpExporter());
+  self->impl_ = std::make_unique<Impl>(registry);
+  // Two threads: scrapes are rare and short; nothing else is served.
+  const std::vector<std::string> options = {"listening_ports", listen, "num_threads", "2"};
+  try {
+    self->impl_->server = std::make_unique<CivetServer>(options);
+  } catch (const CivetException& e) {
+    return absl::UnavailableError(
+        absl::StrCat("metrics.listen: cannot listen on ", listen, ": ", e.what()));
+  }
+  if (self->impl_->server->getContext() == nullptr) {
+    return absl::UnavailableError(absl::StrCat("metrics.listen: cannot listen on ", listen));
+  }
+  self->impl_->server->addHandler("/metrics", self->impl_->handler);
+  const std::vector<int> ports = self->impl_->server->getListeningPorts();
+  if (ports.empty() || ports[0] == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("metrics.listen: ", listen, " gave no listening port"));
+  }
+  self->port_ = ports[0];
+  return self;
+}
+
+HttpExporter::~HttpExporter() {
+  if (impl_ != nullptr && impl_->server != nullptr) impl_->server->close();
+}
+
+}  // namespace sixhearts::services::metrics
