@@ -119,8 +119,9 @@ TEST_F(PersonalDataTest, TheLogHoldsCiphertextAndReadsOpenIt) {
   EXPECT_EQ(c.email(), kEmail);
   EXPECT_FALSE(c.has_sealed());
   EXPECT_FALSE(c.erased());
-  EXPECT_EQ(store_->ReadStream("client-42", 3, 1, {})->events[0].interaction_logged().contact().name(),
-            "Li Na");
+  EXPECT_EQ(
+      store_->ReadStream("client-42", 3, 1, {})->events[0].interaction_logged().contact().name(),
+      "Li Na");
   int seen = 0;
   ASSERT_TRUE(store_
                   ->ForEachEvent(2, 3, {},

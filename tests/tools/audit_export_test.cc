@@ -98,9 +98,9 @@ class AuditExportTest : public ::testing::Test {
 
   std::string Export(const std::string& format, const std::string& verified_position) {
     const std::string file = dir_.sub(absl::StrCat("export-", runs_, ".", format));
-    RunResult run = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to",
-                         "2026-03-31", "--verified-position", verified_position, "--format",
-                         format, "-o", file});
+    RunResult run =
+        Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to", "2026-03-31",
+                   "--verified-position", verified_position, "--format", format, "-o", file});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     return file;
   }
@@ -136,8 +136,8 @@ TEST_F(AuditExportTest, ExportVerifiesAgainstAnEarlierDigestWithoutOtherClientsE
   const std::string file = Export("json", "4");
   const std::string text = Read(file);
   // The chain starts after the verified head (position 5) and runs to the head (8).
-  EXPECT_TRUE(absl::StrContains(text, "\"anchor\": {\"position\": 4, \"hash\": \"" +
-                                          digest.substr(2) + "\"}"))
+  EXPECT_TRUE(absl::StrContains(
+      text, "\"anchor\": {\"position\": 4, \"hash\": \"" + digest.substr(2) + "\"}"))
       << text;
   EXPECT_TRUE(absl::StrContains(text, "\"summary\": {\"client_events\": 2, \"in_period\": 2}"));
   // Client 7's positions carry only their leaf and hash: no bytes, no fields.
@@ -150,9 +150,10 @@ TEST_F(AuditExportTest, ExportVerifiesAgainstAnEarlierDigestWithoutOtherClientsE
 
   RunResult check = Check(file, digest);
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  EXPECT_TRUE(absl::StrContains(
-      check.output, "OK: client-42, 2 events listed (2 in the period 2026-03-01..2026-03-31), "
-                    "chain 4..8"))
+  EXPECT_TRUE(
+      absl::StrContains(check.output,
+                        "OK: client-42, 2 events listed (2 in the period 2026-03-01..2026-03-31), "
+                        "chain 4..8"))
       << check.output;
   EXPECT_TRUE(absl::StrContains(check.output, "new verified head: " + Digest())) << check.output;
 
@@ -239,19 +240,20 @@ TEST_F(AuditExportTest, ADigestTheExportDoesNotReachOrMatchFails) {
 
 TEST_F(AuditExportTest, BadRequestsNameTheField) {
   BuildLog();
-  RunResult backwards = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-31", "--to",
-                             "2026-03-01"});
+  RunResult backwards =
+      Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-31", "--to", "2026-03-01"});
   EXPECT_EQ(backwards.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(backwards.output,
                                 "INVALID_ARGUMENT: to: 2026-03-01 is before from 2026-03-31"))
       << backwards.output;
   RunResult beyond = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to",
-                          "2026-03-31", "--verified-position", "99"});
-  EXPECT_TRUE(absl::StrContains(beyond.output, "INVALID_ARGUMENT: verified_position: 99 is "
-                                               "beyond the head of the log, position 8"))
+                                "2026-03-31", "--verified-position", "99"});
+  EXPECT_TRUE(absl::StrContains(beyond.output,
+                                "INVALID_ARGUMENT: verified_position: 99 is "
+                                "beyond the head of the log, position 8"))
       << beyond.output;
-  RunResult bad_day = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-02-30", "--to",
-                           "2026-03-01"});
+  RunResult bad_day =
+      Ledgerctl({"audit-export", "--client", "42", "--from", "2026-02-30", "--to", "2026-03-01"});
   EXPECT_EQ(bad_day.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(bad_day.output, "--from: expected YYYY-MM-DD, got \"2026-02-30\""))
       << bad_day.output;
