@@ -186,6 +186,24 @@ TEST_F(AuditExportTest, AlteredEventBytesFailNamingThePosition) {
       << check.output;
 }
 
+TEST_F(AuditExportTest, AShownFieldThatIsNotInTheBytesFailsNamingThePosition) {
+  const std::string digest = BuildLog();
+  const std::string file = Export("json", "4");
+  std::vector<std::string> lines = absl::StrSplit(Read(file), '\n');
+  std::string& line = lines[LineOf(lines, 5)];
+  const std::string actor = "\"actor\": \"auditor-test\"";
+  ASSERT_NE(line.find(actor), std::string::npos) << line;
+  line.replace(line.find(actor), actor.size(), "\"actor\": \"someone-else\"");
+  Write(file, absl::StrJoin(lines, "\n"));
+
+  RunResult check = Check(file, digest);
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_TRUE(absl::StartsWith(check.output,
+                               "FAILED at position 5: actor shown as 'someone-else' but the event "
+                               "bytes say 'auditor-test'"))
+      << check.output;
+}
+
 TEST_F(AuditExportTest, AlteredLeafOfAnotherClientFailsNamingThePosition) {
   const std::string digest = BuildLog();
   const std::string file = Export("json", "4");
@@ -277,6 +295,13 @@ TEST_F(AuditExportTest, ErasureKeepsTheChainReportsAndAuditExportWorking) {
   ASSERT_EQ(erase.exit_code, 0) << erase.output;
   EXPECT_TRUE(absl::StrContains(erase.output, "10")) << erase.output;
   EXPECT_TRUE(absl::StrContains(erase.output, "client-42")) << erase.output;
+
+  RunResult again = Ledgerctl({"erase-subject", "client-42", "--reason", "twice"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(again.output,
+                                "ledgerctl: NOT_FOUND: subject_id: no key for subject "
+                                "\"client-42\": nothing was stored for it, or it is erased"))
+      << again.output;
 
   RunResult verify = Ledgerctl({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
