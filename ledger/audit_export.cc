@@ -52,8 +52,8 @@ absl::Status ValidateAuditExportRequest(const AuditExportRequest& request, uint6
                                         const Limits& limits) {
   if (request.client_id.empty()) return absl::InvalidArgumentError("client_id: required");
   if (!IsValidStreamName(absl::StrCat("client-", request.client_id), limits)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "client_id: \"", request.client_id, "\" does not make a valid stream name"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("client_id: \"", request.client_id, "\" does not make a valid stream name"));
   }
   if (request.to < request.from) {
     return absl::InvalidArgumentError(absl::StrCat("to: ", absl::FormatCivilTime(request.to),
@@ -61,9 +61,9 @@ absl::Status ValidateAuditExportRequest(const AuditExportRequest& request, uint6
                                                    absl::FormatCivilTime(request.from)));
   }
   if (request.verified_position > head_position) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("verified_position: ", request.verified_position,
-                     " is beyond the head of the log, position ", head_position));
+    return absl::InvalidArgumentError(absl::StrCat("verified_position: ", request.verified_position,
+                                                   " is beyond the head of the log, position ",
+                                                   head_position));
   }
   return absl::OkStatus();
 }
@@ -103,12 +103,12 @@ absl::Status ExportAudit(const EventStore& store, const AuditExportRequest& requ
   for (uint64_t position : {first - 1, head_position}) {
     if (position == 0) continue;
     std::string* target = position == first - 1 ? &anchor : &head_hash;
-    if (absl::Status s = store.ForEachRecord(
-            position, position,
-            [&](uint64_t, std::string_view hash, std::string_view) {
-              *target = std::string(hash);
-              return absl::OkStatus();
-            });
+    if (absl::Status s =
+            store.ForEachRecord(position, position,
+                                [&](uint64_t, std::string_view hash, std::string_view) {
+                                  *target = std::string(hash);
+                                  return absl::OkStatus();
+                                });
         !s.ok()) {
       return s;
     }
@@ -127,10 +127,9 @@ absl::Status ExportAudit(const EventStore& store, const AuditExportRequest& requ
         const format::Hash leaf = format::LeafHash(bytes);
         chain = format::ChainHash(chain, position, leaf);
         if (format::HashBytes(chain) != hash) {
-          return absl::DataLossError(absl::StrCat("the chain does not verify at position ",
-                                                  position, ": stored ",
-                                                  format::HashToHex(ToHash(hash)), ", recomputed ",
-                                                  format::HashToHex(chain)));
+          return absl::DataLossError(absl::StrCat(
+              "the chain does not verify at position ", position, ": stored ",
+              format::HashToHex(ToHash(hash)), ", recomputed ", format::HashToHex(chain)));
         }
         record.Clear();
         record.set_position(position);

@@ -211,8 +211,8 @@ class EventStore::Impl {
     absl::flat_hash_map<std::string, format::EntityValue> entities;
   };
 
-  absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor,
-                       PendingAppend& out, bool ledger_events);
+  absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor, PendingAppend& out,
+                       bool ledger_events);
   void WriterLoop();
   void CommitGroup(std::vector<PendingAppend*>& group);
   // Stages one request into `batch` and `group`; returns its response, or the error
@@ -224,7 +224,7 @@ class EventStore::Impl {
       const PendingAppend& pending, const std::vector<std::optional<uint64_t>>& stored,
       const std::vector<const v1::Event*>& staged_same_id);
   absl::StatusOr<StreamTip> CurrentTip(const std::string& stream, const Overlay& group,
-                                          const Overlay& local);
+                                       const Overlay& local);
   absl::StatusOr<std::optional<format::EntityValue>> FindEntity(const std::string& key,
                                                                 const Overlay& group,
                                                                 const Overlay& local) const;
@@ -373,14 +373,14 @@ absl::Status EventStore::Impl::Open() {
   } else if (!s.ok()) {
     return FromRocksDB(s, "read format version");
   } else if (version != format::kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        dir, " holds ledger format ", version, "; this build reads format ",
-        format::kFormatVersion, " only (ledger/FORMAT.md \"Compatibility\")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, " holds ledger format ", version, "; this build reads format ",
+                     format::kFormatVersion, " only (ledger/FORMAT.md \"Compatibility\")"));
   }
 
-  auto keys = KeyStore::Open(
-      options_.keys_dir.empty() ? absl::StrCat(dir, ".keys") : options_.keys_dir,
-      options_.limits.max_cached_keys);
+  auto keys =
+      KeyStore::Open(options_.keys_dir.empty() ? absl::StrCat(dir, ".keys") : options_.keys_dir,
+                     options_.limits.max_cached_keys);
   if (!keys.ok()) return keys.status();
   keys_ = std::move(*keys);
 
@@ -544,9 +544,10 @@ absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::st
     const std::string path = absl::StrCat("events[", i, "]");
     if (absl::Status s = ValidateEvent(request.events(i), path, limits); !s.ok()) return s;
     if (request.events(i).has_subject_erased() && !ledger_events) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ".subject_erased: appended only by EraseSubject (ledgerctl erase-subject), "
-                "which also destroys the key"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path,
+                       ".subject_erased: appended only by EraseSubject (ledgerctl erase-subject), "
+                       "which also destroys the key"));
     }
     v1::Event event = request.events(i);
     event.set_event_id(absl::AsciiStrToLower(event.event_id()));
@@ -627,8 +628,7 @@ absl::StatusOr<std::optional<format::EntityValue>> EventStore::Impl::FindEntity(
 }
 
 absl::StatusOr<StreamTip> EventStore::Impl::CurrentTip(const std::string& stream,
-                                                       const Overlay& group,
-                                                       const Overlay& local) {
+                                                       const Overlay& group, const Overlay& local) {
   if (auto it = local.versions.find(stream); it != local.versions.end()) return it->second;
   if (auto it = group.versions.find(stream); it != group.versions.end()) return it->second;
   if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) return it->second;

@@ -78,7 +78,8 @@ std::optional<std::string> Decrypt(const SubjectKey& key, std::string_view nonce
   int len = 0;
   int total = 0;
   bool ok =
-      ctx != nullptr && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      ctx != nullptr &&
+      EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
       EVP_DecryptInit_ex(ctx, nullptr, nullptr, U(key.key), U(nonce)) == 1 &&
       EVP_DecryptUpdate(ctx, nullptr, &len, U(aad), static_cast<int>(aad.size())) == 1 &&
@@ -167,8 +168,8 @@ absl::StatusOr<std::optional<SubjectKey>> KeyStore::Find(std::string_view subjec
   absl::MutexLock lock(&mu_);
   if (auto it = cache_.find(subject); it != cache_.end()) return it->second;
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(subject.data(), subject.size()),
-                               &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(subject.data(), subject.size()), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromRocksDB(s, "read key");
   if (value.size() != kKeyIdBytes + kKeyBytes) {
@@ -188,8 +189,8 @@ absl::StatusOr<SubjectKey> KeyStore::GetOrCreate(std::string_view subject_view) 
   absl::MutexLock lock(&mu_);
   // Another thread may have created it since Find released the lock.
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(subject.data(), subject.size()),
-                               &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(subject.data(), subject.size()), &value);
   SubjectKey key;
   if (s.ok() && value.size() == kKeyIdBytes + kKeyBytes) {
     key = SubjectKey{value.substr(0, kKeyIdBytes), value.substr(kKeyIdBytes)};
@@ -264,8 +265,7 @@ absl::Status SealPersonalData(v1::Event& event, KeyStore& keys) {
     v1::SealedPersonalData* sealed = contact->mutable_sealed();
     sealed->set_key_id(key->key_id);
     sealed->set_nonce(nonce);
-    sealed->set_ciphertext(
-        Encrypt(*key, nonce, Aad(subject, event_id), plain.SerializeAsString()));
+    sealed->set_ciphertext(Encrypt(*key, nonce, Aad(subject, event_id), plain.SerializeAsString()));
     contact->clear_name();
     contact->clear_phone();
     contact->clear_email();

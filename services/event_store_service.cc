@@ -176,9 +176,8 @@ grpc::Status EventStoreService::ExportAudit(grpc::ServerContext* context,
   if (store == nullptr) return NotReady();
   ledger::AuditExportRequest export_request;
   export_request.client_id = request->client_id();
-  for (const auto& [field, date, day] :
-       {std::tuple{"from", &request->from(), &export_request.from},
-        std::tuple{"to", &request->to(), &export_request.to}}) {
+  for (const auto& [field, date, day] : {std::tuple{"from", &request->from(), &export_request.from},
+                                         std::tuple{"to", &request->to(), &export_request.to}}) {
     if (ledger::IsUnsetDate(*date)) {
       return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(field, ": required")));
     }

@@ -362,21 +362,20 @@ TEST_F(EventStoreTest, ChainCommitsToLeafDigestsWithDomainPrefixes) {
   MustAppend(Batch({ClientRegistered(1, "42"), Interaction(2, "42", "X-1")}));
   std::string chain(32, '\0');
   uint64_t records = 0;
-  ASSERT_TRUE(store_
-                  ->ForEachRecord(0, 0,
-                                  [&](uint64_t position, std::string_view hash,
-                                      std::string_view bytes) {
-                                    const std::string leaf =
-                                        Sha256(std::string(1, '\x00') + std::string(bytes));
-                                    chain = Sha256(std::string(1, '\x01') + chain +
-                                                   format::EncodeUint64(position) + leaf);
-                                    EXPECT_EQ(absl::BytesToHexString(std::string(hash)),
-                                              absl::BytesToHexString(chain))
-                                        << "position " << position;
-                                    ++records;
-                                    return absl::OkStatus();
-                                  })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ForEachRecord(
+              0, 0,
+              [&](uint64_t position, std::string_view hash, std::string_view bytes) {
+                const std::string leaf = Sha256(std::string(1, '\x00') + std::string(bytes));
+                chain =
+                    Sha256(std::string(1, '\x01') + chain + format::EncodeUint64(position) + leaf);
+                EXPECT_EQ(absl::BytesToHexString(std::string(hash)), absl::BytesToHexString(chain))
+                    << "position " << position;
+                ++records;
+                return absl::OkStatus();
+              })
+          .ok());
   EXPECT_EQ(records, 2u);
   EXPECT_EQ(store_->head().hash, chain);
 }

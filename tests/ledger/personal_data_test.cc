@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "ledger/event_store.h"
+#include "ledger/subscription.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::ledger {
@@ -119,8 +120,9 @@ TEST_F(PersonalDataTest, TheLogHoldsCiphertextAndReadsOpenIt) {
   EXPECT_EQ(c.email(), kEmail);
   EXPECT_FALSE(c.has_sealed());
   EXPECT_FALSE(c.erased());
-  EXPECT_EQ(store_->ReadStream("client-42", 3, 1, {})->events[0].interaction_logged().contact().name(),
-            "Li Na");
+  EXPECT_EQ(
+      store_->ReadStream("client-42", 3, 1, {})->events[0].interaction_logged().contact().name(),
+      "Li Na");
   int seen = 0;
   ASSERT_TRUE(store_
                   ->ForEachEvent(2, 3, {},
@@ -135,6 +137,28 @@ TEST_F(PersonalDataTest, TheLogHoldsCiphertextAndReadsOpenIt) {
   auto retry = store_->Append(Batch({Visit(2, "42", "X-1", "", kName)}), "alice");
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_TRUE(retry->duplicate());
+}
+
+TEST_F(PersonalDataTest, SubscribersGetContactsOpenedInCatchUpAndLive) {
+  Build();
+  auto subscription = store_->Subscribe(0, {});
+  ASSERT_TRUE(subscription.ok()) << subscription.status();
+  std::vector<std::string> names;
+  bool live_sent = false;
+  for (int i = 0; i < 50 && names.size() < 3; ++i) {
+    auto batch = (*subscription)->Next(absl::Milliseconds(100));
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    for (const v1::Event& e : batch->events) {
+      if (!e.has_interaction_logged()) continue;
+      EXPECT_FALSE(e.interaction_logged().contact().has_sealed());
+      names.push_back(e.interaction_logged().contact().name());
+    }
+    if (batch->caught_up && !live_sent) {
+      live_sent = true;
+      Append(Batch({Visit(4, "42", "X-4", "person-8", "Chen Jie")}));
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{kName, "Li Na", "Chen Jie"}));
 }
 
 TEST_F(PersonalDataTest, ACopyOfTheDataDirectoryWithoutTheKeysReadsErased) {

@@ -98,9 +98,9 @@ class AuditExportTest : public ::testing::Test {
 
   std::string Export(const std::string& format, const std::string& verified_position) {
     const std::string file = dir_.sub(absl::StrCat("export-", runs_, ".", format));
-    RunResult run = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to",
-                         "2026-03-31", "--verified-position", verified_position, "--format",
-                         format, "-o", file});
+    RunResult run =
+        Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to", "2026-03-31",
+                   "--verified-position", verified_position, "--format", format, "-o", file});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     return file;
   }
@@ -136,8 +136,8 @@ TEST_F(AuditExportTest, ExportVerifiesAgainstAnEarlierDigestWithoutOtherClientsE
   const std::string file = Export("json", "4");
   const std::string text = Read(file);
   // The chain starts after the verified head (position 5) and runs to the head (8).
-  EXPECT_TRUE(absl::StrContains(text, "\"anchor\": {\"position\": 4, \"hash\": \"" +
-                                          digest.substr(2) + "\"}"))
+  EXPECT_TRUE(absl::StrContains(
+      text, "\"anchor\": {\"position\": 4, \"hash\": \"" + digest.substr(2) + "\"}"))
       << text;
   EXPECT_TRUE(absl::StrContains(text, "\"summary\": {\"client_events\": 2, \"in_period\": 2}"));
   // Client 7's positions carry only their leaf and hash: no bytes, no fields.
@@ -150,9 +150,10 @@ TEST_F(AuditExportTest, ExportVerifiesAgainstAnEarlierDigestWithoutOtherClientsE
 
   RunResult check = Check(file, digest);
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  EXPECT_TRUE(absl::StrContains(
-      check.output, "OK: client-42, 2 events listed (2 in the period 2026-03-01..2026-03-31), "
-                    "chain 4..8"))
+  EXPECT_TRUE(
+      absl::StrContains(check.output,
+                        "OK: client-42, 2 events listed (2 in the period 2026-03-01..2026-03-31), "
+                        "chain 4..8"))
       << check.output;
   EXPECT_TRUE(absl::StrContains(check.output, "new verified head: " + Digest())) << check.output;
 
@@ -182,6 +183,24 @@ TEST_F(AuditExportTest, AlteredEventBytesFailNamingThePosition) {
   EXPECT_EQ(check.exit_code, 1) << check.output;
   EXPECT_TRUE(absl::StartsWith(check.output,
                                "FAILED at position 7: the event bytes do not hash to the leaf"))
+      << check.output;
+}
+
+TEST_F(AuditExportTest, AShownFieldThatIsNotInTheBytesFailsNamingThePosition) {
+  const std::string digest = BuildLog();
+  const std::string file = Export("json", "4");
+  std::vector<std::string> lines = absl::StrSplit(Read(file), '\n');
+  std::string& line = lines[LineOf(lines, 5)];
+  const std::string actor = "\"actor\": \"auditor-test\"";
+  ASSERT_NE(line.find(actor), std::string::npos) << line;
+  line.replace(line.find(actor), actor.size(), "\"actor\": \"someone-else\"");
+  Write(file, absl::StrJoin(lines, "\n"));
+
+  RunResult check = Check(file, digest);
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_TRUE(absl::StartsWith(check.output,
+                               "FAILED at position 5: actor shown as 'someone-else' but the event "
+                               "bytes say 'auditor-test'"))
       << check.output;
 }
 
@@ -239,19 +258,20 @@ TEST_F(AuditExportTest, ADigestTheExportDoesNotReachOrMatchFails) {
 
 TEST_F(AuditExportTest, BadRequestsNameTheField) {
   BuildLog();
-  RunResult backwards = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-31", "--to",
-                             "2026-03-01"});
+  RunResult backwards =
+      Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-31", "--to", "2026-03-01"});
   EXPECT_EQ(backwards.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(backwards.output,
                                 "INVALID_ARGUMENT: to: 2026-03-01 is before from 2026-03-31"))
       << backwards.output;
   RunResult beyond = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to",
-                          "2026-03-31", "--verified-position", "99"});
-  EXPECT_TRUE(absl::StrContains(beyond.output, "INVALID_ARGUMENT: verified_position: 99 is "
-                                               "beyond the head of the log, position 8"))
+                                "2026-03-31", "--verified-position", "99"});
+  EXPECT_TRUE(absl::StrContains(beyond.output,
+                                "INVALID_ARGUMENT: verified_position: 99 is "
+                                "beyond the head of the log, position 8"))
       << beyond.output;
-  RunResult bad_day = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-02-30", "--to",
-                           "2026-03-01"});
+  RunResult bad_day =
+      Ledgerctl({"audit-export", "--client", "42", "--from", "2026-02-30", "--to", "2026-03-01"});
   EXPECT_EQ(bad_day.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(bad_day.output, "--from: expected YYYY-MM-DD, got \"2026-02-30\""))
       << bad_day.output;
@@ -275,6 +295,13 @@ TEST_F(AuditExportTest, ErasureKeepsTheChainReportsAndAuditExportWorking) {
   ASSERT_EQ(erase.exit_code, 0) << erase.output;
   EXPECT_TRUE(absl::StrContains(erase.output, "10")) << erase.output;
   EXPECT_TRUE(absl::StrContains(erase.output, "client-42")) << erase.output;
+
+  RunResult again = Ledgerctl({"erase-subject", "client-42", "--reason", "twice"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(again.output,
+                                "ledgerctl: NOT_FOUND: subject_id: no key for subject "
+                                "\"client-42\": nothing was stored for it, or it is erased"))
+      << again.output;
 
   RunResult verify = Ledgerctl({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;

@@ -54,7 +54,8 @@ class JsonWriter final : public AuditExportWriter {
 
   void Record(const v1::AuditRecord& r) override {
     *out_ << (first_ ? "\n" : ",\n") << "{\"position\": " << r.position()
-          << ", \"leaf\": " << JsonQuote(Hex(r.leaf())) << ", \"hash\": " << JsonQuote(Hex(r.hash()));
+          << ", \"leaf\": " << JsonQuote(Hex(r.leaf()))
+          << ", \"hash\": " << JsonQuote(Hex(r.hash()));
     first_ = false;
     if (!r.event_bytes().empty()) {
       const v1::Event& e = r.event();
@@ -141,8 +142,7 @@ std::unique_ptr<AuditExportWriter> MakeAuditExportWriter(std::string_view format
 }
 
 void AddAuditExportFlags(CLI::App* command, AuditExportOptions* options) {
-  command->add_option("--client", options->client_id, "Client id (stream client-<id>)")
-      ->required();
+  command->add_option("--client", options->client_id, "Client id (stream client-<id>)")->required();
   command->add_option("--from", options->from, "First day of the period, YYYY-MM-DD (UTC)")
       ->required();
   command->add_option("--to", options->to, "Last day of the period, YYYY-MM-DD (UTC), included")
