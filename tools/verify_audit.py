@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent checker of a Six Hearts ledger audit export.
 
-Checks an export written by `ledgerctl audit-export` (JSON or CSV) against a digest the
+Checks an export written by `ledgerctl report audit` (JSON or CSV) against a digest the
 auditor obtained earlier from the ledger (`ledgerctl digest`), without trusting the
 server and without the ledger's code: only the Python standard library (hashlib, json,
 base64, csv). The layout and the hash chain are specified in ledger/FORMAT.md ("The hash
@@ -324,7 +324,7 @@ def verify(export, digest):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("export", help="the file written by ledgerctl audit-export")
+    parser.add_argument("export", help="the file written by ledgerctl report audit")
     parser.add_argument("--digest", help="POSITION:HEX from an earlier `ledgerctl digest` "
                         "(the auditor's last verified head)")
     args = parser.parse_args(argv)

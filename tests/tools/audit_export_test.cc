@@ -1,4 +1,4 @@
-// The audit export end to end: a real server on port 0, `ledgerctl audit-export` as a
+// The audit export end to end: a real server on port 0, `ledgerctl report audit` as a
 // subprocess, and the independent checker tools/verify_audit.py (python3, no ledger code)
 // run on what it wrote: it verifies against a digest taken earlier, and fails naming the
 // position when one event's bytes, one leaf, or the list of the client's events is altered.
@@ -99,7 +99,7 @@ class AuditExportTest : public ::testing::Test {
   std::string Export(const std::string& format, const std::string& verified_position) {
     const std::string file = dir_.sub(absl::StrCat("export-", runs_, ".", format));
     RunResult run =
-        Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to", "2026-03-31",
+        Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-01", "--to", "2026-03-31",
                    "--verified-position", verified_position, "--format", format, "-o", file});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     return file;
@@ -259,19 +259,19 @@ TEST_F(AuditExportTest, ADigestTheExportDoesNotReachOrMatchFails) {
 TEST_F(AuditExportTest, BadRequestsNameTheField) {
   BuildLog();
   RunResult backwards =
-      Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-31", "--to", "2026-03-01"});
+      Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-31", "--to", "2026-03-01"});
   EXPECT_EQ(backwards.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(backwards.output,
                                 "INVALID_ARGUMENT: to: 2026-03-01 is before from 2026-03-31"))
       << backwards.output;
-  RunResult beyond = Ledgerctl({"audit-export", "--client", "42", "--from", "2026-03-01", "--to",
+  RunResult beyond = Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-01", "--to",
                                 "2026-03-31", "--verified-position", "99"});
   EXPECT_TRUE(absl::StrContains(beyond.output,
                                 "INVALID_ARGUMENT: verified_position: 99 is "
                                 "beyond the head of the log, position 8"))
       << beyond.output;
   RunResult bad_day =
-      Ledgerctl({"audit-export", "--client", "42", "--from", "2026-02-30", "--to", "2026-03-01"});
+      Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-02-30", "--to", "2026-03-01"});
   EXPECT_EQ(bad_day.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(bad_day.output, "--from: expected YYYY-MM-DD, got \"2026-02-30\""))
       << bad_day.output;

@@ -1,4 +1,4 @@
-// `ledgerctl audit-export`: asks the ledger for an audit export and writes it as JSON or
+// `ledgerctl report audit`: asks the ledger for an audit export and writes it as JSON or
 // CSV. Both layouts are specified in ledger/FORMAT.md "Audit export" and read by
 // tools/verify_audit.py; every hash is lower-case hex, event bytes are base64.
 #include "tools/ledgerctl/audit_command.h"

@@ -1,4 +1,4 @@
-// `ledgerctl audit-export`: writes an audit export (ledger/FORMAT.md "Audit export") as
+// `ledgerctl report audit`: writes an audit export (ledger/FORMAT.md "Audit export") as
 // JSON or CSV for tools/verify_audit.py; and `ledgerctl erase-subject` (FORMAT.md
 // "Personal data"). Kept apart from cli.cc so the future `ledgerctl report audit` can
 // register the same options and function.

@@ -357,29 +357,36 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   rebuild_command->add_option("projection", projection, "receivables (default) or relationships")
       ->check(CLI::IsMember({"receivables", "relationships"}));
 
+  // report compliance | disclosure | audit: the reports a compliance officer or auditor
+  // files, rendered by the server.
   ComplianceReportCommandOptions compliance_report;
   CLI::App* report_command = app.add_subcommand(
-      "report", "Compliance reports rendered by the server: compliance or disclosure");
-  report_command->add_option("kind", compliance_report.kind, "compliance or disclosure")
-      ->required()
-      ->check(CLI::IsMember({"compliance", "disclosure"}));
-  report_command->add_option("--as-of", compliance_report.as_of,
-                             "Business day YYYY-MM-DD (default: today, UTC)");
-  report_command->add_option("--known-at", compliance_report.known_at,
-                             "As the ledger knew it then: RFC 3339, or a date for its end "
-                             "(default: the server's now, stated in the report)");
-  report_command->add_option("--period-from", compliance_report.period_from,
-                             "compliance: first day of the period (default: as-of - 364 days)");
-  report_command->add_option("--year", compliance_report.year,
-                             "disclosure: the year (default: the year of --as-of)");
-  report_command->add_option("--format", compliance_report.format, "json (default), csv or html");
-  report_command->add_option("-o,--output", compliance_report.output, "File to write (default: stdout)");
-  report_command->add_option("--client", compliance_report.clients, "Only this client (repeatable)");
-
-  // Audit export (issue 5 item 4); to become `report audit` beside the other reports.
+      "report", "Reports: compliance, disclosure (CN Art 18) or audit (one client's events "
+                "with what an auditor needs to check them)");
+  report_command->require_subcommand(1);
+  CLI::App* compliance_command = report_command->add_subcommand(
+      "compliance", "Statutory deadlines, late interest, aging, promises, disputes and six-heart "
+                    "coverage as of a day, with the digest of the events used");
+  CLI::App* disclosure_command = report_command->add_subcommand(
+      "disclosure", "CN Art 18: contracts with payments overdue to the SME seller in a year");
+  for (CLI::App* command : {compliance_command, disclosure_command}) {
+    command->add_option("--as-of", compliance_report.as_of,
+                        "Business day YYYY-MM-DD (default: today, UTC)");
+    command->add_option("--known-at", compliance_report.known_at,
+                        "As the ledger knew it then: RFC 3339, or a date for its end "
+                        "(default: the server's now, stated in the report)");
+    command->add_option("--format", compliance_report.format, "json (default), csv or html");
+    command->add_option("-o,--output", compliance_report.output,
+                        "File to write (default: stdout)");
+    command->add_option("--client", compliance_report.clients, "Only this client (repeatable)");
+  }
+  compliance_command->add_option("--period-from", compliance_report.period_from,
+                                 "First day of the period (default: as-of - 364 days)");
+  disclosure_command->add_option("--year", compliance_report.year,
+                                 "The year (default: the year of --as-of)");
   AuditExportOptions audit_export;
-  CLI::App* audit_export_command = app.add_subcommand(
-      "audit-export", "One client's events over a period with what an auditor needs to check them");
+  CLI::App* audit_export_command = report_command->add_subcommand(
+      "audit", "One client's events over a period with what an auditor needs to check them");
   AddAuditExportFlags(audit_export_command, &audit_export);
   EraseSubjectOptions erase_subject;
   CLI::App* erase_subject_command = app.add_subcommand(
@@ -447,7 +454,8 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   } else if (evidence_command->parsed()) {
     TakeRelationshipFlags(evidence_command, window_days, report_tolerance_days, &evidence);
     result = RunEvidence(context, evidence);
-  } else if (report_command->parsed()) {
+  } else if (compliance_command->parsed() || disclosure_command->parsed()) {
+    compliance_report.kind = compliance_command->parsed() ? "compliance" : "disclosure";
     result = RunComplianceReport(context, compliance_report);
   } else if (projections_command->parsed()) {
     result = projection == "relationships" ? RunRelationshipsProjections(context)

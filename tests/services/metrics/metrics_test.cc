@@ -172,8 +172,9 @@ TEST(LedgerdMetricsTest, CountsAppendsAndCallsAndTagsEachCallWithARequestId) {
   EXPECT_EQ(Value(body, "grpc_server_started_total{" + append + "}"), 3) << body;
   EXPECT_EQ(Value(body, "grpc_server_handling_seconds_count{" + append + "}"), 3) << body;
   EXPECT_EQ(Value(body, "ledger_head_position"), 2) << body;
-  // Ours and the two projections' followers.
-  EXPECT_EQ(Value(body, "ledger_subscriptions"), 3) << body;
+  // Ours and the followers of the three projections (receivables, relationships,
+  // compliance).
+  EXPECT_EQ(Value(body, "ledger_subscriptions"), 4) << body;
   EXPECT_EQ(Value(body, "ledger_projection_position{projection=\"receivables\"}"), 2) << body;
   EXPECT_EQ(Value(body, "ledger_projection_lag_events{projection=\"receivables\"}"), 0) << body;
   EXPECT_GT(Value(body, "ledger_rocksdb_ticker_total{ticker=\"rocksdb.bytes.written\"}"), 0)
