@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev
+  libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev libtomlplusplus-dev
 )
 for group in "$@"; do
   case "$group" in

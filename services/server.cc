@@ -1,12 +1,14 @@
 // Builds the gRPC server: services, health, reflection, message limits.
 #include "services/server.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "services/auth/authenticator.h"
 #include "services/event_store_service.h"
 #include "services/projection/projection_engine.h"
 #include "services/receivables/receivables_fold.h"
@@ -37,6 +39,16 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->host_ = options.listen.substr(0, colon);
 
+  std::optional<auth::AuthConfig> auth_config;
+  if (!options.auth_config_path.empty()) {
+    auto loaded = auth::LoadAuthConfig(options.auth_config_path);
+    if (!loaded.ok()) return loaded.status();
+    auth_config = std::move(*loaded);
+  }
+  auto credentials = auth::MakeServerCredentials(auth_config, self->host_);
+  if (!credentials.ok()) return credentials.status();
+  self->security_ = auth::DescribeSecurity(auth_config);
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -44,14 +56,22 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &self->port_);
-  builder.RegisterService(&self->impl_->event_store);
+  builder.AddListeningPort(options.listen, *credentials, &self->port_);
+  // Every service goes through `serve`, which records its name for the role-table test.
+  auto serve = [&](grpc::Service* service, const char* full_name) {
+    builder.RegisterService(service);
+    self->service_names_.push_back(full_name);
+  };
+  serve(&self->impl_->event_store, ledger::v1::EventStore::service_full_name());
   self->impl_->receivables = std::make_unique<receivables::ReceivablesService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
-  builder.RegisterService(self->impl_->receivables.get());
+  serve(self->impl_->receivables.get(), ledger::v1::Receivables::service_full_name());
   self->impl_->relationships = std::make_unique<relationships::RelationshipsService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
-  builder.RegisterService(self->impl_->relationships.get());
+  serve(self->impl_->relationships.get(), ledger::v1::Relationships::service_full_name());
+  // Added by gRPC itself (EnableDefaultHealthCheckService, the reflection plugin).
+  self->service_names_.push_back("grpc.health.v1.Health");
+  self->service_names_.push_back("grpc.reflection.v1alpha.ServerReflection");
   self->impl_->server = builder.BuildAndStart();
   if (self->impl_->server == nullptr || self->port_ == 0) {
     return absl::UnavailableError(

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ledger/event_store.h"
@@ -19,6 +20,10 @@ struct ServerOptions {
   std::string data_dir = "./var/ledger";
   // HOST:PORT to listen on; port 0 picks a free port. Default: 127.0.0.1:50051.
   std::string listen = "127.0.0.1:50051";
+  // The auth configuration file (TOML: TLS files, principals, roles; README.md,
+  // "Authentication and roles"). Empty: no authentication, and `listen` must be a
+  // loopback address. Default: empty.
+  std::string auth_config_path;
   // Passed to the store; clock and limits included.
   ledger::EventStoreOptions store;
   // Checkpoint and snapshot cadence of the projections.
@@ -38,6 +43,11 @@ class LedgerServer {
   int port() const { return port_; }
   std::string address() const;
   ledger::EventStore* store() { return store_.get(); }
+  // How the port is protected, in one line for the start-up log.
+  const std::string& security() const { return security_; }
+  // The full names of the gRPC services served ("sixhearts.ledger.v1.EventStore", ...,
+  // health and reflection): every method of each must be in the role table.
+  const std::vector<std::string>& service_names() const { return service_names_; }
 
   // Reports NOT_SERVING, lets in-flight appends finish, ends subscriptions and closes
   // RocksDB cleanly. Idempotent.
@@ -51,6 +61,8 @@ class LedgerServer {
   std::unique_ptr<ledger::EventStore> store_;
   int port_ = 0;
   std::string host_;
+  std::string security_;
+  std::vector<std::string> service_names_;
 };
 
 }  // namespace sixhearts::services

@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   CLI::App app{"ledgerd: the Six Hearts collections ledger server"};
   app.add_option("--data-dir", options.data_dir, "RocksDB data directory")->capture_default_str();
   app.add_option("--listen", options.listen, "HOST:PORT to serve gRPC on")->capture_default_str();
+  app.add_option("--auth-config", options.auth_config_path,
+                 "TOML file of TLS files, principals, roles and token hashes; without it the "
+                 "server accepts loopback connections only")
+      ->envname("LEDGER_AUTH_CONFIG");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
@@ -34,6 +38,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto head = (*server)->store()->head();
+  spdlog::info("security: {}", (*server)->security());
   spdlog::info("serving on {} (head position {})", (*server)->address(), head.position);
 
   int signal_number = 0;
