@@ -5,6 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
 
 namespace sixhearts::ledger {
 
@@ -35,7 +40,27 @@ struct Limits {
   size_t max_text_bytes = 4'096;
   // Stream version cache entries kept by the writer before it is cleared.
   size_t max_cached_streams = 1'000'000;
+
+  // The server's (gRPC) limits; the ledger core only carries them.
+  //
+  // Calls being served at once, Subscribe and health Watch excepted (those are bounded by
+  // max_subscriptions); beyond it a call gets RESOURCE_EXHAUSTED before any handler runs.
+  size_t max_in_flight_requests = 1'024;
+  // Concurrent calls on one client connection (HTTP/2 streams); a client opening more
+  // waits on its side.
+  size_t max_streams_per_connection = 100;
+  // Memory gRPC may use for buffers of all connections together (its ResourceQuota);
+  // under pressure it shrinks read buffers and refuses new connections rather than grow.
+  size_t grpc_memory_bytes = 512 * 1024 * 1024;
 };
+
+// Sets the limit whose field is called `name` (max_batch_events, ...) to `value`.
+// INVALID_ARGUMENT naming the limit for an unknown name, 0, or a value beyond the field's
+// type or max_message_bytes's 2 GiB (gRPC's int).
+absl::Status SetLimit(Limits* limits, std::string_view name, uint64_t value);
+
+// The names SetLimit accepts, in the order of the fields.
+std::vector<std::string> LimitNames();
 
 }  // namespace sixhearts::ledger
 

@@ -10,6 +10,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "services/auth/authenticator.h"
 #include "services/event_store_service.h"
+#include "services/in_flight.h"
 #include "services/projection/projection_engine.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/receivables/receivables_service.h"
@@ -25,6 +26,7 @@ class LedgerServer::Impl {
   std::unique_ptr<projection::ProjectionEngine> receivables_engine;
   std::unique_ptr<relationships::RelationshipsService> relationships;
   std::unique_ptr<projection::ProjectionEngine> relationships_engine;
+  std::unique_ptr<InFlightLimit> in_flight;
   std::unique_ptr<grpc::Server> server;
   bool shut_down = false;
 };
@@ -45,7 +47,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     if (!loaded.ok()) return loaded.status();
     auth_config = std::move(*loaded);
   }
-  auto credentials = auth::MakeServerCredentials(auth_config, self->host_);
+  const ledger::Limits& limits = options.store.limits;
+  self->impl_->in_flight = std::make_unique<InFlightLimit>(limits.max_in_flight_requests);
+  InFlightLimit* in_flight = self->impl_->in_flight.get();
+  auto credentials = auth::MakeServerCredentials(
+      auth_config, self->host_,
+      [in_flight](std::string_view method) { return in_flight->Check(method); });
   if (!credentials.ok()) return credentials.status();
   self->security_ = auth::DescribeSecurity(auth_config);
 
@@ -54,8 +61,17 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   grpc::ServerBuilder builder;
   // Without this a second ledgerd could bind the same port and split the traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
+  builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(limits.max_message_bytes));
+  // Bounds on what a flood of clients can make the server hold (ledger/limits.h).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             static_cast<int>(limits.max_streams_per_connection));
+  grpc::ResourceQuota quota("ledgerd");
+  quota.Resize(limits.grpc_memory_bytes);
+  builder.SetResourceQuota(quota);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counters;
+  counters.push_back(in_flight->MakeCounterFactory());
+  builder.experimental().SetInterceptorCreators(std::move(counters));
   builder.AddListeningPort(options.listen, *credentials, &self->port_);
   // Every service goes through `serve`, which records its name for the role-table test.
   auto serve = [&](grpc::Service* service, const char* full_name) {
@@ -117,6 +133,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
 }
 
 LedgerServer::~LedgerServer() { Shutdown(); }
+
+size_t LedgerServer::in_flight_requests() const { return impl_->in_flight->in_flight(); }
 
 std::string LedgerServer::address() const { return absl::StrCat(host_, ":", port_); }
 

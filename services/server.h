@@ -24,7 +24,8 @@ struct ServerOptions {
   // "Authentication and roles"). Empty: no authentication, and `listen` must be a
   // loopback address. Default: empty.
   std::string auth_config_path;
-  // Passed to the store; clock and limits included.
+  // Passed to the store; clock and limits included (the server's own limits, in-flight
+  // calls, streams per connection and gRPC memory, are in the same ledger::Limits).
   ledger::EventStoreOptions store;
   // Checkpoint and snapshot cadence of the projections.
   projection::EngineOptions projections;
@@ -43,6 +44,8 @@ class LedgerServer {
   int port() const { return port_; }
   std::string address() const;
   ledger::EventStore* store() { return store_.get(); }
+  // Calls being served now (Subscribe and health Watch not counted).
+  size_t in_flight_requests() const;
   // How the port is protected, in one line for the start-up log.
   const std::string& security() const { return security_; }
   // The full names of the gRPC services served ("sixhearts.ledger.v1.EventStore", ...,

@@ -4,8 +4,11 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "services/server.h"
 #include "spdlog/spdlog.h"
 
@@ -18,11 +21,31 @@ int main(int argc, char** argv) {
                  "TOML file of TLS files, principals, roles and token hashes; without it the "
                  "server accepts loopback connections only")
       ->envname("LEDGER_AUTH_CONFIG");
+  std::vector<std::string> limits;
+  app.add_option("--limit", limits,
+                 "NAME=VALUE: set a limit of ledger/limits.h (repeatable), e.g. "
+                 "max_in_flight_requests=256")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
+  for (const std::string& limit : limits) {
+    const size_t equals = limit.find('=');
+    uint64_t value = 0;
+    absl::Status set = absl::InvalidArgumentError(
+        absl::StrCat("--limit: expected NAME=VALUE, got \"", limit, "\""));
+    if (equals != std::string::npos &&
+        absl::SimpleAtoi(absl::string_view(limit).substr(equals + 1), &value)) {
+      set = sixhearts::ledger::SetLimit(&options.store.limits, limit.substr(0, equals), value);
+    }
+    if (!set.ok()) {
+      spdlog::error("cannot start: {}", set.ToString());
+      return 2;
+    }
+  }
 
   // Block the stop signals before any thread starts, so only sigwait below sees them.
   sigset_t stop_signals;

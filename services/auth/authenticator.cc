@@ -117,14 +117,14 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(const Tl
 
 }  // namespace
 
-TokenAuthProcessor::TokenAuthProcessor(std::vector<Principal> principals)
-    : principals_(std::move(principals)) {}
+CallGate::CallGate(std::optional<std::vector<Principal>> principals, AdmitFn admit)
+    : principals_(std::move(principals)), admit_(std::move(admit)) {}
 
-const Principal* TokenAuthProcessor::FindByToken(std::string_view token) const {
+const Principal* CallGate::FindByToken(std::string_view token) const {
   // Every principal's hash is computed, match or not, so the time taken does not tell
   // which principal (or how many) a guess came near.
   const Principal* found = nullptr;
-  for (const Principal& principal : principals_) {
+  for (const Principal& principal : *principals_) {
     if (!principal.token_hash.empty() && TokenMatches(token, principal.token_hash) &&
         found == nullptr) {
       found = &principal;
@@ -133,10 +133,10 @@ const Principal* TokenAuthProcessor::FindByToken(std::string_view token) const {
   return found;
 }
 
-const Principal* TokenAuthProcessor::FindByCertificate(const grpc::AuthContext& context) const {
+const Principal* CallGate::FindByCertificate(const grpc::AuthContext& context) const {
   // gRPC sets the common name only for a certificate that verified against client_ca_file.
   for (const grpc::string_ref& cn : context.FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
-    for (const Principal& principal : principals_) {
+    for (const Principal& principal : *principals_) {
       if (!principal.certificate_common_name.empty() &&
           principal.certificate_common_name == View(cn)) {
         return &principal;
@@ -146,10 +146,9 @@ const Principal* TokenAuthProcessor::FindByCertificate(const grpc::AuthContext& 
   return nullptr;
 }
 
-grpc::Status TokenAuthProcessor::Process(const InputMetadata& auth_metadata,
-                                         grpc::AuthContext* context,
-                                         OutputMetadata* consumed_auth_metadata,
-                                         OutputMetadata* response_metadata) {
+grpc::Status CallGate::Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
+                               OutputMetadata* consumed_auth_metadata,
+                               OutputMetadata* response_metadata) {
   (void)response_metadata;
   std::string method;
   std::optional<std::string_view> authorization;
@@ -157,6 +156,7 @@ grpc::Status TokenAuthProcessor::Process(const InputMetadata& auth_metadata,
     if (View(key) == ":path") method = std::string(View(value));
     if (View(key) == "authorization") authorization = View(value);
   }
+  if (!principals_.has_value()) return admit_(method);  // no authentication configured
   const MethodAccess* access = FindMethodAccess(method);
   if (access == nullptr) {
     return Refuse(grpc::StatusCode::PERMISSION_DENIED,
@@ -164,7 +164,7 @@ grpc::Status TokenAuthProcessor::Process(const InputMetadata& auth_metadata,
                                " is not in the role table (services/auth/roles.cc): "
                                "nobody may call it"));
   }
-  if (access->access == Access::kPublic) return grpc::Status::OK;
+  if (access->access == Access::kPublic) return admit_(method);
 
   const Principal* principal = nullptr;
   if (authorization.has_value()) {
@@ -195,6 +195,9 @@ grpc::Status TokenAuthProcessor::Process(const InputMetadata& auth_metadata,
         absl::StrCat("principal \"", principal->name, "\" (roles: ", RoleList(principal->roles),
                      ") may not call ", method, "; it needs one of: ", RoleList(access->roles)));
   }
+  // Admission after the checks: a caller that would be refused anyway is not told to
+  // retry.
+  if (grpc::Status admitted = admit_(method); !admitted.ok()) return admitted;
   context->AddProperty(kPrincipalProperty, principal->name);
   context->SetPeerIdentityPropertyName(kPrincipalProperty);
   return grpc::Status::OK;
@@ -215,7 +218,7 @@ bool IsLoopbackHost(std::string_view host) {
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const std::optional<AuthConfig>& config, std::string_view host) {
+    const std::optional<AuthConfig>& config, std::string_view host, AdmitFn admit) {
   const bool loopback = IsLoopbackHost(host);
   if (!config.has_value()) {
     if (!loopback) {
@@ -225,7 +228,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
           "could append and read; give an auth configuration with [tls] or listen on "
           "127.0.0.1"));
     }
-    return grpc::InsecureServerCredentials();
+    // Local rather than insecure credentials: the same plaintext for clients, but gRPC
+    // runs the gate (admission) only for credentials other than insecure ones.
+    std::shared_ptr<grpc::ServerCredentials> local =
+        grpc::experimental::LocalServerCredentials(LOCAL_TCP);
+    local->SetAuthMetadataProcessor(std::make_shared<CallGate>(std::nullopt, std::move(admit)));
+    return local;
   }
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (config->tls.has_value()) {
@@ -243,7 +251,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     // the auth processor.
     credentials = grpc::experimental::LocalServerCredentials(LOCAL_TCP);
   }
-  credentials->SetAuthMetadataProcessor(std::make_shared<TokenAuthProcessor>(config->principals));
+  credentials->SetAuthMetadataProcessor(
+      std::make_shared<CallGate>(config->principals, std::move(admit)));
   return credentials;
 }
 

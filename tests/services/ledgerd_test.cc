@@ -89,6 +89,18 @@ TEST(LedgerdTest, SaysAuthenticationIsOffAndRefusesANonLoopbackAddress) {
       << open_to_all.Output();
 }
 
+TEST(LedgerdTest, NamesABadLimit) {
+  TempDir dir;
+  Subprocess server({LEDGERD_PATH, "--data-dir", dir.sub("a"), "--listen", Listen(6), "--limit",
+                     "max_in_flight_request=5"},
+                    dir.sub("out"));
+  EXPECT_EQ(server.Wait(), 2);
+  EXPECT_NE(server.Output().find("cannot start: INVALID_ARGUMENT: no limit is called "
+                                 "\"max_in_flight_request\" (ledger/limits.h)"),
+            std::string::npos)
+      << server.Output();
+}
+
 // ledgerd with TLS and tokens, called by the real ledgerctl: the good token works from
 // LEDGER_TOKEN, a bad one is refused, and neither token appears anywhere in the server's
 // output, even with gRPC's and ledgerd's logs at debug level.
