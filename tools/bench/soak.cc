@@ -2,9 +2,12 @@
 // on a fresh data directory, measures the append ceiling of its writers for a few
 // seconds, then runs writers at half that rate together with readers and subscribers for
 // --duration-s, and every --interval-s prints append and read p99 latency, subscriber lag
-// and the server's resident memory (VmRSS from /proc/<pid>/status). At the end it checks
-// that nothing failed, every subscriber saw every event, the chain verifies, and the
-// server's memory stayed under --max-rss-mb; the exit code says whether all held.
+// and the server's resident memory (VmRSS from /proc/<pid>/status). Then a flood: many
+// clients on their own connections append and read as fast as they can against a small
+// max_in_flight_requests. At the end it checks that nothing failed (in the flood, nothing
+// but RESOURCE_EXHAUSTED), every subscriber saw every event without a gap, the chain
+// verifies, and the server's memory stayed under --max-rss-mb; the exit code says whether
+// all held.
 //
 //   soak --ledgerd build/tools/ledgerd --duration-s 90          # the CI run (ctest -L soak)
 //   soak --ledgerd build/tools/ledgerd --duration-s 3600 --interval-s 60   # by hand
@@ -53,6 +56,13 @@ struct Flags {
   int reader_calls_per_s = 20;
   int max_rss_mb = 1024;
   std::string markdown_out;
+  // After the soak: this many clients, each on its own connection, append 1,000-event
+  // batches and read the whole log as fast as they can for flood_s, against a ledgerd
+  // started with max_in_flight_requests = flood_in_flight. Only OK and RESOURCE_EXHAUSTED
+  // may come back, and RSS must stay under --max-rss-mb.
+  int flood_clients = 256;
+  int flood_s = 15;
+  int flood_in_flight = 64;
 };
 
 // Latencies of one interval, in microseconds.
@@ -271,8 +281,9 @@ int Run(const Flags& flags) {
     FILE* log = std::freopen(log_path.c_str(), "w", stdout);
     (void)log;
     dup2(STDOUT_FILENO, STDERR_FILENO);
+    const std::string in_flight = absl::StrCat("max_in_flight_requests=", flags.flood_in_flight);
     execl(flags.ledgerd.c_str(), flags.ledgerd.c_str(), "--data-dir", (work + "/ledger").c_str(),
-          "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+          "--listen", "127.0.0.1:0", "--limit", in_flight.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   // ledgerd logs "serving on HOST:PORT" once it serves.
@@ -367,6 +378,69 @@ int Run(const Flags& flags) {
     shared.stop.store(true);
     for (size_t i = flags.writers; i < workers.size(); ++i) workers[i].join();
 
+    // 3. The flood.
+    std::atomic<uint64_t> flood_ok{0}, flood_refused{0}, flood_other{0};
+    std::mutex flood_mu;
+    std::string flood_first_other;
+    uint64_t flood_peak_rss = 0;
+    if (flags.flood_clients > 0 && flags.flood_s > 0) {
+      std::atomic<bool> flood_stop{false};
+      std::vector<std::thread> flood;
+      for (int c = 0; c < flags.flood_clients; ++c) {
+        flood.emplace_back([&, c] {
+          grpc::ChannelArguments arguments;
+          arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection each
+          auto own = v1::EventStore::NewStub(
+              grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments));
+          uint64_t next_id = 0;  // its own clients (writer 1000 + c), registered first
+          for (uint64_t round = 0; !flood_stop.load(); ++round) {
+            grpc::ClientContext context;
+            context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+            grpc::Status status;
+            if (round % 2 == 0) {
+              v1::AppendRequest request = MakeBatch(1000 + c, &next_id, 1000);
+              v1::AppendResponse response;
+              status = own->Append(&context, request, &response);
+            } else {
+              auto stream = own->ReadLog(&context, v1::ReadLogRequest());
+              v1::ReadResponse page;
+              while (stream->Read(&page) && !flood_stop.load()) {
+              }
+              if (flood_stop.load()) context.TryCancel();
+              status = stream->Finish();
+              if (flood_stop.load()) continue;
+            }
+            if (status.ok()) {
+              flood_ok.fetch_add(1);
+            } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+              flood_refused.fetch_add(1);
+            } else {
+              flood_other.fetch_add(1);
+              std::lock_guard<std::mutex> lock(flood_mu);
+              if (flood_first_other.empty()) {
+                flood_first_other = absl::StrCat(status.error_code(), " ", status.error_message());
+              }
+            }
+          }
+        });
+      }
+      const auto flood_until = Clock::now() + std::chrono::seconds(flags.flood_s);
+      while (Clock::now() < flood_until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        flood_peak_rss = std::max<uint64_t>(flood_peak_rss, RssKiB(server) / 1024);
+      }
+      flood_stop.store(true);
+      for (auto& t : flood) t.join();
+      std::printf(
+          "flood: %d clients for %d s against max_in_flight_requests=%d: %llu calls served, "
+          "%llu refused with RESOURCE_EXHAUSTED, %llu other errors; ledgerd RSS peak %llu MB\n",
+          flags.flood_clients, flags.flood_s, flags.flood_in_flight,
+          static_cast<unsigned long long>(flood_ok.load()),
+          static_cast<unsigned long long>(flood_refused.load()),
+          static_cast<unsigned long long>(flood_other.load()),
+          static_cast<unsigned long long>(flood_peak_rss));
+    }
+
     grpc::ClientContext verify_context;
     v1::VerifyResponse verify;
     grpc::Status verified = stub->Verify(&verify_context, v1::VerifyRequest(), &verify);
@@ -384,6 +458,15 @@ int Run(const Flags& flags) {
           absl::StrCat(shared.errors.load(), " errors; first: ", shared.first_error));
     }
     if (!caught_up) failures.push_back("a subscriber did not reach the head");
+    if (flood_other.load() > 0) {
+      failures.push_back(
+          absl::StrCat("flood: ", flood_other.load(),
+                       " errors other than RESOURCE_EXHAUSTED; first: ", flood_first_other));
+    }
+    if (flood_peak_rss > static_cast<uint64_t>(flags.max_rss_mb)) {
+      failures.push_back(absl::StrCat("flood: ledgerd's RSS reached ", flood_peak_rss,
+                                      " MB > --max-rss-mb ", flags.max_rss_mb));
+    }
     if (!verified.ok() || !verify.ok()) failures.push_back("the chain does not verify");
     if (peak_rss > static_cast<uint64_t>(flags.max_rss_mb)) {
       failures.push_back(absl::StrCat("ledgerd's RSS reached ", peak_rss, " MB > --max-rss-mb ",
@@ -443,6 +526,12 @@ int main(int argc, char** argv) {
   app.add_option("--subscribers", flags.subscribers)->capture_default_str();
   app.add_option("--reader-calls-per-s", flags.reader_calls_per_s)->capture_default_str();
   app.add_option("--max-rss-mb", flags.max_rss_mb, "Fail when ledgerd's RSS passes this")
+      ->capture_default_str();
+  app.add_option("--flood-clients", flags.flood_clients, "Clients of the flood (0: none)")
+      ->capture_default_str();
+  app.add_option("--flood-s", flags.flood_s, "Seconds of the flood")->capture_default_str();
+  app.add_option("--flood-in-flight", flags.flood_in_flight,
+                 "max_in_flight_requests of the ledgerd under test")
       ->capture_default_str();
   app.add_option("--markdown-out", flags.markdown_out, "Write the samples as a Markdown table");
   CLI11_PARSE(app, argc, argv);
