@@ -712,6 +712,23 @@ TEST_F(LedgerctlTest, MixedBatchIsAppendedRowByRow) {
 namespace sixhearts::ledgerctl {
 namespace {
 
+TEST(ConnectionFlagsTest, NameWhatIsMissing) {
+  std::istringstream in("");
+  std::ostringstream out, err;
+  const char* no_ca[] = {"ledgerctl", "--tls-cert", "c.pem", "--tls-key", "k.pem", "digest"};
+  EXPECT_EQ(RunLedgerctl(6, no_ca, &in, &out, &err, false), 2);
+  EXPECT_EQ(err.str(), "ledgerctl: INVALID_ARGUMENT: --tls-cert and --tls-key need --tls-ca\n");
+  std::ostringstream err2;
+  const char* no_key[] = {"ledgerctl",  "--tls-ca", "/nonexistent/ca.pem",
+                          "--tls-cert", "c.pem",    "digest"};
+  EXPECT_EQ(RunLedgerctl(6, no_key, &in, &out, &err2, false), 2);
+  EXPECT_EQ(err2.str(), "ledgerctl: INVALID_ARGUMENT: --tls-cert and --tls-key go together\n");
+  std::ostringstream err3;
+  const char* missing_ca[] = {"ledgerctl", "--tls-ca", "/nonexistent/ca.pem", "digest"};
+  EXPECT_EQ(RunLedgerctl(4, missing_ca, &in, &out, &err3, false), 2);
+  EXPECT_EQ(err3.str(), "ledgerctl: NOT_FOUND: --tls-ca: cannot read /nonexistent/ca.pem\n");
+}
+
 TEST(TokenHashTest, HashesTheTokenOnStandardInput) {
   std::istringstream in("s3cret-token\n");
   std::ostringstream out, err;

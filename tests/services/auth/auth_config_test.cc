@@ -115,6 +115,19 @@ TEST(AuthConfigTest, TokenHashes) {
   EXPECT_NE(MakeTokenHash(token), hash);
 }
 
+// The example in deploy/ stays loadable, and its hashes are of the tokens it names.
+TEST(AuthConfigTest, TheExampleConfigurationLoads) {
+  auto config = LoadAuthConfig(SIXHEARTS_SOURCE_DIR "/deploy/auth.example.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->principals.size(), 4u);
+  EXPECT_EQ(config->tls->client_certificate, ClientCertificate::kRequest);
+  EXPECT_TRUE(TokenMatches("example-writer-token", config->principals[0].token_hash));
+  EXPECT_TRUE(TokenMatches("example-reader-token", config->principals[1].token_hash));
+  EXPECT_EQ(config->principals[2].certificate_common_name, "external-auditor");
+  EXPECT_TRUE(TokenMatches("example-admin-token", config->principals[3].token_hash));
+  EXPECT_EQ(config->principals[3].roles, (std::vector<Role>{Role::kAdmin, Role::kAuditor}));
+}
+
 TEST(AuthConfigTest, LoadNamesAMissingFile) {
   auto config = LoadAuthConfig("/nonexistent/auth.toml");
   EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
