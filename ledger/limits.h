@@ -37,7 +37,20 @@ struct Limits {
   size_t max_cached_streams = 1'000'000;
   // Personal-data keys kept in memory by the keystore before its cache is cleared.
   size_t max_cached_keys = 100'000;
+
+  // The server's (gRPC) limits; the ledger core only carries them.
+  //
+  // Calls being served at once, Subscribe and health Watch excepted (those are bounded by
+  // max_subscriptions); beyond it a call gets RESOURCE_EXHAUSTED before any handler runs.
+  size_t max_in_flight_requests = 1'024;
+  // Concurrent calls on one client connection (HTTP/2 streams); a client opening more
+  // waits on its side.
+  size_t max_streams_per_connection = 100;
+  // Memory gRPC may use for buffers of all connections together (its ResourceQuota);
+  // under pressure it shrinks read buffers and refuses new connections rather than grow.
+  size_t grpc_memory_bytes = 512 * 1024 * 1024;
 };
+
 
 }  // namespace sixhearts::ledger
 

@@ -9,6 +9,7 @@
 #include "ledger/audit_export.h"
 #include "ledger/dates.h"
 #include "ledger/subscription.h"
+#include "services/auth/authenticator.h"
 #include "services/grpc_status.h"
 
 namespace sixhearts::services {
@@ -43,9 +44,10 @@ grpc::Status StreamPages(grpc::ServerContext* context, uint32_t limit, ReadPage 
 }  // namespace
 
 std::string ActorOf(const grpc::ServerContextBase& context) {
-  (void)context;
-  // Without authentication every caller is the same anonymous principal.
-  return "anonymous";
+  std::string principal = auth::PrincipalOf(context);
+  // Without authentication (loopback only) every caller is the same anonymous principal.
+  if (principal.empty()) return "anonymous";
+  return principal;
 }
 
 grpc::ServerUnaryReactor* EventStoreService::Append(grpc::CallbackServerContext* context,

@@ -1,15 +1,18 @@
 // Builds the gRPC server: services, health, reflection, message limits.
 #include "services/server.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "services/auth/authenticator.h"
 #include "services/compliance/compliance_service.h"
 #include "services/compliance/compliance_state.h"
 #include "services/event_store_service.h"
+#include "services/in_flight.h"
 #include "services/metrics/http_exporter.h"
 #include "services/metrics/ledger_metrics.h"
 #include "services/projection/projection_engine.h"
@@ -32,6 +35,7 @@ class LedgerServer::Impl {
   std::unique_ptr<projection::ProjectionEngine> relationships_engine;
   std::unique_ptr<compliance::ComplianceService> compliance;
   std::unique_ptr<projection::ProjectionEngine> compliance_engine;
+  std::unique_ptr<InFlightLimit> in_flight;
   std::unique_ptr<grpc::Server> server;
   bool shut_down = false;
 };
@@ -46,27 +50,54 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->host_ = options.listen.substr(0, colon);
 
+  std::optional<auth::AuthConfig> auth_config;
+  if (!options.auth_config_path.empty()) {
+    auto loaded = auth::LoadAuthConfig(options.auth_config_path);
+    if (!loaded.ok()) return loaded.status();
+    auth_config = std::move(*loaded);
+  }
+  const ledger::Limits& limits = options.store.limits;
+  self->impl_->in_flight = std::make_unique<InFlightLimit>(limits.max_in_flight_requests);
+  InFlightLimit* in_flight = self->impl_->in_flight.get();
+  auto credentials = auth::MakeServerCredentials(
+      auth_config, self->host_,
+      [in_flight](std::string_view method) { return in_flight->Check(method); });
+  if (!credentials.ok()) return credentials.status();
+  self->security_ = auth::DescribeSecurity(auth_config);
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // Without this a second ledgerd could bind the same port and split the traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &self->port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(limits.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(limits.max_message_bytes));
+  // Bounds on what a flood of clients can make the server hold (ledger/limits.h).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             static_cast<int>(limits.max_streams_per_connection));
+  grpc::ResourceQuota quota("ledgerd");
+  quota.Resize(limits.grpc_memory_bytes);
+  builder.SetResourceQuota(quota);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(in_flight->MakeCounterFactory());
   if (!options.metrics_listen.empty()) {
     self->impl_->metrics = std::make_unique<metrics::LedgerMetrics>();
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-    creators.push_back(self->impl_->metrics->MakeInterceptorFactory());
-    builder.experimental().SetInterceptorCreators(std::move(creators));
+    interceptors.push_back(self->impl_->metrics->MakeInterceptorFactory());
   }
-  builder.RegisterService(&self->impl_->event_store);
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  builder.AddListeningPort(options.listen, *credentials, &self->port_);
+  // Every service goes through `serve`, which records its name for the role-table test.
+  auto serve = [&](grpc::Service* service, const char* full_name) {
+    builder.RegisterService(service);
+    self->service_names_.push_back(full_name);
+  };
+  serve(&self->impl_->event_store, ledger::v1::EventStore::service_full_name());
   self->impl_->receivables = std::make_unique<receivables::ReceivablesService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
-  builder.RegisterService(self->impl_->receivables.get());
+  serve(self->impl_->receivables.get(), ledger::v1::Receivables::service_full_name());
   self->impl_->relationships = std::make_unique<relationships::RelationshipsService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
-  builder.RegisterService(self->impl_->relationships.get());
+  serve(self->impl_->relationships.get(), ledger::v1::Relationships::service_full_name());
   compliance::StatutoryOptions statutory;
   if (!options.compliance_rates_file.empty()) {
     auto rates = compliance::LoadRateTables(options.compliance_rates_file);
@@ -76,7 +107,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->compliance = std::make_unique<compliance::ComplianceService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock(),
       std::move(statutory));
-  builder.RegisterService(self->impl_->compliance.get());
+  serve(self->impl_->compliance.get(), ledger::v1::Compliance::service_full_name());
+  // Added by gRPC itself (EnableDefaultHealthCheckService, the reflection plugin).
+  self->service_names_.push_back("grpc.health.v1.Health");
+  self->service_names_.push_back("grpc.reflection.v1alpha.ServerReflection");
   self->impl_->server = builder.BuildAndStart();
   if (self->impl_->server == nullptr || self->port_ == 0) {
     return absl::UnavailableError(
@@ -156,6 +190,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
 }
 
 LedgerServer::~LedgerServer() { Shutdown(); }
+
+size_t LedgerServer::in_flight_requests() const { return impl_->in_flight->in_flight(); }
 
 std::string LedgerServer::address() const { return absl::StrCat(host_, ":", port_); }
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ledger/event_store.h"
@@ -19,7 +20,12 @@ struct ServerOptions {
   std::string data_dir = "./var/ledger";
   // HOST:PORT to listen on; port 0 picks a free port. Default: 127.0.0.1:50051.
   std::string listen = "127.0.0.1:50051";
-  // Passed to the store; clock and limits included.
+  // The auth configuration file (TOML: TLS files, principals, roles; README.md,
+  // "Authentication and roles"). Empty: no authentication, and `listen` must be a
+  // loopback address. Default: empty.
+  std::string auth_config_path;
+  // Passed to the store; clock and limits included (the server's own limits, in-flight
+  // calls, streams per connection and gRPC memory, are in the same ledger::Limits).
   ledger::EventStoreOptions store;
   // Checkpoint and snapshot cadence of the projections.
   projection::EngineOptions projections;
@@ -55,6 +61,13 @@ class LedgerServer {
   ledger::EventStore* store() { return store_.get(); }
   // The metrics port actually bound; 0 when metrics are off.
   int metrics_port() const { return metrics_port_; }
+  // Calls being served now (Subscribe and health Watch not counted).
+  size_t in_flight_requests() const;
+  // How the port is protected, in one line for the start-up log.
+  const std::string& security() const { return security_; }
+  // The full names of the gRPC services served ("sixhearts.ledger.v1.EventStore", ...,
+  // health and reflection): every method of each must be in the role table.
+  const std::vector<std::string>& service_names() const { return service_names_; }
 
   // Reports NOT_SERVING, lets in-flight appends finish, ends subscriptions and closes
   // RocksDB cleanly. Idempotent.
@@ -69,6 +82,8 @@ class LedgerServer {
   int port_ = 0;
   int metrics_port_ = 0;
   std::string host_;
+  std::string security_;
+  std::vector<std::string> service_names_;
 };
 
 }  // namespace sixhearts::services

@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto head = (*server)->store()->head();
+  spdlog::info("security: {}", (*server)->security());
   if ((*server)->metrics_port() != 0) {
     const std::string& metrics = cfg.server.metrics_listen;
     spdlog::info("metrics on {}:{}/metrics", metrics.substr(0, metrics.rfind(':')),

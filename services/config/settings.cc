@@ -107,6 +107,14 @@ std::vector<Setting> MakeTable() {
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.compliance_rates_file = v; });
   compliance_rates.allow_empty = true;
   t.push_back(compliance_rates);
+  Setting auth_config = Custom(
+      "server.auth_config", "--auth-config", SettingType::kString,
+      "TOML file of TLS files, principals, roles and token hashes (README \"Authentication "
+      "and roles\"); \"\": no authentication, and the server listens on loopback only.",
+      0, 0, [](const LedgerdConfig& c) { return c.server.auth_config_path; },
+      [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.auth_config_path = v; });
+  auth_config.allow_empty = true;
+  t.push_back(auth_config);
   // [log]
   t.push_back(String("log.level", "--log-level", "Lowest level logged.", &LedgerdConfig::log_level,
                      kLogLevels));
@@ -198,6 +206,20 @@ std::vector<Setting> MakeTable() {
   t.push_back(Unsigned<size_t>("limits.max_cached_streams", "--max-cached-streams",
                                "Stream versions the writer caches before clearing the cache.", 1,
                                1'000'000'000, LimitsOf, &L::max_cached_streams));
+  t.push_back(Unsigned<size_t>("limits.max_cached_keys", "--max-cached-keys",
+                               "Personal-data keys the keystore caches before clearing the cache.",
+                               1, 1'000'000'000, LimitsOf, &L::max_cached_keys));
+  t.push_back(Unsigned<size_t>("limits.max_in_flight_requests", "--max-in-flight-requests",
+                               "Calls served at once (Subscribe and health Watch not counted); "
+                               "beyond it RESOURCE_EXHAUSTED before any handler runs.",
+                               1, 1'000'000, LimitsOf, &L::max_in_flight_requests));
+  t.push_back(Unsigned<size_t>("limits.max_streams_per_connection", "--max-streams-per-connection",
+                               "Concurrent calls (HTTP/2 streams) on one client connection.", 1,
+                               1'000'000, LimitsOf, &L::max_streams_per_connection));
+  t.push_back(Unsigned<size_t>("limits.grpc_memory_bytes", "--grpc-memory-bytes",
+                               "Memory gRPC may use for the buffers of all connections (its "
+                               "ResourceQuota), in bytes.",
+                               kMiB, 1024 * kGiB, LimitsOf, &L::grpc_memory_bytes));
   // [projections]: services/projection/projection_engine.h.
   using E = projection::EngineOptions;
   t.push_back(Unsigned<uint64_t>("projections.checkpoint_every_events", "--checkpoint-every-events",

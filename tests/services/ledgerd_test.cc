@@ -3,8 +3,11 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "services/auth/auth_config.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/test_certs.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts {
@@ -123,6 +126,97 @@ TEST(LedgerdTest, AnUnknownKeyOrABadValueStopsStartUpNamingTheKey) {
   EXPECT_NE(missing.Output().find("cannot read config file " + dir.sub("nope.toml")),
             std::string::npos)
       << missing.Output();
+TEST(LedgerdTest, SaysAuthenticationIsOffAndRefusesANonLoopbackAddress) {
+  TempDir dir;
+  Subprocess local({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"), "--listen", Listen(4)},
+                   dir.sub("out1"));
+  ASSERT_TRUE(local.WaitForOutput("serving on", 10s)) << local.Output();
+  EXPECT_NE(local.Output().find("security: authentication is OFF (no --auth-config): every "
+                                "caller may do everything, so the server listens on loopback "
+                                "only"),
+            std::string::npos)
+      << local.Output();
+  local.Signal(SIGTERM);
+  EXPECT_EQ(local.Wait(), 0);
+
+  Subprocess open_to_all({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("b"), "--listen", "0.0.0.0:0"},
+                         dir.sub("out2"));
+  EXPECT_EQ(open_to_all.Wait(), 1);
+  EXPECT_NE(open_to_all.Output().find(
+                "cannot start: FAILED_PRECONDITION: listen: 0.0.0.0 is not a loopback address, "
+                "and without --auth-config anyone who reaches it could append and read"),
+            std::string::npos)
+      << open_to_all.Output();
+}
+
+// ledgerd with TLS and tokens, called by the real ledgerctl: the good token works from
+// LEDGER_TOKEN, a bad one is refused, and neither token appears anywhere in the server's
+// output, even with gRPC's and ledgerd's logs at debug level.
+TEST(LedgerdTest, TlsAndTokensAndNoSecretInTheLog) {
+  TempDir dir;
+  testing::KeyAndCert ca, server_cert;
+  testing::MakeCertificate("Six Hearts test CA", nullptr, "", &ca);
+  testing::MakeCertificate("localhost", &ca, "DNS:localhost,IP:127.0.0.1", &server_cert);
+  testing::WriteText(dir.sub("ca.crt"), ca.cert_pem);
+  testing::WriteText(dir.sub("server.crt"), server_cert.cert_pem);
+  testing::WriteText(dir.sub("server.key"), server_cert.key_pem);
+  const std::string token = services::auth::NewToken();
+  const std::string bad_token = services::auth::NewToken();
+  testing::WriteText(dir.sub("auth.toml"),
+                     absl::StrCat("[tls]\ncert_file = \"", dir.sub("server.crt"),
+                                  "\"\nkey_file = \"", dir.sub("server.key"),
+                                  "\"\n\n[[principals]]\nname = \"auditor-1\"\nroles = "
+                                  "[\"auditor\"]\ntoken_hash = \"",
+                                  services::auth::MakeTokenHash(token), "\"\n"));
+  const std::string listen = Listen(5);
+  setenv("GRPC_VERBOSITY", "debug", 1);
+  Subprocess server({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"), "--listen", listen, "--auth-config",
+                     dir.sub("auth.toml"), "--log-level", "debug"},
+                    dir.sub("out"));
+  unsetenv("GRPC_VERBOSITY");
+  ASSERT_TRUE(server.WaitForOutput("serving on", 10s)) << server.Output();
+  EXPECT_NE(server.Output().find("security: TLS with bearer tokens, client certificates not "
+                                 "requested, 1 principals"),
+            std::string::npos)
+      << server.Output();
+
+  const std::vector<std::string> tls = {
+      "--server", listen, "--tls-ca", dir.sub("ca.crt"), "--tls-server-name", "localhost"};
+  auto ledgerctl = [&](std::vector<std::string> args, const std::string& out) {
+    std::vector<std::string> argv = {LEDGERCTL_PATH};
+    argv.insert(argv.end(), tls.begin(), tls.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    Subprocess client(argv, out);
+    const int code = client.Wait();
+    return std::make_pair(code, client.Output());
+  };
+  setenv("LEDGER_TOKEN", token.c_str(), 1);
+  auto [good_code, good_output] = ledgerctl({"verify"}, dir.sub("good"));
+  unsetenv("LEDGER_TOKEN");
+  EXPECT_EQ(good_code, 0) << good_output;
+
+  auto [bad_code, bad_output] = ledgerctl({"--token", bad_token, "verify"}, dir.sub("bad"));
+  EXPECT_EQ(bad_code, 1) << bad_output;
+  EXPECT_EQ(bad_output,
+            "ledgerctl: UNAUTHENTICATED: /sixhearts.ledger.v1.EventStore/Verify: the bearer "
+            "token matches no principal\n");
+  auto [denied_code, denied_output] = ledgerctl({"--token", token, "rebuild"}, dir.sub("denied"));
+  EXPECT_EQ(denied_code, 1) << denied_output;
+  EXPECT_NE(denied_output.find("ledgerctl: PERMISSION_DENIED: principal \"auditor-1\" (roles: "
+                               "auditor) may not call /sixhearts.ledger.v1.Receivables/Rebuild; "
+                               "it needs one of: admin"),
+            std::string::npos)
+      << denied_output;
+
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0);
+  const std::string log = server.Output();
+  EXPECT_NE(log.find("refused: /sixhearts.ledger.v1.EventStore/Verify: the bearer token matches "
+                     "no principal"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find(bad_token), std::string::npos) << log;
+  EXPECT_EQ(log.find(token), std::string::npos) << log;
 }
 
 }  // namespace

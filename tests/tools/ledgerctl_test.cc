@@ -22,8 +22,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "services/auth/auth_config.h"
 #include "services/csv_import/csv_importer.h"
 #include "services/server.h"
+#include "tools/ledgerctl/cli.h"
 #include "tools/ledgerctl/import_append.h"
 #include "tools/ledgerctl/json_lines.h"
 #include "tools/ledgerctl/progress_bar.h"
@@ -702,6 +704,46 @@ TEST_F(LedgerctlTest, MixedBatchIsAppendedRowByRow) {
   EXPECT_TRUE(absl::IsAlreadyExists(status)) << status;
   EXPECT_TRUE(IsServerError(status));
   EXPECT_EQ(none.appended + none.already_stored, 0);
+}
+
+}  // namespace
+}  // namespace sixhearts::ledgerctl
+
+namespace sixhearts::ledgerctl {
+namespace {
+
+TEST(ConnectionFlagsTest, NameWhatIsMissing) {
+  std::istringstream in("");
+  std::ostringstream out, err;
+  const char* no_ca[] = {"ledgerctl", "--tls-cert", "c.pem", "--tls-key", "k.pem", "digest"};
+  EXPECT_EQ(RunLedgerctl(6, no_ca, &in, &out, &err, false), 2);
+  EXPECT_EQ(err.str(), "ledgerctl: INVALID_ARGUMENT: --tls-cert and --tls-key need --tls-ca\n");
+  std::ostringstream err2;
+  const char* no_key[] = {"ledgerctl",  "--tls-ca", "/nonexistent/ca.pem",
+                          "--tls-cert", "c.pem",    "digest"};
+  EXPECT_EQ(RunLedgerctl(6, no_key, &in, &out, &err2, false), 2);
+  EXPECT_EQ(err2.str(), "ledgerctl: INVALID_ARGUMENT: --tls-cert and --tls-key go together\n");
+  std::ostringstream err3;
+  const char* missing_ca[] = {"ledgerctl", "--tls-ca", "/nonexistent/ca.pem", "digest"};
+  EXPECT_EQ(RunLedgerctl(4, missing_ca, &in, &out, &err3, false), 2);
+  EXPECT_EQ(err3.str(), "ledgerctl: NOT_FOUND: --tls-ca: cannot read /nonexistent/ca.pem\n");
+}
+
+TEST(TokenHashTest, HashesTheTokenOnStandardInput) {
+  std::istringstream in("s3cret-token\n");
+  std::ostringstream out, err;
+  const char* argv[] = {"ledgerctl", "token-hash"};
+  EXPECT_EQ(RunLedgerctl(2, argv, &in, &out, &err, false), 0) << err.str();
+  const std::string line = out.str();
+  ASSERT_EQ(line.substr(0, 14), "token_hash = \"");
+  // token_hash = "sha256:<32 hex>:<64 hex>"\n
+  ASSERT_EQ(line.size(), 14u + 104u + 2u);
+  EXPECT_TRUE(services::auth::TokenMatches("s3cret-token", line.substr(14, 104)));
+
+  std::istringstream empty("");
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunLedgerctl(2, argv, &empty, &out2, &err2, false), 2);
+  EXPECT_EQ(err2.str(), "ledgerctl: token-hash: no token on standard input (or use --new)\n");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tools/ledgerctl/audit_command.h"
+#include "services/auth/auth_config.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/compliance_commands.h"
 #include "tools/ledgerctl/limits.h"
@@ -127,6 +128,26 @@ void TakeRelationshipFlags(CLI::App* command, int window_days, int tolerance_day
   }
 }
 
+// token-hash: no server needed. The token comes on standard input, not as a flag, so it
+// stays out of the shell history and the process list.
+int RunTokenHash(std::istream& in, std::ostream& out, std::ostream& err, bool new_token) {
+  if (new_token) {
+    const std::string token = services::auth::NewToken();
+    out << "token: " << token << "\n"
+        << "token_hash = \"" << services::auth::MakeTokenHash(token) << "\"\n";
+    return kExitOk;
+  }
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.empty()) {
+    err << "ledgerctl: token-hash: no token on standard input (or use --new)" << std::endl;
+    return kExitUsage;
+  }
+  out << "token_hash = \"" << services::auth::MakeTokenHash(token) << "\"\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostream* out,
@@ -151,6 +172,19 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   app.add_option("--timeout-ms", timeout_ms, "Deadline of append requests, digest and projections")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  Connection connection;
+  app.add_option("--token", connection.token,
+                 "Bearer token (environment: LEDGER_TOKEN, which keeps it out of the process "
+                 "list)")
+      ->envname("LEDGER_TOKEN");
+  app.add_option("--tls-ca", connection.tls_ca_file,
+                 "PEM CA the server's certificate must chain to; turns TLS on "
+                 "(environment: LEDGER_TLS_CA)")
+      ->envname("LEDGER_TLS_CA");
+  app.add_option("--tls-cert", connection.tls_cert_file, "PEM client certificate (with --tls-key)");
+  app.add_option("--tls-key", connection.tls_key_file, "PEM key of --tls-cert");
+  app.add_option("--tls-server-name", connection.tls_server_name,
+                 "Name the server's certificate must carry, when not the host of --server");
 
   AppendOptions append;
   CLI::App* append_command = app.add_subcommand("append", "Append events from JSON lines");
@@ -392,6 +426,12 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   CLI::App* erase_subject_command = app.add_subcommand(
       "erase-subject", "Erase a subject's personal data by destroying its key (audited)");
   AddEraseSubjectFlags(erase_subject_command, &erase_subject);
+  bool new_token = false;
+  CLI::App* token_hash_command = app.add_subcommand(
+      "token-hash",
+      "Print the token_hash of a token read from standard input, for the auth configuration");
+  token_hash_command->add_flag("--new", new_token,
+                               "Make a new random token and print it with its token_hash");
 
   try {
     app.parse(argc, argv);
@@ -400,7 +440,15 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
     return code == 0 ? kExitOk : kExitUsage;
   }
 
-  LedgerClient client(server, absl::Milliseconds(timeout_ms));
+  if (token_hash_command->parsed()) return RunTokenHash(*in, *out, *err, new_token);
+  connection.server = server;
+  auto channel = OpenChannel(connection);
+  if (!channel.ok()) {
+    *err << "ledgerctl: " << absl::StatusCodeToString(channel.status().code()) << ": "
+         << channel.status().message() << std::endl;
+    return kExitUsage;
+  }
+  LedgerClient client(*channel, absl::Milliseconds(timeout_ms));
   CommandContext context;
   context.client = &client;
   context.format = json ? OutputFormat::kJson : csv ? OutputFormat::kCsv : OutputFormat::kText;

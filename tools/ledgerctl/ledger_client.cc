@@ -2,9 +2,13 @@
 #include "tools/ledgerctl/ledger_client.h"
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/support/client_interceptor.h"
 #include "services/grpc_status.h"
 #include "tools/ledgerctl/limits.h"
 
@@ -48,6 +52,43 @@ absl::StatusOr<Response> Unary(Stub* stub,
   return response;
 }
 
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, std::string_view flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(std::string(flag), ": cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Adds the bearer token to every call's initial metadata.
+class BearerToken final : public grpc::experimental::Interceptor {
+ public:
+  explicit BearerToken(const std::string& header) : header_(header) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->insert({"authorization", header_});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string& header_;
+};
+
+class BearerTokenFactory final : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerTokenFactory(std::string_view token)
+      : header_(absl::StrCat("Bearer ", std::string(token))) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new BearerToken(header_);
+  }
+
+ private:
+  const std::string header_;
+};
+
 }  // namespace
 
 bool IsServerError(const absl::Status& status) {
@@ -59,13 +100,61 @@ absl::Status ServerError(absl::Status status) {
   return status;
 }
 
-LedgerClient::LedgerClient(const std::string& server, absl::Duration unary_timeout)
-    : unary_timeout_(unary_timeout) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const Connection& connection) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(kMaxMessageBytes);
   arguments.SetMaxSendMessageSize(kMaxMessageBytes);
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), arguments);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (connection.tls_ca_file.empty()) {
+    if (!connection.tls_cert_file.empty() || !connection.tls_key_file.empty()) {
+      return absl::InvalidArgumentError("--tls-cert and --tls-key need --tls-ca");
+    }
+  } else {
+    if (connection.tls_cert_file.empty() != connection.tls_key_file.empty()) {
+      return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+    }
+    grpc::SslCredentialsOptions tls;
+    auto ca = ReadWholeFile(connection.tls_ca_file, "--tls-ca");
+    if (!ca.ok()) return ca.status();
+    tls.pem_root_certs = *ca;
+    if (!connection.tls_cert_file.empty()) {
+      auto cert = ReadWholeFile(connection.tls_cert_file, "--tls-cert");
+      if (!cert.ok()) return cert.status();
+      auto key = ReadWholeFile(connection.tls_key_file, "--tls-key");
+      if (!key.ok()) return key.status();
+      tls.pem_cert_chain = *cert;
+      tls.pem_private_key = *key;
+    }
+    credentials = grpc::SslCredentials(tls);
+    if (!connection.tls_server_name.empty()) {
+      arguments.SetSslTargetNameOverride(connection.tls_server_name);
+    }
+  }
+  if (connection.token.empty()) {
+    return grpc::CreateCustomChannel(connection.server, credentials, arguments);
+  }
+  // An interceptor rather than call credentials: gRPC sends call credentials only over
+  // TLS, and a server without TLS still takes tokens on loopback.
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<BearerTokenFactory>(connection.token));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      connection.server, credentials, arguments, std::move(interceptors));
+}
+
+namespace {
+Connection PlainConnection(const std::string& server) {
+  Connection connection;
+  connection.server = server;
+  return connection;
+}
+}  // namespace
+
+// Without TLS files or a token OpenChannel cannot fail.
+LedgerClient::LedgerClient(const std::string& server, absl::Duration unary_timeout)
+    : LedgerClient(*OpenChannel(PlainConnection(server)), unary_timeout) {}
+
+LedgerClient::LedgerClient(std::shared_ptr<grpc::Channel> channel, absl::Duration unary_timeout)
+    : unary_timeout_(unary_timeout) {
   stub_ = v1::EventStore::NewStub(channel);
   receivables_stub_ = v1::Receivables::NewStub(channel);
   relationships_stub_ = v1::Relationships::NewStub(channel);

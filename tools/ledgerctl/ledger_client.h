@@ -28,12 +28,35 @@ bool IsServerError(const absl::Status& status);
 // Marks `status` as a server error (see IsServerError).
 absl::Status ServerError(absl::Status status);
 
+// How to reach the ledger and who to be there.
+struct Connection {
+  // HOST:PORT.
+  std::string server = "127.0.0.1:50051";
+  // Sent as "authorization: Bearer <token>" on every call; empty: none.
+  std::string token;
+  // PEM CA bundle the server's certificate must chain to; non-empty turns TLS on.
+  std::string tls_ca_file;
+  // A client certificate and its key (PEM), for servers that ask for one.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // The name the server's certificate must carry, when it is not the host of `server`.
+  std::string tls_server_name;
+};
+
+// The channel for `connection`. INVALID_ARGUMENT or NOT_FOUND naming a flag whose file
+// cannot be read or that needs another (a client key without its certificate, TLS files
+// without --tls-ca).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const Connection& connection);
+
 // Thread-compatible: one command uses it from one thread.
 class LedgerClient {
  public:
   // Creates the channel; connects lazily on the first call, so an unreachable server
   // shows up as UNAVAILABLE from that call. `unary_timeout` bounds Append and Digest.
+  // No TLS, no token.
   LedgerClient(const std::string& server, absl::Duration unary_timeout);
+  // Over a channel from OpenChannel.
+  LedgerClient(std::shared_ptr<grpc::Channel> channel, absl::Duration unary_timeout);
 
   absl::StatusOr<v1::AppendResponse> Append(const v1::AppendRequest& request);
   absl::StatusOr<v1::DigestResponse> Digest();
