@@ -285,6 +285,27 @@ TEST_F(ComplianceServiceTest, BadRequestsNameTheField) {
   EXPECT_EQ(Disclosure(disclosure).status.error_message(), "year: must be in [2, 9999], got 0");
 }
 
+TEST(ComplianceRatesFile, ABadFileStopsStartUpNamingTheLine) {
+  TempDir dir;
+  const std::string rates = dir.sub("rates.txt");
+  std::ofstream(rates)
+      << "# rates\nus_prompt_payment 2026-01-01 4.125\nus_prompt_payment 2025-07-01 4\n";
+  ServerOptions options;
+  options.data_dir = dir.sub("ledger");
+  options.listen = "127.0.0.1:0";
+  options.compliance_rates_file = rates;
+  auto server = LedgerServer::Start(options);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(server.status().message(),
+            absl::StrCat(rates,
+                         ": rate file line 3: from: 2025-07-01 is not after the table's "
+                         "previous date"));
+  options.compliance_rates_file = dir.sub("missing.txt");
+  server = LedgerServer::Start(options);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
+}
+
 // ------------------------------------------------------------- ledgerctl and Chromium
 
 std::string ReadFile(const std::string& path) {
