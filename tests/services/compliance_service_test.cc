@@ -358,6 +358,16 @@ TEST_F(ComplianceServiceTest, LedgerctlWritesTheSameBytesAndChromiumRendersThem)
   const std::string image = ReadFile(png);
   ASSERT_GT(image.size(), 8u);
   EXPECT_EQ(image.substr(1, 3), "PNG");
+  // Printed (the page's print rules: A4 landscape), it makes a PDF.
+  const std::string pdf = dir_.sub("report.pdf");
+  sixhearts::testing::Subprocess print(
+      {chromium, "--headless", "--no-sandbox", "--disable-gpu",
+       absl::StrCat("--user-data-dir=", dir_.sub("chromium-profile-pdf")),
+       "--no-pdf-header-footer", absl::StrCat("--print-to-pdf=", pdf),
+       absl::StrCat("file://", html_path)},
+      dir_.sub("print.out"));
+  ASSERT_EQ(print.Wait(), 0) << print.Output();
+  EXPECT_EQ(ReadFile(pdf).substr(0, 5), "%PDF-");
   // The DOM as Chromium parsed it still holds the three charts' SVG elements.
   sixhearts::testing::Subprocess dom(
       {chromium, "--headless", "--no-sandbox", "--disable-gpu",
