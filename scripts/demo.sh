@@ -2,7 +2,8 @@
 # The main job: installs what is missing, builds Release, starts ledgerd on ./var/ledger
 # with demo data (the public IBM late-payment sample, a six-hearts client and a generated
 # portfolio of 200 government clients), shows the digest, the chain check, aging, the
-# six-hearts scorecard, worklist and evidence, then keeps serving until Ctrl-C.
+# six-hearts scorecard, worklist and evidence, writes a compliance report and the annual
+# disclosure under ./var, then keeps serving until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -37,6 +38,11 @@ echo "== the six hearts: the demo client's scorecard and today's worklist"
 "${ctl[@]}" worklist --as-of 2026-11-28 --limit 3
 echo "== do healthier relationships pay better?"
 "${ctl[@]}" evidence --as-of 2026-11-30
+echo "== compliance: payments late by law and the interest owed as of 2026-06-30 (HTML), and"
+echo "   the CN Art 18 disclosure of overdue payments to SMEs for 2025 (CSV)"
+mkdir -p var
+"${ctl[@]}" report compliance --as-of 2026-06-30 --format html -o var/compliance-2026-06-30.html
+"${ctl[@]}" report disclosure --year 2025 --format csv -o var/disclosure-2025.csv
 echo "== the demo client's history"
 "${ctl[@]}" stream client-sz-edu-bureau
 echo

@@ -37,33 +37,19 @@ std::string Hex(std::string_view bytes) {
   return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
 }
 
-// Reads the three states at `as_of` (one log prefix) and hands them to `use`.
+// Reads the three states at `as_of` (one log prefix, replayed in one scan of the log when
+// a past cut needs it) and hands them to `use`.
 template <typename Use>
 absl::Status ReadStates(const ComplianceSources& s, const projection::AsOf& as_of,
                         const projection::ProgressFn& progress, Use use) {
-  return s.relationships->Read(
-      as_of,
-      [&](const projection::Fold& rel, uint64_t rel_position) {
-        return s.receivables->Read(
-            as_of,
-            [&](const projection::Fold& rec, uint64_t rec_position) {
-              return s.compliance->Read(
-                  as_of,
-                  [&](const projection::Fold& cmp, uint64_t cmp_position) {
-                    // The engines cut the same prefix at the same known_at.
-                    if (rel_position != rec_position || rec_position != cmp_position) {
-                      return absl::InternalError(
-                          absl::StrCat("projections read different positions: ", rel_position, ", ",
-                                       rec_position, ", ", cmp_position));
-                    }
-                    return use(static_cast<const receivables::ReceivablesFold&>(rec).state(),
-                               static_cast<const ComplianceFold&>(cmp).state(),
-                               static_cast<const relationships::RelationshipsFold&>(rel).state(),
-                               rec_position);
-                  },
-                  progress);
-            },
-            progress);
+  return projection::ProjectionEngine::ReadTogether(
+      {s.receivables, s.compliance, s.relationships}, as_of,
+      [&](const std::vector<const projection::Fold*>& folds, uint64_t position) {
+        // The engines were started with these factories (ComplianceSources).
+        return use(static_cast<const receivables::ReceivablesFold&>(*folds[0]).state(),
+                   static_cast<const ComplianceFold&>(*folds[1]).state(),
+                   static_cast<const relationships::RelationshipsFold&>(*folds[2]).state(),
+                   position);
       },
       progress);
 }

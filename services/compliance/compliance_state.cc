@@ -63,6 +63,10 @@ class Reader {
       if (in_.empty()) return Fail();
       const auto byte = static_cast<uint8_t>(in_.front());
       in_.remove_prefix(1);
+      // Only the shortest encoding is accepted, so that whatever Deserialize accepts
+      // serializes back to the same bytes: no trailing zero group, no bits past 64.
+      if (shift > 0 && byte == 0) return Fail();
+      if (shift == 63 && byte > 1) return Fail();
       v |= static_cast<uint64_t>(byte & 0x7f) << shift;
       if ((byte & 0x80) == 0) return v;
     }

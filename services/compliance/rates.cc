@@ -138,7 +138,12 @@ absl::StatusOr<RateTables> LoadRateTables(const std::string& path) {
   if (!in) return absl::NotFoundError(absl::StrCat("rate file: cannot read \"", path, "\""));
   std::ostringstream text;
   text << in.rdbuf();
-  return ParseRateTables(text.str(), DefaultRateTables());
+  absl::StatusOr<RateTables> tables = ParseRateTables(text.str(), DefaultRateTables());
+  if (!tables.ok()) {
+    return absl::Status(tables.status().code(),
+                        absl::StrCat(path, ": ", std::string(tables.status().message())));
+  }
+  return tables;
 }
 
 std::string FormatPercent(int64_t rate_ppm) {

@@ -75,7 +75,8 @@ RateTables DefaultRateTables();
 // wrong: an unknown table, a bad date or percent, dates not ascending, too many entries.
 absl::StatusOr<RateTables> ParseRateTables(std::string_view text, RateTables base);
 
-// Reads and parses a rate file over DefaultRateTables(). NOT_FOUND when it cannot be read.
+// Reads and parses a rate file over DefaultRateTables(). NOT_FOUND when it cannot be read;
+// parse errors as ParseRateTables, prefixed with the path.
 absl::StatusOr<RateTables> LoadRateTables(const std::string& path);
 
 // Every table in the file format above, canonical (tables in the order above, rates as

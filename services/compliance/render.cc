@@ -671,14 +671,17 @@ std::string TrendChart(const ComplianceReport& r) {
   for (const TrendPoint& p : r.trend) {
     for (const auto& [currency, v] : p.overdue_minor) currencies.insert(currency);
   }
+  // The legend takes one line per currency below the axis labels, so it is never clipped
+  // and never covers a line.
   const int left = 50, right = 20, top = 30, bottom = 40;
   const int plot_w = kChartWidth - left - right, plot_h = kChartHeight - top - bottom;
+  const int height = kChartHeight + 14 * static_cast<int>(currencies.size());
   std::string svg = absl::StrFormat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
       "aria-label=\"Statutory overdue trend\"><text x=\"8\" y=\"18\" font-size=\"13\" "
       "font-weight=\"bold\">Overdue by law, month ends (share of each currency's peak)</text>"
       "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>",
-      kChartWidth, kChartHeight, left, top + plot_h, left + plot_w, top + plot_h);
+      kChartWidth, height, left, top + plot_h, left + plot_w, top + plot_h);
   const size_t n = r.trend.size();
   auto x_of = [&](size_t i) {
     return left + (n <= 1 ? plot_w / 2 : static_cast<int>(i) * plot_w / static_cast<int>(n - 1));
@@ -706,7 +709,7 @@ std::string TrendChart(const ComplianceReport& r) {
     absl::StrAppendFormat(&svg,
                           "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>"
                           "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"%s\">%s peak %s</text>",
-                          points, c, left + 4 + 150 * colour, kChartHeight - 8, c, Html(currency),
+                          points, c, left, kChartHeight + 14 * colour, c, Html(currency),
                           FormatMajor(max, currency));
     ++colour;
   }

@@ -121,6 +121,48 @@ class ProjectionEngine::Impl {
     return read(*replay.fold, target);
   }
 
+  // ReadTogether's parts: the target position of a cut, a fold of this engine for it
+  // (live when it qualifies, with `lock` then holding the engine's read lock), and the
+  // engine's store.
+  absl::StatusOr<uint64_t> TargetOf(const AsOf& as_of) {
+    uint64_t target = store_->head().position;
+    if (as_of.known_at) {
+      auto known = store_->PositionKnownAt(*as_of.known_at);
+      if (!known.ok()) return known.status();
+      return *known;
+    }
+    WaitFor(target, absl::Seconds(5));
+    return target;
+  }
+
+  // The live fold when it holds exactly the cut (returned with `lock` holding mu_ shared),
+  // else a fold restored from the newest usable snapshot (nullptr lock) whose `position`
+  // says where its replay starts.
+  absl::StatusOr<const Fold*> LiveOrSnapshot(const AsOf& as_of, uint64_t target,
+                                             std::unique_ptr<absl::ReaderMutexLock>& lock,
+                                             Folded& replay) {
+    const absl::Time occurred_before =
+        as_of.business_day ? ledger::EndOfUtcDay(*as_of.business_day) : absl::InfiniteFuture();
+    lock = std::make_unique<absl::ReaderMutexLock>(&mu_);
+    const bool position_fits = as_of.known_at ? live_.position == target : live_.position >= target;
+    if (position_fits && live_.max_occurred_at < occurred_before) return live_.fold.get();
+    lock.reset();
+    replay = Folded{factory_(), 0, absl::InfinitePast()};
+    auto snapshot = store_->FindSnapshot(name_, target, occurred_before);
+    if (!snapshot.ok()) return snapshot.status();
+    if (snapshot->has_value()) {
+      if (absl::Status s = replay.fold->Restore((*snapshot)->state); s.ok()) {
+        replay.position = (*snapshot)->position;
+        replay.max_occurred_at = (*snapshot)->max_occurred_at;
+      } else {
+        replay.fold = factory_();
+      }
+    }
+    return replay.fold.get();
+  }
+
+  ledger::EventStore* store() const { return store_; }
+
   absl::StatusOr<uint64_t> Rebuild(const ProgressFn& progress) {
     StopFollower();
     auto reached = RebuildLocked(progress);
@@ -355,6 +397,56 @@ absl::Status ProjectionEngine::Read(const AsOf& as_of,
                                     absl::FunctionRef<absl::Status(const Fold&, uint64_t)> read,
                                     const ProgressFn& progress) {
   return impl_->Read(as_of, read, progress);
+}
+
+absl::Status ProjectionEngine::ReadTogether(
+    const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
+    absl::FunctionRef<absl::Status(const std::vector<const Fold*>&, uint64_t)> read,
+    const ProgressFn& progress) {
+  if (engines.empty()) return absl::InvalidArgumentError("ReadTogether: no engines");
+  absl::StatusOr<uint64_t> target = engines.front()->impl_->TargetOf(as_of);
+  if (!target.ok()) return target.status();
+  std::vector<std::unique_ptr<absl::ReaderMutexLock>> locks(engines.size());
+  std::vector<Folded> replays(engines.size());
+  std::vector<const Fold*> folds(engines.size());
+  std::vector<size_t> replaying;  // indices of engines whose fold replays
+  uint64_t from = *target;
+  for (size_t i = 0; i < engines.size(); ++i) {
+    auto fold = engines[i]->impl_->LiveOrSnapshot(as_of, *target, locks[i], replays[i]);
+    if (!fold.ok()) return fold.status();
+    folds[i] = *fold;
+    if (locks[i] == nullptr) {
+      replaying.push_back(i);
+      from = std::min(from, replays[i].position);
+    }
+  }
+  if (!replaying.empty()) {
+    v1::EventFilter filter;
+    if (as_of.business_day) {
+      filter.mutable_occurred_to()->set_seconds(
+          absl::ToUnixSeconds(ledger::EndOfUtcDay(*as_of.business_day)));
+    }
+    absl::Time last_progress = absl::Now();
+    uint64_t since_clock_check = 0;
+    absl::Status scanned = engines.front()->impl_->store()->ForEachEvent(
+        from + 1, *target, filter, [&](const v1::Event& event) -> absl::Status {
+          for (size_t i : replaying) {
+            // A fold restored from a later snapshot already holds this event.
+            if (event.position() > replays[i].position) replays[i].Apply(event);
+          }
+          if (progress && ++since_clock_check >= 4096) {
+            since_clock_check = 0;
+            if (absl::Now() - last_progress > absl::Milliseconds(200)) {
+              progress(event.position(), *target);
+              last_progress = absl::Now();
+            }
+          }
+          return absl::OkStatus();
+        });
+    if (!scanned.ok()) return scanned;
+    if (progress) progress(*target, *target);
+  }
+  return read(folds, *target);
 }
 
 absl::StatusOr<uint64_t> ProjectionEngine::Rebuild(const ProgressFn& progress) {

@@ -96,6 +96,20 @@ class ProjectionEngine {
                     absl::FunctionRef<absl::Status(const Fold& fold, uint64_t position)> read,
                     const ProgressFn& progress = nullptr);
 
+  // Read() of several engines over the same store at one cut, for reports that need their
+  // folds together: folds whose live state qualifies are read live (each held under its
+  // engine's read lock during `read`), the others start from their newest usable
+  // snapshots and replay in ONE scan of the log, so the log is read and parsed once, not
+  // once per engine. `read` gets the folds in the order of `engines` and the last position
+  // considered (without known_at, a live fold may also hold events appended after it was
+  // taken, as with Read()). REQUIRES: every engine reads the same store; `read` keeps no
+  // reference.
+  static absl::Status ReadTogether(
+      const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
+      absl::FunctionRef<absl::Status(const std::vector<const Fold*>& folds, uint64_t position)>
+          read,
+      const ProgressFn& progress = nullptr);
+
   // Replays the log from position zero into a fresh fold, drops old snapshots, keeps new
   // ones, and replaces the live fold. Returns the position reached.
   absl::StatusOr<uint64_t> Rebuild(const ProgressFn& progress = nullptr);

@@ -285,6 +285,27 @@ TEST_F(ComplianceServiceTest, BadRequestsNameTheField) {
   EXPECT_EQ(Disclosure(disclosure).status.error_message(), "year: must be in [2, 9999], got 0");
 }
 
+TEST(ComplianceRatesFile, ABadFileStopsStartUpNamingTheLine) {
+  TempDir dir;
+  const std::string rates = dir.sub("rates.txt");
+  std::ofstream(rates)
+      << "# rates\nus_prompt_payment 2026-01-01 4.125\nus_prompt_payment 2025-07-01 4\n";
+  ServerOptions options;
+  options.data_dir = dir.sub("ledger");
+  options.listen = "127.0.0.1:0";
+  options.compliance_rates_file = rates;
+  auto server = LedgerServer::Start(options);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(server.status().message(),
+            absl::StrCat(rates,
+                         ": rate file line 3: from: 2025-07-01 is not after the table's "
+                         "previous date"));
+  options.compliance_rates_file = dir.sub("missing.txt");
+  server = LedgerServer::Start(options);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
+}
+
 // ------------------------------------------------------------- ledgerctl and Chromium
 
 std::string ReadFile(const std::string& path) {
@@ -337,6 +358,16 @@ TEST_F(ComplianceServiceTest, LedgerctlWritesTheSameBytesAndChromiumRendersThem)
   const std::string image = ReadFile(png);
   ASSERT_GT(image.size(), 8u);
   EXPECT_EQ(image.substr(1, 3), "PNG");
+  // Printed (the page's print rules: A4 landscape), it makes a PDF.
+  const std::string pdf = dir_.sub("report.pdf");
+  sixhearts::testing::Subprocess print(
+      {chromium, "--headless", "--no-sandbox", "--disable-gpu",
+       absl::StrCat("--user-data-dir=", dir_.sub("chromium-profile-pdf")),
+       "--no-pdf-header-footer", absl::StrCat("--print-to-pdf=", pdf),
+       absl::StrCat("file://", html_path)},
+      dir_.sub("print.out"));
+  ASSERT_EQ(print.Wait(), 0) << print.Output();
+  EXPECT_EQ(ReadFile(pdf).substr(0, 5), "%PDF-");
   // The DOM as Chromium parsed it still holds the three charts' SVG elements.
   sixhearts::testing::Subprocess dom(
       {chromium, "--headless", "--no-sandbox", "--disable-gpu",

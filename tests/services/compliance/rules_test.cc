@@ -371,6 +371,12 @@ TEST(ComplianceState, SnapshotRoundTrips) {
             absl::StatusCode::kDataLoss);
   EXPECT_EQ(ComplianceState::Deserialize("SHRCV").status().code(),
             absl::StatusCode::kFailedPrecondition);
+  // An overlong varint (0 as 0x80 0x00) would not re-serialize to the same bytes.
+  EXPECT_EQ(ComplianceState::Deserialize(std::string("SHCMP\x01\x80\x00\x00\x00\x00", 11))
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(ComplianceState::Deserialize(std::string("SHCMP\x01\x00\x00\x00\x00", 10)).ok());
 }
 
 TEST(RateTables, FileReplacesOnlyTheTablesItNames) {

@@ -186,5 +186,53 @@ TEST_F(EngineTest, DamagedSavedStateIsRebuilt) {
   EXPECT_EQ(seen.count, 3);
 }
 
+// Two engines read together at one past cut: one restored from its snapshot at 20, the
+// other (snapshots every 7, rebuilt: at 7, 14, 21) from 21; one scan from 21 feeds the
+// first the events 21..23 and the second event 22..23 (it already holds 21).
+TEST_F(EngineTest, ReadTogetherReplaysSeveralEnginesInOneScan) {
+  StartEngine();
+  AppendInvoices(1, 25);
+  ASSERT_TRUE(engine_->Rebuild().ok());  // snapshots at 10, 20
+  EngineOptions options;
+  options.snapshot_every_events = 7;
+  auto other = ProjectionEngine::Start(
+      store_.get(), "sum7", [] { return std::make_unique<SumFold>(); }, options);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Rebuild().ok());  // snapshots at 7, 14, 21
+  const absl::Time t23 = absl::FromUnixSeconds(1'767'225'600 + 22 * 3600);
+  std::vector<Seen> seen;
+  absl::Status s =
+      ProjectionEngine::ReadTogether({engine_.get(), other->get()}, {.known_at = t23},
+                                     [&](const std::vector<const Fold*>& folds, uint64_t position) {
+                                       for (const Fold* fold : folds) {
+                                         const auto& f = static_cast<const SumFold&>(*fold);
+                                         seen.push_back({f.count, f.sum, f.applied_here, position});
+                                       }
+                                       return absl::OkStatus();
+                                     });
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_EQ(seen.size(), 2u);
+  for (const Seen& one : seen) {
+    EXPECT_EQ(one.count, 23);
+    EXPECT_EQ(one.sum, 27'600);  // 100 * (1 + ... + 23)
+    EXPECT_EQ(one.position, 23u);
+  }
+  EXPECT_EQ(seen[0].applied_here, 3);  // 21, 22, 23 after the snapshot at 20
+  EXPECT_EQ(seen[1].applied_here, 2);  // 22, 23 after the snapshot at 21
+  // At the head, both live folds qualify and nothing is replayed.
+  ASSERT_TRUE(engine_->WaitFor(25, absl::Seconds(5)));
+  ASSERT_TRUE((*other)->WaitFor(25, absl::Seconds(5)));
+  s = ProjectionEngine::ReadTogether({engine_.get(), other->get()}, {},
+                                     [&](const std::vector<const Fold*>& folds, uint64_t position) {
+                                       EXPECT_EQ(position, 25u);
+                                       for (const Fold* fold : folds) {
+                                         EXPECT_EQ(static_cast<const SumFold&>(*fold).sum, 32'500);
+                                       }
+                                       return absl::OkStatus();
+                                     });
+  EXPECT_TRUE(s.ok()) << s;
+  (*other)->Stop();
+}
+
 }  // namespace
 }  // namespace sixhearts::services::projection
