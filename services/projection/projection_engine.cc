@@ -421,14 +421,23 @@ absl::Status ProjectionEngine::ReadTogether(
     }
   }
   if (!replaying.empty()) {
+    // The union of the replaying folds' types; no type filter when one reads every type.
     v1::EventFilter filter;
+    for (size_t i : replaying) {
+      const std::vector<std::string> types = replays[i].fold->EventTypes();
+      if (types.empty()) {
+        filter.clear_types();
+        break;
+      }
+      for (const std::string& type : types) filter.add_types(type);
+    }
     if (as_of.business_day) {
       filter.mutable_occurred_to()->set_seconds(
           absl::ToUnixSeconds(ledger::EndOfUtcDay(*as_of.business_day)));
     }
     absl::Time last_progress = absl::Now();
     uint64_t since_clock_check = 0;
-    absl::Status scanned = engines.front()->impl_->store()->ForEachEvent(
+    absl::Status scanned = engines.front()->impl_->store()->ForEachEventPipelined(
         from + 1, *target, filter, [&](const v1::Event& event) -> absl::Status {
           for (size_t i : replaying) {
             // A fold restored from a later snapshot already holds this event.
