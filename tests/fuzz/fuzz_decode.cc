@@ -1,6 +1,6 @@
 // libFuzzer target for decoding what the ledger reads back from disk: the `log` record and
-// `entities` value encodings (ledger/FORMAT.md), event ids, Event protobufs and receivables
-// snapshots. Each decoder must refuse or accept any bytes without crashing, and whatever
+// `entities` value encodings (ledger/FORMAT.md), event ids, Event protobufs, receivables
+// and compliance snapshots. Each decoder must refuse or accept any bytes without crashing, and whatever
 // it accepts must encode back to the very same bytes, as the formats claim to be canonical.
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/format.h"
+#include "services/compliance/compliance_state.h"
 #include "services/receivables/receivables_state.h"
 #include "sixhearts/ledger/v1/events.pb.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -85,6 +86,21 @@ void CheckSnapshot(std::string_view bytes) {
         absl::StrCat("in  ", Hex(bytes), "\nout ", Hex(out)));
 }
 
+void CheckComplianceSnapshot(std::string_view bytes) {
+  absl::StatusOr<services::compliance::ComplianceState> state =
+      services::compliance::ComplianceState::Deserialize(bytes);
+  if (!state.ok()) {
+    const absl::StatusCode code = state.status().code();
+    Check(code == absl::StatusCode::kDataLoss || code == absl::StatusCode::kFailedPrecondition,
+          "compliance Deserialize refuses with DATA_LOSS or FAILED_PRECONDITION",
+          state.status().ToString());
+    return;
+  }
+  const std::string out = state->Serialize();
+  Check(out == bytes, "compliance Serialize(Deserialize(b)) == b",
+        absl::StrCat("in  ", Hex(bytes), "\nout ", Hex(out)));
+}
+
 }  // namespace
 }  // namespace sixhearts::fuzz
 
@@ -104,6 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckUint64(bytes);
   CheckEvent(bytes);
   CheckSnapshot(bytes);
+  CheckComplianceSnapshot(bytes);
   // A record's payload is what the store parses as an Event.
   if (const auto record = sixhearts::ledger::format::DecodeRecord(bytes)) {
     CheckEvent(record->event_bytes);

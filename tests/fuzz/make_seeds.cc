@@ -11,6 +11,7 @@
 
 #include "google/protobuf/util/json_util.h"
 #include "ledger/format.h"
+#include "services/compliance/compliance_state.h"
 #include "services/receivables/receivables_state.h"
 #include "sixhearts/ledger/v1/event_store.pb.h"
 #include "tests/testing/test_events.h"
@@ -159,5 +160,33 @@ int main(int argc, char** argv) {
   Write(decode / "snapshot-empty.bin", state.Serialize());
   for (const v1::Event& e : story) state.Apply(e);
   Write(decode / "snapshot-story.bin", state.Serialize());
+
+  // A compliance snapshot: a contract with acceptance and an amendment, an invoice with
+  // delivery, receipt and acceptance days.
+  v1::Event contract = t::Envelope(20, "bj-fin", t::D(2025, 6, 1));
+  auto* c = contract.mutable_contract_signed();
+  c->set_contract_id("K-1");
+  *c->mutable_amount() = t::Money(500000);
+  *c->mutable_signed_on() = t::D(2025, 6, 1);
+  c->set_payment_terms_days(90);
+  c->set_acceptance_required(true);
+  c->set_acceptance_period_days(15);
+  c->set_late_interest_rate_bps(1825);
+  v1::Event amended = t::Envelope(21, "bj-fin", t::D(2025, 7, 1));
+  auto* m = amended.mutable_contract_amended();
+  m->set_contract_id("K-1");
+  m->set_payment_terms_days(45);
+  m->set_reason("renegotiated");
+  *m->mutable_amended_on() = t::D(2025, 7, 1);
+  v1::Event invoice = t::InvoiceIssued(22, "bj-fin", "INV-K", 100000, t::D(2025, 7, 2));
+  invoice.mutable_invoice_issued()->set_contract_id("K-1");
+  *invoice.mutable_invoice_issued()->mutable_delivery_date() = t::D(2025, 7, 1);
+  *invoice.mutable_invoice_issued()->mutable_received_date() = t::D(2025, 7, 3);
+  v1::Event accepted = t::Envelope(23, "bj-fin", t::D(2025, 7, 10));
+  accepted.mutable_invoice_accepted()->set_invoice_id("INV-K");
+  *accepted.mutable_invoice_accepted()->mutable_acceptance_date() = t::D(2025, 7, 10);
+  sixhearts::services::compliance::ComplianceState compliance;
+  for (const v1::Event& e : {contract, amended, invoice, accepted}) compliance.Apply(e);
+  Write(decode / "compliance-snapshot.bin", compliance.Serialize());
   return 0;
 }
