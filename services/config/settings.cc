@@ -99,14 +99,6 @@ std::vector<Setting> MakeTable() {
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.store.keys_dir = v; });
   keys_dir.allow_empty = true;
   t.push_back(keys_dir);
-  Setting compliance_rates = Custom(
-      "compliance.rates_file", "--compliance-rates", SettingType::kString,
-      "Rate file replacing compiled-in statutory rate tables (docs/compliance.md); \"\": the "
-      "compiled-in tables.",
-      0, 0, [](const LedgerdConfig& c) { return c.server.compliance_rates_file; },
-      [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.compliance_rates_file = v; });
-  compliance_rates.allow_empty = true;
-  t.push_back(compliance_rates);
   Setting auth_config = Custom(
       "server.auth_config", "--auth-config", SettingType::kString,
       "TOML file of TLS files, principals, roles and token hashes (README \"Authentication "
@@ -115,6 +107,14 @@ std::vector<Setting> MakeTable() {
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.auth_config_path = v; });
   auth_config.allow_empty = true;
   t.push_back(auth_config);
+  Setting compliance_rates = Custom(
+      "compliance.rates_file", "--compliance-rates", SettingType::kString,
+      "Rate file replacing compiled-in statutory rate tables (docs/compliance.md); \"\": the "
+      "compiled-in tables.",
+      0, 0, [](const LedgerdConfig& c) { return c.server.compliance_rates_file; },
+      [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.compliance_rates_file = v; });
+  compliance_rates.allow_empty = true;
+  t.push_back(compliance_rates);
   // [log]
   t.push_back(String("log.level", "--log-level", "Lowest level logged.", &LedgerdConfig::log_level,
                      kLogLevels));

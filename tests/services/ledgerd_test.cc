@@ -126,6 +126,8 @@ TEST(LedgerdTest, AnUnknownKeyOrABadValueStopsStartUpNamingTheKey) {
   EXPECT_NE(missing.Output().find("cannot read config file " + dir.sub("nope.toml")),
             std::string::npos)
       << missing.Output();
+}
+
 TEST(LedgerdTest, SaysAuthenticationIsOffAndRefusesANonLoopbackAddress) {
   TempDir dir;
   Subprocess local({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"), "--listen", Listen(4)},
