@@ -151,7 +151,10 @@ class EventStore {
 
   const Limits& limits() const;
 
+  // Opaque outside event_store.cc; ledger/'s own utilities (backup.cc) reach the database
+  // through ledger/log_chain.h.
   class Impl;
+  Impl* impl() const { return impl_.get(); }
 
  private:
   explicit EventStore(std::unique_ptr<Impl> impl);

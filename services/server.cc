@@ -7,6 +7,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "services/admin_service.h"
 #include "services/event_store_service.h"
 #include "services/projection/projection_engine.h"
 #include "services/receivables/receivables_fold.h"
@@ -19,6 +20,7 @@ namespace sixhearts::services {
 class LedgerServer::Impl {
  public:
   EventStoreService event_store;
+  std::unique_ptr<AdminService> admin;
   std::unique_ptr<receivables::ReceivablesService> receivables;
   std::unique_ptr<projection::ProjectionEngine> receivables_engine;
   std::unique_ptr<relationships::RelationshipsService> relationships;
@@ -46,6 +48,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   builder.SetMaxSendMessageSize(static_cast<int>(options.store.limits.max_message_bytes));
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &self->port_);
   builder.RegisterService(&self->impl_->event_store);
+  self->impl_->admin = std::make_unique<AdminService>(options.backup_dir);
+  builder.RegisterService(self->impl_->admin.get());
   self->impl_->receivables = std::make_unique<receivables::ReceivablesService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
   builder.RegisterService(self->impl_->receivables.get());
@@ -92,6 +96,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->relationships->Attach(self->impl_->relationships_engine.get(),
                                      self->impl_->receivables_engine.get());
   self->impl_->event_store.Attach(self->store_.get());
+  self->impl_->admin->Attach(self->store_.get());
   health->SetServingStatus(true);
   return self;
 }
@@ -106,6 +111,7 @@ void LedgerServer::Shutdown() {
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->receivables->Attach(nullptr);
   impl_->relationships->Attach(nullptr, nullptr);
+  impl_->admin->Attach(nullptr);
   // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
   if (store_ != nullptr) store_->Shutdown();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -19,6 +19,10 @@ struct ServerOptions {
   std::string data_dir = "./var/ledger";
   // HOST:PORT to listen on; port 0 picks a free port. Default: 127.0.0.1:50051.
   std::string listen = "127.0.0.1:50051";
+  // Where the Admin service writes backups (ledger/backup.h); must not be the data
+  // directory or inside it. Empty: backups are off and the Admin RPCs answer
+  // FAILED_PRECONDITION. Default: empty.
+  std::string backup_dir;
   // Passed to the store; clock and limits included.
   ledger::EventStoreOptions store;
   // Checkpoint and snapshot cadence of the projections.

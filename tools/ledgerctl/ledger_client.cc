@@ -69,6 +69,7 @@ LedgerClient::LedgerClient(const std::string& server, absl::Duration unary_timeo
   stub_ = v1::EventStore::NewStub(channel);
   receivables_stub_ = v1::Receivables::NewStub(channel);
   relationships_stub_ = v1::Relationships::NewStub(channel);
+  admin_stub_ = v1::Admin::NewStub(channel);
 }
 
 void LedgerClient::SetDeadline(grpc::ClientContext* context) const {
@@ -215,5 +216,23 @@ absl::StatusOr<v1::RelationshipsRebuildResponse> LedgerClient::RelationshipsRebu
 }
 
 absl::Status LedgerClient::Subscription::Finish() { return FromGrpc(reader_->Finish()); }
+
+absl::StatusOr<v1::CreateBackupResponse> LedgerClient::CreateBackup(
+    const v1::CreateBackupRequest& request) {
+  grpc::ClientContext context;
+  return Unary(admin_stub_.get(), &v1::Admin::Stub::CreateBackup, request, &context);
+}
+
+absl::StatusOr<v1::ListBackupsResponse> LedgerClient::ListBackups() {
+  grpc::ClientContext context;
+  return Unary(admin_stub_.get(), &v1::Admin::Stub::ListBackups, v1::ListBackupsRequest(),
+               &context);
+}
+
+absl::StatusOr<v1::VerifyBackupResponse> LedgerClient::VerifyBackup(
+    const v1::VerifyBackupRequest& request) {
+  grpc::ClientContext context;
+  return Unary(admin_stub_.get(), &v1::Admin::Stub::VerifyBackup, request, &context);
+}
 
 }  // namespace sixhearts::ledgerctl

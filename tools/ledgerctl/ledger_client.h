@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "sixhearts/ledger/v1/admin.grpc.pb.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/receivables.grpc.pb.h"
 #include "sixhearts/ledger/v1/relationships.grpc.pb.h"
@@ -84,12 +85,19 @@ class LedgerClient {
   absl::StatusOr<v1::RelationshipsRebuildResponse> RelationshipsRebuild(
       const std::function<void(const v1::RelationshipsRebuildResponse&)>& progress);
 
+  // Admin: backups. No deadline: a backup copies the whole store, and verification
+  // reads a whole backup.
+  absl::StatusOr<v1::CreateBackupResponse> CreateBackup(const v1::CreateBackupRequest& request);
+  absl::StatusOr<v1::ListBackupsResponse> ListBackups();
+  absl::StatusOr<v1::VerifyBackupResponse> VerifyBackup(const v1::VerifyBackupRequest& request);
+
  private:
   void SetDeadline(grpc::ClientContext* context) const;
 
   std::unique_ptr<v1::EventStore::Stub> stub_;
   std::unique_ptr<v1::Receivables::Stub> receivables_stub_;
   std::unique_ptr<v1::Relationships::Stub> relationships_stub_;
+  std::unique_ptr<v1::Admin::Stub> admin_stub_;
   absl::Duration unary_timeout_;
 };
 
