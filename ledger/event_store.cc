@@ -26,6 +26,7 @@
 #include "ledger/format.h"
 #include "ledger/live_feed.h"
 #include "ledger/personal_data.h"
+#include "ledger/log_chain.h"
 #include "ledger/rocksdb_status.h"
 #include "ledger/subscription.h"
 #include "ledger/validate.h"
@@ -1029,66 +1030,9 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadStream(std::string_view stream,
 }
 
 absl::StatusOr<VerifyResult> EventStore::Impl::Verify(uint64_t from, uint64_t to) const {
-  VerifyResult result;
   const uint64_t head = feed_.head_position();
   if (to == 0 || to > head) to = head;
-  from = std::max<uint64_t>(from, 1);
-  if (from > to) {
-    result.head_hash = format::HashBytes(format::ZeroHash());
-    return result;
-  }
-  format::Hash previous = format::ZeroHash();
-  if (from > 1) {
-    std::string value;
-    rocksdb::Status s =
-        db_->Get(rocksdb::ReadOptions(), log_, format::PositionKey(from - 1), &value);
-    if (!s.ok()) return FromRocksDB(s, absl::StrCat("read position ", from - 1));
-    auto record = format::DecodeRecord(value);
-    if (!record) {
-      result.ok = false;
-      result.first_bad_position = from - 1;
-      result.problem = "record header does not decode";
-      return result;
-    }
-    previous = record->hash;
-  }
-  rocksdb::ReadOptions read;
-  read.verify_checksums = true;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, log_));
-  uint64_t expected = from;
-  for (it->Seek(format::PositionKey(from)); expected <= to; it->Next(), ++expected) {
-    auto fail = [&](uint64_t position, std::string problem) {
-      result.ok = false;
-      result.first_bad_position = position;
-      result.problem = std::move(problem);
-      return result;
-    };
-    if (!it->Valid()) {
-      if (!it->status().ok()) return fail(expected, it->status().ToString());
-      return fail(expected, "missing: the log ends early");
-    }
-    const uint64_t position = format::DecodeUint64(it->key().ToStringView());
-    if (position != expected) {
-      return fail(expected, absl::StrCat("gap: the next record is at position ", position));
-    }
-    auto record = format::DecodeRecord(it->value().ToStringView());
-    if (!record) return fail(position, "record header does not decode");
-    const format::Hash computed = format::ChainHashOfEvent(previous, position, record->event_bytes);
-    if (computed != record->hash) {
-      return fail(position, absl::StrCat("hash mismatch: stored ", format::HashToHex(record->hash),
-                                         ", recomputed ", format::HashToHex(computed)));
-    }
-    v1::Event event;
-    if (!event.ParseFromArray(record->event_bytes.data(),
-                              static_cast<int>(record->event_bytes.size())) ||
-        event.position() != position) {
-      return fail(position, "event bytes do not parse or name another position");
-    }
-    previous = computed;
-    ++result.checked;
-  }
-  result.head_hash = format::HashBytes(previous);
-  return result;
+  return VerifyLogChain(db_, log_, from, to);
 }
 
 // ---------------------------------------------------------------- projection storage
@@ -1543,6 +1487,8 @@ absl::StatusOr<std::unique_ptr<Subscription>> EventStore::Subscribe(uint64_t aft
 }
 
 void EventStore::Shutdown() { impl_->Shutdown(); }
+
+rocksdb::DB* StoreDatabase(const EventStore& store) { return store.impl()->db(); }
 
 const Limits& EventStore::limits() const { return impl_->limits(); }
 

@@ -211,7 +211,10 @@ class EventStore {
   // ("rocksdb.total-sst-files-size", "rocksdb.cur-size-all-mem-tables", ...).
   std::vector<std::pair<std::string, uint64_t>> StorageProperties() const;
 
+  // Opaque outside event_store.cc; ledger/'s own utilities (backup.cc) reach the database
+  // through ledger/log_chain.h.
   class Impl;
+  Impl* impl() const { return impl_.get(); }
 
  private:
   explicit EventStore(std::unique_ptr<Impl> impl);

@@ -8,6 +8,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "services/admin_service.h"
 #include "services/auth/authenticator.h"
 #include "services/compliance/compliance_service.h"
 #include "services/compliance/compliance_state.h"
@@ -29,6 +30,7 @@ class LedgerServer::Impl {
   std::unique_ptr<metrics::LedgerMetrics> metrics;
   std::unique_ptr<metrics::HttpExporter> metrics_exporter;
   EventStoreService event_store;
+  std::unique_ptr<AdminService> admin;
   std::unique_ptr<receivables::ReceivablesService> receivables;
   std::unique_ptr<projection::ProjectionEngine> receivables_engine;
   std::unique_ptr<relationships::RelationshipsService> relationships;
@@ -92,6 +94,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     self->service_names_.push_back(full_name);
   };
   serve(&self->impl_->event_store, ledger::v1::EventStore::service_full_name());
+  self->impl_->admin = std::make_unique<AdminService>(options.backup_dir);
+  serve(self->impl_->admin.get(), ledger::v1::Admin::service_full_name());
   self->impl_->receivables = std::make_unique<receivables::ReceivablesService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock());
   serve(self->impl_->receivables.get(), ledger::v1::Receivables::service_full_name());
@@ -185,6 +189,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     self->impl_->metrics->Attach(self->store_.get(), {self->impl_->receivables_engine.get(),
                                                       self->impl_->relationships_engine.get()});
   }
+  self->impl_->admin->Attach(self->store_.get());
   health->SetServingStatus(true);
   return self;
 }
@@ -205,6 +210,7 @@ void LedgerServer::Shutdown() {
   impl_->receivables->Attach(nullptr);
   impl_->relationships->Attach(nullptr, nullptr);
   impl_->compliance->Attach({});
+  impl_->admin->Attach(nullptr);
   // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
   if (store_ != nullptr) store_->Shutdown();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -24,6 +24,10 @@ struct ServerOptions {
   // "Authentication and roles"). Empty: no authentication, and `listen` must be a
   // loopback address. Default: empty.
   std::string auth_config_path;
+  // Where the Admin service writes backups (ledger/backup.h); must not be the data
+  // directory or inside it. Empty: backups are off and the Admin RPCs answer
+  // FAILED_PRECONDITION. Default: empty.
+  std::string backup_dir;
   // Passed to the store; clock and limits included (the server's own limits, in-flight
   // calls, streams per connection and gRPC memory, are in the same ledger::Limits).
   ledger::EventStoreOptions store;

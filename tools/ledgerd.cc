@@ -102,7 +102,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  spdlog::info("starting: data_dir={} listen={}", cfg.server.data_dir, cfg.server.listen);
+  spdlog::info("starting: data_dir={} listen={} backup_dir={}", cfg.server.data_dir,
+               cfg.server.listen,
+               cfg.server.backup_dir.empty() ? "(none: backups off)" : cfg.server.backup_dir);
   auto server = sixhearts::services::LedgerServer::Start(cfg.server);
   if (!server.ok()) {
     spdlog::error("cannot start: {}", server.status().ToString());

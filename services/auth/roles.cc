@@ -27,6 +27,10 @@ std::vector<MethodAccess> BuildTable() {
       {"/sixhearts.ledger.v1.EventStore/ExportAudit", Access::kRoles, {A}},
       // Erasure of personal data destroys a key: the admins' alone.
       {"/sixhearts.ledger.v1.EventStore/EraseSubject", Access::kRoles, {D}},
+      // Backups copy the whole store: the admins'.
+      {"/sixhearts.ledger.v1.Admin/CreateBackup", Access::kRoles, {D}},
+      {"/sixhearts.ledger.v1.Admin/ListBackups", Access::kRoles, {D}},
+      {"/sixhearts.ledger.v1.Admin/VerifyBackup", Access::kRoles, {D}},
       // Compliance reports and the annual disclosure: auditors.
       {"/sixhearts.ledger.v1.Compliance/Report", Access::kRoles, {A}},
       {"/sixhearts.ledger.v1.Compliance/Disclosure", Access::kRoles, {A}},

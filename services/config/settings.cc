@@ -107,6 +107,14 @@ std::vector<Setting> MakeTable() {
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.auth_config_path = v; });
   auth_config.allow_empty = true;
   t.push_back(auth_config);
+  Setting backup_dir = Custom(
+      "server.backup_dir", "--backup-dir", SettingType::kString,
+      "Directory for backups taken through the Admin service; not the data directory or "
+      "inside it. \"\": backups off (the Admin RPCs answer FAILED_PRECONDITION).",
+      0, 0, [](const LedgerdConfig& c) { return c.server.backup_dir; },
+      [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.backup_dir = v; });
+  backup_dir.allow_empty = true;
+  t.push_back(backup_dir);
   Setting compliance_rates = Custom(
       "compliance.rates_file", "--compliance-rates", SettingType::kString,
       "Rate file replacing compiled-in statutory rate tables (docs/compliance.md); \"\": the "

@@ -320,6 +320,7 @@ class LedgerctlTest : public ::testing::Test {
     services::ServerOptions options;
     options.data_dir = (dir_ / "ledger").string();
     options.listen = listen;
+    options.backup_dir = (dir_ / "backups").string();
     auto server = services::LedgerServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -400,6 +401,82 @@ TEST_F(LedgerctlTest, AppendPrintsPositionsAndIsIdempotent) {
                          "\"event_id\":\"",
                          LineEventId(kPaymentLine), "\",\"status\":\"already_stored\"}\n]\n"));
   EXPECT_EQ(Digest(), digest);
+}
+
+TEST_F(LedgerctlTest, BackupCreateListVerifyRestore) {
+  ASSERT_EQ(Ctl({"append", ThreeEvents()}).exit_code, 0);
+  const std::string digest = Digest();  // head_position 3
+  const std::string hash = digest.substr(digest.find("head_hash") + 15, 64);
+
+  Result created = Ctl({"--json", "backup", "create", "--keep", "5"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_TRUE(absl::StartsWith(created.out, "{\"backup_id\":1,\"created_at\":\"")) << created.out;
+  EXPECT_NE(created.out.find(absl::StrCat("\"head_position\":3,\"head_hash\":\"", hash, "\"")),
+            std::string::npos)
+      << created.out;
+  EXPECT_NE(created.out.find("\"purged_backup_ids\":\"\"}"), std::string::npos) << created.out;
+
+  // The ledger moves on; the backup stays at position 3.
+  ASSERT_EQ(Ctl({"append", File("survey.jsonl", absl::StrCat(kSurveyLine, "\n"))}).exit_code, 0);
+  Result listed = Ctl({"--csv", "backup", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  std::vector<std::string> rows = Lines(listed.out);
+  ASSERT_EQ(rows.size(), 2u) << listed.out;
+  EXPECT_EQ(rows[0],
+            "backup_id,created_at,head_position,head_hash,size_bytes,file_count,problem\r");
+  EXPECT_TRUE(absl::StartsWith(rows[1], "1,")) << rows[1];
+  EXPECT_NE(rows[1].find(absl::StrCat(",3,", hash, ",")), std::string::npos) << rows[1];
+  // The same directory read here instead of through the server.
+  Result local = Ctl({"--csv", "backup", "list", "--backup-dir", (dir_ / "backups").string()});
+  EXPECT_EQ(local.out, listed.out);
+
+  Result verified = Ctl({"backup", "verify", "1"});
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_EQ(verified.out, absl::StrCat("ok                  true\n"
+                                       "backup_id           1\n"
+                                       "checked             3\n"
+                                       "first_bad_position\n"
+                                       "problem\n"
+                                       "head_position       3\n"
+                                       "head_hash           ",
+                                       hash, "\n"));
+  Result unknown = Ctl({"backup", "verify", "9"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.err, absl::StrCat("ledgerctl: NOT_FOUND: backup_id: no backup 9 in ",
+                                      (dir_ / "backups").string(), "\n"));
+
+  const std::string restored_dir = (dir_ / "restored").string();
+  Result restored = Ctl({"--json", "backup", "restore", "--backup-dir", (dir_ / "backups").string(),
+                         "--data-dir", restored_dir});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_TRUE(absl::StartsWith(restored.out, absl::StrCat("{\"ok\":true,\"data_dir\":\"",
+                                                          restored_dir, "\",\"backup_id\":1,")))
+      << restored.out;
+  EXPECT_NE(restored.out.find("\"checked\":3,\"problem\":\"\"}"), std::string::npos)
+      << restored.out;
+  Result again = Ctl({"backup", "restore", "--backup-dir", (dir_ / "backups").string(),
+                      "--data-dir", restored_dir});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.err, absl::StrCat("ledgerctl: FAILED_PRECONDITION: data_dir: ", restored_dir,
+                                    " is not empty; a restore only writes into a missing or "
+                                    "empty directory\n"));
+
+  // A ledger served from the restored directory answers the digest of position 3.
+  services::ServerOptions options;
+  options.data_dir = restored_dir;
+  options.listen = "127.0.0.1:0";
+  auto copy = services::LedgerServer::Start(options);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  Result copy_digest =
+      Child(dir_, runs_++, {"--server", (*copy)->address(), "digest"}, "/dev/null").Wait();
+  EXPECT_EQ(copy_digest.out, digest);
+  // Without --backup-dir the server says how to turn backups on.
+  Result off =
+      Child(dir_, runs_++, {"--server", (*copy)->address(), "backup", "list"}, "/dev/null").Wait();
+  EXPECT_EQ(off.exit_code, 1);
+  EXPECT_EQ(off.err,
+            "ledgerctl: FAILED_PRECONDITION: backups are not configured: start ledgerd with "
+            "--backup-dir DIR\n");
 }
 
 TEST_F(LedgerctlTest, RefusedEventNamesTheFieldAndLineAndWritesNothing) {

@@ -58,6 +58,15 @@ and subscribes again after the last position it received: no event is lost or re
 It waits 0.1 s before the first attempt and twice as long before each next one, up to 5 s,
 and keeps trying until interrupted.)";
 
+constexpr char kBackupFooter[] =
+    R"(create asks the server for a backup into the directory ledgerd was started with
+(--backup-dir); appends go on meanwhile, and the backup holds every event appended before
+it began (head_position says exactly which). list and verify ask the server too, or read
+a backup directory here with --backup-dir (e.g. a copy on another machine). restore works
+on directories only and never talks to a server: it refuses a --data-dir that is not
+empty, copies the backup there (checking every file's CRC32C), opens the restored ledger
+and verifies its whole chain. Start ledgerd on the restored directory to serve it.)";
+
 void AddFilterFlags(CLI::App* command, FilterOptions* filter) {
   command
       ->add_option("--type", filter->types,
@@ -432,6 +441,31 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
       "Print the token_hash of a token read from standard input, for the auth configuration");
   token_hash_command->add_flag("--new", new_token,
                                "Make a new random token and print it with its token_hash");
+  BackupOptions backup;
+  CLI::App* backup_command = app.add_subcommand(
+      "backup", "Backups: create online through the server; list, verify; restore offline");
+  backup_command->require_subcommand(1);
+  backup_command->footer(kBackupFooter);
+  CLI::App* backup_create = backup_command->add_subcommand(
+      "create", "Take a backup now, into ledgerd's --backup-dir, while appends go on");
+  backup_create->add_option("--keep", backup.keep_last,
+                            "Then delete all but the newest N backups (default 0: keep all)");
+  CLI::App* backup_list = backup_command->add_subcommand("list", "List backups, oldest first");
+  backup_list->add_option("--backup-dir", backup.backup_dir,
+                          "Read this backup directory here instead of asking the server");
+  CLI::App* backup_verify = backup_command->add_subcommand(
+      "verify", "Check a backup's files, table blocks and hash chain; exit code 3 when damaged");
+  backup_verify->add_option("backup_id", backup.backup_id, "Backup id (default: the newest)");
+  backup_verify->add_option("--backup-dir", backup.backup_dir,
+                            "Read this backup directory here instead of asking the server");
+  CLI::App* backup_restore = backup_command->add_subcommand(
+      "restore", "Restore a backup into a new data directory (offline, local), then verify it");
+  backup_restore->add_option("--backup-dir", backup.backup_dir, "Backup directory")->required();
+  backup_restore
+      ->add_option("--data-dir", backup.data_dir,
+                   "Data directory to create; must be missing or empty")
+      ->required();
+  backup_restore->add_option("--backup-id", backup.backup_id, "Backup id (default: the newest)");
 
   try {
     app.parse(argc, argv);
@@ -512,6 +546,14 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
     result = RunAuditExport(context, audit_export);
   } else if (erase_subject_command->parsed()) {
     result = RunEraseSubject(context, erase_subject);
+  } else if (backup_create->parsed()) {
+    result = RunBackupCreate(context, backup);
+  } else if (backup_list->parsed()) {
+    result = RunBackupList(context, backup);
+  } else if (backup_verify->parsed()) {
+    result = RunBackupVerify(context, backup);
+  } else if (backup_restore->parsed()) {
+    result = RunBackupRestore(context, backup);
   } else if (rebuild_command->parsed()) {
     result = projection == "relationships" ? RunRelationshipsRebuild(context) : RunRebuild(context);
   }

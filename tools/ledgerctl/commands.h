@@ -228,6 +228,26 @@ absl::StatusOr<int> RunEvidence(const CommandContext& context,
 absl::StatusOr<int> RunRelationshipsProjections(const CommandContext& context);
 absl::StatusOr<int> RunRelationshipsRebuild(const CommandContext& context);
 
+// `backup create|list|verify|restore`. create goes through the server's Admin service
+// (the backup lands in ledgerd's --backup-dir); list and verify too, unless backup_dir
+// is given, when they read that directory locally; restore is always local and offline.
+struct BackupOptions {
+  // Local backup directory: required by restore, optional for list and verify.
+  std::string backup_dir;
+  // restore: the data directory to create; must be missing or empty.
+  std::string data_dir;
+  // verify, restore: 0 means the newest backup.
+  uint32_t backup_id = 0;
+  // create: keep only the newest N backups afterwards; 0 keeps all.
+  uint32_t keep_last = 0;
+};
+absl::StatusOr<int> RunBackupCreate(const CommandContext& context, const BackupOptions& options);
+absl::StatusOr<int> RunBackupList(const CommandContext& context, const BackupOptions& options);
+// Exit code kExitVerifyFailed when the backup is damaged.
+absl::StatusOr<int> RunBackupVerify(const CommandContext& context, const BackupOptions& options);
+// Exit code kExitVerifyFailed when the restored chain does not verify.
+absl::StatusOr<int> RunBackupRestore(const CommandContext& context, const BackupOptions& options);
+
 // Decimal major units of `amount_minor` with the currency's minor digits (ledger/currency.h;
 // 2 for an unknown code): FormatMinorUnits(428429, "USD") == "4284.29",
 // FormatMinorUnits(-5, "JPY") == "-5", FormatMinorUnits(-5, "USD") == "-0.05".

@@ -159,6 +159,7 @@ LedgerClient::LedgerClient(std::shared_ptr<grpc::Channel> channel, absl::Duratio
   receivables_stub_ = v1::Receivables::NewStub(channel);
   relationships_stub_ = v1::Relationships::NewStub(channel);
   compliance_stub_ = v1::Compliance::NewStub(channel);
+  admin_stub_ = v1::Admin::NewStub(channel);
 }
 
 void LedgerClient::SetDeadline(grpc::ClientContext* context) const {
@@ -368,5 +369,23 @@ absl::Status LedgerClient::Disclosure(
 }
 
 absl::Status LedgerClient::Subscription::Finish() { return FromGrpc(reader_->Finish()); }
+
+absl::StatusOr<v1::CreateBackupResponse> LedgerClient::CreateBackup(
+    const v1::CreateBackupRequest& request) {
+  grpc::ClientContext context;
+  return Unary(admin_stub_.get(), &v1::Admin::Stub::CreateBackup, request, &context);
+}
+
+absl::StatusOr<v1::ListBackupsResponse> LedgerClient::ListBackups() {
+  grpc::ClientContext context;
+  return Unary(admin_stub_.get(), &v1::Admin::Stub::ListBackups, v1::ListBackupsRequest(),
+               &context);
+}
+
+absl::StatusOr<v1::VerifyBackupResponse> LedgerClient::VerifyBackup(
+    const v1::VerifyBackupRequest& request) {
+  grpc::ClientContext context;
+  return Unary(admin_stub_.get(), &v1::Admin::Stub::VerifyBackup, request, &context);
+}
 
 }  // namespace sixhearts::ledgerctl

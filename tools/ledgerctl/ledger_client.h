@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "sixhearts/ledger/v1/compliance.grpc.pb.h"
+#include "sixhearts/ledger/v1/admin.grpc.pb.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/receivables.grpc.pb.h"
 #include "sixhearts/ledger/v1/relationships.grpc.pb.h"
@@ -122,6 +123,11 @@ class LedgerClient {
   absl::Status Disclosure(
       const v1::DisclosureRequest& request,
       const std::function<absl::Status(const v1::DisclosureResponse&)>& on_response);
+  // Admin: backups. No deadline: a backup copies the whole store, and verification
+  // reads a whole backup.
+  absl::StatusOr<v1::CreateBackupResponse> CreateBackup(const v1::CreateBackupRequest& request);
+  absl::StatusOr<v1::ListBackupsResponse> ListBackups();
+  absl::StatusOr<v1::VerifyBackupResponse> VerifyBackup(const v1::VerifyBackupRequest& request);
 
  private:
   void SetDeadline(grpc::ClientContext* context) const;
@@ -130,6 +136,7 @@ class LedgerClient {
   std::unique_ptr<v1::Receivables::Stub> receivables_stub_;
   std::unique_ptr<v1::Relationships::Stub> relationships_stub_;
   std::unique_ptr<v1::Compliance::Stub> compliance_stub_;
+  std::unique_ptr<v1::Admin::Stub> admin_stub_;
   absl::Duration unary_timeout_;
 };
 
