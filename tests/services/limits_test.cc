@@ -109,8 +109,9 @@ TEST_F(LimitsTest, MaxReadEventsIsThePageSize) {
 }
 
 TEST_F(LimitsTest, MaxSubscriptions) {
-  // The two projection engines (receivables, relationships) hold one subscription each.
-  limits_.max_subscriptions = 3;
+  // The three projection engines (receivables, relationships, compliance) hold one
+  // subscription each.
+  limits_.max_subscriptions = 4;
   Start();
   grpc::ClientContext first_context;
   auto first = stub_->Subscribe(&first_context, v1::SubscribeRequest());
@@ -123,7 +124,7 @@ TEST_F(LimitsTest, MaxSubscriptions) {
   EXPECT_FALSE(second->Read(&response));
   grpc::Status status = second->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(status.error_message(), "more than max_subscriptions (3) subscriptions are open");
+  EXPECT_EQ(status.error_message(), "more than max_subscriptions (4) subscriptions are open");
   first_context.TryCancel();
   (void)first->Finish();
 }
