@@ -85,6 +85,7 @@ std::string Canonical(const v1::Event& event) {
   copy.clear_actor();
   copy.clear_hash();
   copy.clear_schema_version();
+  copy.clear_previous_stream_position();
   std::string out;
   {
     google::protobuf::io::StringOutputStream stream(&out);
