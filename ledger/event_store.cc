@@ -25,8 +25,8 @@
 #include "ledger/event_types.h"
 #include "ledger/format.h"
 #include "ledger/live_feed.h"
-#include "ledger/personal_data.h"
 #include "ledger/log_chain.h"
+#include "ledger/personal_data.h"
 #include "ledger/rocksdb_status.h"
 #include "ledger/subscription.h"
 #include "ledger/validate.h"
@@ -1150,7 +1150,8 @@ absl::StatusOr<std::optional<StoredSnapshot>> EventStore::FindSnapshot(std::stri
     const std::string_view key = it->key().ToStringView();
     if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
     const std::string_view index_value = it->value().ToStringView();
-    if (index_value.size() != 8) return absl::DataLossError("a snapshot index record is not 8 bytes");
+    if (index_value.size() != 8)
+      return absl::DataLossError("a snapshot index record is not 8 bytes");
     const int64_t micros = static_cast<int64_t>(format::DecodeUint64(index_value));
     const absl::Time max_occurred =
         micros == INT64_MIN ? absl::InfinitePast() : absl::FromUnixMicros(micros);

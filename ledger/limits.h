@@ -51,7 +51,6 @@ struct Limits {
   size_t grpc_memory_bytes = 512 * 1024 * 1024;
 };
 
-
 }  // namespace sixhearts::ledger
 
 #endif  // SIXHEARTS_LEDGER_LIMITS_H_

@@ -254,8 +254,8 @@ class ProjectionEngine::Impl {
     // Snapshots are spaced by log positions, not by events applied: a type-filtered
     // replay applies only some of them, and an as-of read replays positions.
     uint64_t last_snapshot_position = 0;
-    absl::Status replayed =
-        ReplayInto(fresh, target, TypeFilter(*fresh.fold), progress, [&](const Folded& f) -> absl::Status {
+    absl::Status replayed = ReplayInto(
+        fresh, target, TypeFilter(*fresh.fold), progress, [&](const Folded& f) -> absl::Status {
           if (f.position - last_snapshot_position < options_.snapshot_every_events) {
             return absl::OkStatus();
           }

@@ -111,11 +111,11 @@ Client* ReceivablesState::ClientForStream(std::string_view stream) {
 
 const std::vector<v1::Event::PayloadCase>& ReceivablesState::HandledPayloads() {
   static const std::vector<v1::Event::PayloadCase> kHandled = {
-      v1::Event::kClientRegistered,  v1::Event::kClientUpdated,
-      v1::Event::kAccountOwnerAssigned, v1::Event::kInvoiceIssued,
-      v1::Event::kPaymentReceived,   v1::Event::kPaymentAllocated,
-      v1::Event::kCreditNoteIssued,  v1::Event::kInvoiceWrittenOff,
-      v1::Event::kPaymentReversed,   v1::Event::kPromiseToPayMade,
+      v1::Event::kClientRegistered,      v1::Event::kClientUpdated,
+      v1::Event::kAccountOwnerAssigned,  v1::Event::kInvoiceIssued,
+      v1::Event::kPaymentReceived,       v1::Event::kPaymentAllocated,
+      v1::Event::kCreditNoteIssued,      v1::Event::kInvoiceWrittenOff,
+      v1::Event::kPaymentReversed,       v1::Event::kPromiseToPayMade,
       v1::Event::kPromiseToPayCancelled, v1::Event::kDisputeOpened,
       v1::Event::kDisputeResolved,
   };

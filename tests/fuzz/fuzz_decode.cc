@@ -1,7 +1,8 @@
 // libFuzzer target for decoding what the ledger reads back from disk: the `log` record and
 // `entities` value encodings (ledger/FORMAT.md), event ids, Event protobufs, receivables
-// and compliance snapshots. Each decoder must refuse or accept any bytes without crashing, and whatever
-// it accepts must encode back to the very same bytes, as the formats claim to be canonical.
+// and compliance snapshots. Each decoder must refuse or accept any bytes without crashing, and
+// whatever it accepts must encode back to the very same bytes, as the formats claim to be
+// canonical.
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -362,9 +362,8 @@ TEST_F(ComplianceServiceTest, LedgerctlWritesTheSameBytesAndChromiumRendersThem)
   const std::string pdf = dir_.sub("report.pdf");
   sixhearts::testing::Subprocess print(
       {chromium, "--headless", "--no-sandbox", "--disable-gpu",
-       absl::StrCat("--user-data-dir=", dir_.sub("chromium-profile-pdf")),
-       "--no-pdf-header-footer", absl::StrCat("--print-to-pdf=", pdf),
-       absl::StrCat("file://", html_path)},
+       absl::StrCat("--user-data-dir=", dir_.sub("chromium-profile-pdf")), "--no-pdf-header-footer",
+       absl::StrCat("--print-to-pdf=", pdf), absl::StrCat("file://", html_path)},
       dir_.sub("print.out"));
   ASSERT_EQ(print.Wait(), 0) << print.Output();
   EXPECT_EQ(ReadFile(pdf).substr(0, 5), "%PDF-");

@@ -130,7 +130,8 @@ TEST(LedgerdTest, AnUnknownKeyOrABadValueStopsStartUpNamingTheKey) {
 
 TEST(LedgerdTest, SaysAuthenticationIsOffAndRefusesANonLoopbackAddress) {
   TempDir dir;
-  Subprocess local({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"), "--listen", Listen(4)},
+  Subprocess local({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"),
+                    "--listen", Listen(4)},
                    dir.sub("out1"));
   ASSERT_TRUE(local.WaitForOutput("serving on", 10s)) << local.Output();
   EXPECT_NE(local.Output().find("security: authentication is OFF (no --auth-config): every "
@@ -141,7 +142,8 @@ TEST(LedgerdTest, SaysAuthenticationIsOffAndRefusesANonLoopbackAddress) {
   local.Signal(SIGTERM);
   EXPECT_EQ(local.Wait(), 0);
 
-  Subprocess open_to_all({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("b"), "--listen", "0.0.0.0:0"},
+  Subprocess open_to_all({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("b"),
+                          "--listen", "0.0.0.0:0"},
                          dir.sub("out2"));
   EXPECT_EQ(open_to_all.Wait(), 1);
   EXPECT_NE(open_to_all.Output().find(
@@ -172,9 +174,10 @@ TEST(LedgerdTest, TlsAndTokensAndNoSecretInTheLog) {
                                   services::auth::MakeTokenHash(token), "\"\n"));
   const std::string listen = Listen(5);
   setenv("GRPC_VERBOSITY", "debug", 1);
-  Subprocess server({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"), "--listen", listen, "--auth-config",
-                     dir.sub("auth.toml"), "--log-level", "debug"},
-                    dir.sub("out"));
+  Subprocess server(
+      {LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"), "--listen", listen,
+       "--auth-config", dir.sub("auth.toml"), "--log-level", "debug"},
+      dir.sub("out"));
   unsetenv("GRPC_VERBOSITY");
   ASSERT_TRUE(server.WaitForOutput("serving on", 10s)) << server.Output();
   EXPECT_NE(server.Output().find("security: TLS with bearer tokens, client certificates not "

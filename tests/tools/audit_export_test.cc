@@ -98,9 +98,9 @@ class AuditExportTest : public ::testing::Test {
 
   std::string Export(const std::string& format, const std::string& verified_position) {
     const std::string file = dir_.sub(absl::StrCat("export-", runs_, ".", format));
-    RunResult run =
-        Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-01", "--to", "2026-03-31",
-                   "--verified-position", verified_position, "--format", format, "-o", file});
+    RunResult run = Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-01", "--to",
+                               "2026-03-31", "--verified-position", verified_position, "--format",
+                               format, "-o", file});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     return file;
   }
@@ -258,8 +258,8 @@ TEST_F(AuditExportTest, ADigestTheExportDoesNotReachOrMatchFails) {
 
 TEST_F(AuditExportTest, BadRequestsNameTheField) {
   BuildLog();
-  RunResult backwards =
-      Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-31", "--to", "2026-03-01"});
+  RunResult backwards = Ledgerctl(
+      {"report", "audit", "--client", "42", "--from", "2026-03-31", "--to", "2026-03-01"});
   EXPECT_EQ(backwards.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(backwards.output,
                                 "INVALID_ARGUMENT: to: 2026-03-01 is before from 2026-03-31"))
@@ -270,8 +270,8 @@ TEST_F(AuditExportTest, BadRequestsNameTheField) {
                                 "INVALID_ARGUMENT: verified_position: 99 is "
                                 "beyond the head of the log, position 8"))
       << beyond.output;
-  RunResult bad_day =
-      Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-02-30", "--to", "2026-03-01"});
+  RunResult bad_day = Ledgerctl(
+      {"report", "audit", "--client", "42", "--from", "2026-02-30", "--to", "2026-03-01"});
   EXPECT_EQ(bad_day.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(bad_day.output, "--from: expected YYYY-MM-DD, got \"2026-02-30\""))
       << bad_day.output;

@@ -283,8 +283,8 @@ int Run(const Flags& flags) {
     dup2(STDOUT_FILENO, STDERR_FILENO);
     const std::string in_flight = absl::StrCat(flags.flood_in_flight);
     execl(flags.ledgerd.c_str(), flags.ledgerd.c_str(), "--data-dir", (work + "/ledger").c_str(),
-          "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
-          "--max-in-flight-requests", in_flight.c_str(), static_cast<char*>(nullptr));
+          "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--max-in-flight-requests",
+          in_flight.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   // ledgerd logs "serving on HOST:PORT" once it serves.

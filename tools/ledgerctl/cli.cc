@@ -7,8 +7,8 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "tools/ledgerctl/audit_command.h"
 #include "services/auth/auth_config.h"
+#include "tools/ledgerctl/audit_command.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/compliance_commands.h"
 #include "tools/ledgerctl/limits.h"
@@ -404,12 +404,14 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   // files, rendered by the server.
   ComplianceReportCommandOptions compliance_report;
   CLI::App* report_command = app.add_subcommand(
-      "report", "Reports: compliance, disclosure (CN Art 18) or audit (one client's events "
-                "with what an auditor needs to check them)");
+      "report",
+      "Reports: compliance, disclosure (CN Art 18) or audit (one client's events "
+      "with what an auditor needs to check them)");
   report_command->require_subcommand(1);
   CLI::App* compliance_command = report_command->add_subcommand(
-      "compliance", "Statutory deadlines, late interest, aging, promises, disputes and six-heart "
-                    "coverage as of a day, with the digest of the events used");
+      "compliance",
+      "Statutory deadlines, late interest, aging, promises, disputes and six-heart "
+      "coverage as of a day, with the digest of the events used");
   CLI::App* disclosure_command = report_command->add_subcommand(
       "disclosure", "CN Art 18: contracts with payments overdue to the SME seller in a year");
   for (CLI::App* command : {compliance_command, disclosure_command}) {
@@ -419,8 +421,7 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
                         "As the ledger knew it then: RFC 3339, or a date for its end "
                         "(default: the server's now, stated in the report)");
     command->add_option("--format", compliance_report.format, "json (default), csv or html");
-    command->add_option("-o,--output", compliance_report.output,
-                        "File to write (default: stdout)");
+    command->add_option("-o,--output", compliance_report.output, "File to write (default: stdout)");
     command->add_option("--client", compliance_report.clients, "Only this client (repeatable)");
   }
   compliance_command->add_option("--period-from", compliance_report.period_from,
