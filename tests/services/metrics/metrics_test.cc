@@ -144,11 +144,11 @@ TEST(LedgerdMetricsTest, CountsAppendsAndCallsAndTagsEachCallWithARequestId) {
   const std::string append = "method=\"/sixhearts.ledger.v1.EventStore/Append\"";
   std::string body;
   // The projections apply the two events in the background; wait for them.
-  for (int attempt = 0; attempt < 100; ++attempt) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
     body = Scrape(metrics_port);
     if (Value(body, "ledger_projection_position{projection=\"receivables\"}") == 2 &&
         Value(body, "ledger_projection_position{projection=\"relationships\"}") == 2 &&
-        Value(body, "ledger_subscriptions") == 3) {
+        Value(body, "ledger_subscriptions") == 4) {
       break;
     }
     std::this_thread::sleep_for(50ms);
