@@ -113,6 +113,11 @@ TEST_F(LimitsTest, MaxSubscriptions) {
   // subscription each.
   limits_.max_subscriptions = 4;
   Start();
+  // The followers subscribe from their own threads; wait for all three.
+  for (int i = 0; i < 500 && server_->store()->open_subscriptions() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(server_->store()->open_subscriptions(), 3u);
   grpc::ClientContext first_context;
   auto first = stub_->Subscribe(&first_context, v1::SubscribeRequest());
   v1::SubscribeResponse response;
