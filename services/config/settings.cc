@@ -246,6 +246,11 @@ std::vector<Setting> MakeTable() {
   t.push_back(Unsigned<uint64_t>("projections.snapshot_every_events", "--snapshot-every-events",
                                  "A snapshot for as-of queries is kept every this many events.", 1,
                                  1'000'000'000'000, EngineOf, &E::snapshot_every_events));
+  t.push_back(Unsigned<uint64_t>(
+      "projections.rebuild_snapshot_growth", "--rebuild-snapshot-growth",
+      "A rebuild writes snapshots at positions growing by this factor (1M, 2M, 4M, ...), so "
+      "its cost stays linear in the log; 1 keeps the fixed spacing.",
+      1, 16, EngineOf, &E::rebuild_snapshot_growth));
   return t;
 }
 

@@ -252,14 +252,18 @@ class ProjectionEngine::Impl {
     Folded fresh{factory_(), 0, absl::InfinitePast()};
     const uint64_t target = store_->head().position;
     // Snapshots are spaced by log positions, not by events applied: a type-filtered
-    // replay applies only some of them, and an as-of read replays positions.
-    uint64_t last_snapshot_position = 0;
+    // replay applies only some of them, and an as-of read replays positions. The spacing
+    // grows by rebuild_snapshot_growth (EngineOptions).
+    const uint64_t every = std::max<uint64_t>(options_.snapshot_every_events, 1);
+    const uint64_t growth = std::max<uint64_t>(options_.rebuild_snapshot_growth, 1);
+    uint64_t next_snapshot = every;
     absl::Status replayed = ReplayInto(
         fresh, target, TypeFilter(*fresh.fold), progress, [&](const Folded& f) -> absl::Status {
-          if (f.position - last_snapshot_position < options_.snapshot_every_events) {
-            return absl::OkStatus();
-          }
-          last_snapshot_position = f.position;
+          if (f.position < next_snapshot) return absl::OkStatus();
+          const uint64_t grown =
+              f.position > UINT64_MAX / growth ? UINT64_MAX : f.position * growth;
+          next_snapshot =
+              std::max(f.position > UINT64_MAX - every ? UINT64_MAX : f.position + every, grown);
           return store_->SaveSnapshot(name_, {f.position, f.max_occurred_at, f.fold->Serialize()});
         });
     if (!replayed.ok()) return replayed;

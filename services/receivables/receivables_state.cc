@@ -101,11 +101,8 @@ Client* ReceivablesState::ClientForStream(std::string_view stream) {
     return nullptr;
   }
   const std::string_view client_id = stream.substr(kStreamPrefix.size());
-  auto it = clients_.find(client_id);
-  if (it == clients_.end()) {
-    it = clients_.emplace(std::string(client_id), Client{}).first;
-    it->second.client_id = std::string(client_id);
-  }
+  const auto [it, inserted] = clients_.try_emplace(client_id);
+  if (inserted) it->second.client_id = std::string(client_id);
   return &it->second;
 }
 
@@ -287,8 +284,7 @@ void ReceivablesState::OnPaymentReceived(Client& client, const v1::PaymentReceiv
     Ignore("invalid payment");
     return;
   }
-  const auto at = client.payments.lower_bound(e.payment_id());
-  if (at != client.payments.end() && at->first == e.payment_id()) {
+  if (client.payments.contains(e.payment_id())) {
     Ignore("duplicate payment");
     return;
   }
@@ -299,7 +295,7 @@ void ReceivablesState::OnPaymentReceived(Client& client, const v1::PaymentReceiv
   payment.value_date = *value;
   // Bad allocations leave the whole payment unapplied rather than losing the cash.
   Allocate(client, payment, e.allocations(), *value);
-  client.payments.emplace_hint(at, payment.payment_id, std::move(payment));
+  client.payments.emplace(payment.payment_id, std::move(payment));
 }
 
 void ReceivablesState::OnPaymentAllocated(Client& client, const v1::PaymentAllocated& e) {

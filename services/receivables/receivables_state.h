@@ -18,8 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "services/receivables/id_map.h"
 #include "sixhearts/ledger/v1/events.pb.h"
 
 namespace sixhearts::services::receivables {
@@ -61,8 +63,9 @@ struct Invoice {
   int64_t amount_minor = 0;
   absl::CivilDay issue_date;
   absl::CivilDay due_date;
-  // In the order the events arrived.
-  std::vector<Movement> movements;
+  // In the order the events arrived. Most invoices have one (their payment), kept inline
+  // to spare the fold an allocation per invoice.
+  absl::InlinedVector<Movement, 1> movements;
 
   // Amount still owed on `day`: 0 before the issue date, else amount minus the
   // movements that count on `day`. Negative only if more was applied than billed,
@@ -91,7 +94,7 @@ struct Payment {
   std::string currency;
   int64_t amount_minor = 0;
   absl::CivilDay value_date;
-  std::vector<PaymentApplication> applications;
+  absl::InlinedVector<PaymentApplication, 1> applications;
   std::optional<absl::CivilDay> reversed_on;
 
   // True when the payment's money is held on `day`: received and not yet reversed.
@@ -167,12 +170,12 @@ struct Client {
   std::string account_owner;  // empty until AccountOwnerAssigned
 
   // Keyed by their ids, which are unique within the stream; ordered so that reports
-  // and the serialized form are deterministic.
-  std::map<std::string, Invoice> invoices;
-  std::map<std::string, Payment> payments;
-  std::map<std::string, StandaloneCredit> standalone_credits;
-  std::map<std::string, Promise> promises;
-  std::map<std::string, Dispute> disputes;
+  // and the serialized form are deterministic, with O(1) lookups for the fold.
+  IdMap<Invoice> invoices;
+  IdMap<Payment> payments;
+  IdMap<StandaloneCredit> standalone_credits;
+  IdMap<Promise> promises;
+  IdMap<Dispute> disputes;
 
   bool operator==(const Client&) const = default;
 };
@@ -192,7 +195,7 @@ class ReceivablesState {
   static const std::vector<v1::Event::PayloadCase>& HandledPayloads();
 
   // Keyed by client id (the stream name without its "client-" prefix).
-  const std::map<std::string, Client, std::less<>>& clients() const { return clients_; }
+  const IdMap<Client>& clients() const { return clients_; }
   const Client* FindClient(std::string_view client_id) const;
 
   // Events of a handled type folded in (ignored ones included), and the largest global
@@ -259,8 +262,8 @@ class ReceivablesState {
                 const google::protobuf::RepeatedPtrField<v1::Allocation>& allocations,
                 absl::CivilDay applied_on);
 
-  // std::less<> lets the fold look a stream's client up without building a string.
-  std::map<std::string, Client, std::less<>> clients_;
+  // Looked up by a view of the stream name, without building a string.
+  IdMap<Client> clients_;
   uint64_t applied_event_count_ = 0;
   uint64_t last_position_ = 0;
   std::map<std::string, uint64_t> ignored_events_;

@@ -1,9 +1,13 @@
 // The snapshot encoding of ReceivablesState; the format is specified in
 // receivables_state.h above Serialize().
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -293,24 +297,49 @@ Dispute ReadDispute(Reader& r) {
 
 // Appends to a map whose keys were written in ascending order; a key out of order or
 // repeated is corruption (and keeps every accepted input canonical).
-template <typename T, typename Compare>
-bool AppendInOrder(std::map<std::string, T, Compare>& map, std::string key, T value) {
+template <typename T>
+bool AppendInOrder(std::map<std::string, T>& map, std::string key, T value) {
   if (!map.empty() && !(map.rbegin()->first < key)) return false;
   map.emplace_hint(map.end(), std::move(key), std::move(value));
   return true;
 }
 
-// Reads `count` records keyed by `key` into `map`.
+// Reads `count` records keyed by `key` into `map`, whose keys must ascend.
 template <typename T, typename ReadFn, typename KeyFn>
-bool ReadMap(Reader& r, std::map<std::string, T>& map, ReadFn read, KeyFn key) {
+bool ReadMap(Reader& r, IdMap<T>& map, ReadFn read, KeyFn key) {
   const uint64_t n = r.Count();
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     T value = read(r);
-    std::string k = key(value);
-    if (!AppendInOrder(map, std::move(k), std::move(value))) return false;
+    const std::string k = key(value);
+    if (!map.AppendInOrder(k, std::move(value))) return false;
   }
   return r.ok();
 }
+
+void WriteClient(Writer& w, const Client& c) {
+  w.String(c.client_id);
+  w.Bool(c.registered);
+  w.String(c.name);
+  w.Varint(static_cast<uint64_t>(c.jurisdiction));
+  w.Varint(static_cast<uint64_t>(c.client_kind));
+  w.Bool(c.seller_is_sme);
+  w.String(c.region);
+  w.String(c.account_owner);
+  w.Varint(c.invoices.size());
+  for (const auto& [key, invoice] : c.invoices) WriteInvoice(w, invoice);
+  w.Varint(c.payments.size());
+  for (const auto& [key, payment] : c.payments) WritePayment(w, payment);
+  w.Varint(c.standalone_credits.size());
+  for (const auto& [key, credit] : c.standalone_credits) WriteCredit(w, credit);
+  w.Varint(c.promises.size());
+  for (const auto& [key, promise] : c.promises) WritePromise(w, promise);
+  w.Varint(c.disputes.size());
+  for (const auto& [key, dispute] : c.disputes) WriteDispute(w, dispute);
+}
+
+// Below this many clients a state is serialized on the calling thread alone.
+constexpr size_t kParallelClients = 512;
+constexpr unsigned kMaxSerializeThreads = 4;
 
 }  // namespace
 
@@ -326,27 +355,40 @@ std::string ReceivablesState::Serialize() const {
     w.Varint(n);
   }
   w.Varint(clients_.size());
-  for (const auto& [id, c] : clients_) {
-    w.String(c.client_id);
-    w.Bool(c.registered);
-    w.String(c.name);
-    w.Varint(static_cast<uint64_t>(c.jurisdiction));
-    w.Varint(static_cast<uint64_t>(c.client_kind));
-    w.Bool(c.seller_is_sme);
-    w.String(c.region);
-    w.String(c.account_owner);
-    w.Varint(c.invoices.size());
-    for (const auto& [key, invoice] : c.invoices) WriteInvoice(w, invoice);
-    w.Varint(c.payments.size());
-    for (const auto& [key, payment] : c.payments) WritePayment(w, payment);
-    w.Varint(c.standalone_credits.size());
-    for (const auto& [key, credit] : c.standalone_credits) WriteCredit(w, credit);
-    w.Varint(c.promises.size());
-    for (const auto& [key, promise] : c.promises) WritePromise(w, promise);
-    w.Varint(c.disputes.size());
-    for (const auto& [key, dispute] : c.disputes) WriteDispute(w, dispute);
+  // Client records are independent, so a large state is written in ranges of clients on
+  // several threads and the parts joined in order: the same bytes, in a fraction of the
+  // time. A rebuild serializes while its reader thread waits, so the cores are free.
+  const unsigned threads =
+      clients_.size() < kParallelClients
+          ? 1
+          : std::clamp(std::thread::hardware_concurrency(), 1u, kMaxSerializeThreads);
+  if (threads == 1) {
+    for (const auto& [id, c] : clients_) WriteClient(w, c);
+    return w.Take();
   }
-  return w.Take();
+  using Iterator = IdMap<Client>::const_iterator;
+  std::vector<Iterator> bounds = {clients_.begin()};
+  const size_t per_part = (clients_.size() + threads - 1) / threads;
+  for (unsigned i = 1; i < threads; ++i) {
+    bounds.push_back(std::next(bounds.back(), static_cast<std::ptrdiff_t>(per_part)));
+  }
+  bounds.push_back(clients_.end());
+  std::vector<std::string> parts(threads);
+  auto write_part = [&](unsigned part) {
+    Writer pw;
+    for (Iterator it = bounds[part]; it != bounds[part + 1]; ++it) WriteClient(pw, it->second);
+    parts[part] = pw.Take();
+  };
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back(write_part, i);
+  write_part(0);
+  for (std::thread& worker : workers) worker.join();
+  std::string out = w.Take();
+  size_t total = out.size();
+  for (const std::string& part : parts) total += part.size();
+  out.reserve(total);
+  for (const std::string& part : parts) out.append(part);
+  return out;
 }
 
 absl::StatusOr<ReceivablesState> ReceivablesState::Deserialize(std::string_view bytes) {
@@ -389,8 +431,8 @@ absl::StatusOr<ReceivablesState> ReceivablesState::Deserialize(std::string_view 
         !ReadMap(r, c.disputes, ReadDispute, [](const Dispute& v) { return v.dispute_id; })) {
       return corrupt();
     }
-    std::string id = c.client_id;
-    if (!AppendInOrder(state.clients_, std::move(id), std::move(c))) return corrupt();
+    const std::string id = c.client_id;
+    if (!state.clients_.AppendInOrder(id, std::move(c))) return corrupt();
   }
   if (!r.ok() || !r.AtEnd()) return corrupt();
   return state;

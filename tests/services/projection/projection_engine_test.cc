@@ -173,6 +173,35 @@ TEST_F(EngineTest, HistoricalQueriesStartFromASnapshot) {
   EXPECT_EQ(seen.applied_here, 3);
 }
 
+// A rebuild's snapshot spacing grows by rebuild_snapshot_growth: with every 3 events and a
+// growth of 2, snapshots at 3, 6, 12 and 24 (four, where a fixed spacing keeps eight:
+// 3, 6, ..., 24). A read known at the time of position 23 then replays 13..23 from the
+// snapshot at 12; the same read over fixed spacing replays 22..23 from the one at 21.
+TEST_F(EngineTest, RebuildSnapshotSpacingGrows) {
+  AppendInvoices(1, 25);
+  const absl::Time t23 = absl::FromUnixSeconds(1'767'225'600 + 22 * 3600);
+  for (const uint64_t growth : {2, 1}) {
+    EngineOptions options;
+    options.snapshot_every_events = 3;
+    options.rebuild_snapshot_growth = growth;
+    const std::string name = absl::StrCat("sum-growth-", growth);
+    auto engine = ProjectionEngine::Start(
+        store_.get(), name, [] { return std::make_unique<SumFold>(); }, options);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    ASSERT_TRUE((*engine)->Rebuild().ok());
+    EXPECT_EQ((*engine)->status().snapshots, growth == 2 ? 4u : 8u) << "growth " << growth;
+    Seen seen;
+    absl::Status s = (*engine)->Read({.known_at = t23}, [&](const Fold& fold, uint64_t position) {
+      const auto& f = static_cast<const SumFold&>(fold);
+      seen = {f.count, f.sum, f.applied_here, position};
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_EQ(seen.sum, 27'600);
+    EXPECT_EQ(seen.applied_here, growth == 2 ? 11 : 2) << "growth " << growth;
+  }
+}
+
 TEST_F(EngineTest, DamagedSavedStateIsRebuilt) {
   StartEngine();
   AppendInvoices(1, 3);
@@ -195,6 +224,7 @@ TEST_F(EngineTest, ReadTogetherReplaysSeveralEnginesInOneScan) {
   ASSERT_TRUE(engine_->Rebuild().ok());  // snapshots at 10, 20
   EngineOptions options;
   options.snapshot_every_events = 7;
+  options.rebuild_snapshot_growth = 1;  // fixed spacing
   auto other = ProjectionEngine::Start(
       store_.get(), "sum7", [] { return std::make_unique<SumFold>(); }, options);
   ASSERT_TRUE(other.ok());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -789,6 +790,32 @@ TEST(ReceivablesStateTest, SnapshotRoundTrip) {
 
   EXPECT_EQ(ReceivablesState::Deserialize(ReceivablesState().Serialize()).value(),
             ReceivablesState());
+}
+
+// A state of 1,000 clients is serialized in parts on several threads (state_codec.cc):
+// the parts must join into the one canonical encoding, which Deserialize checks (client
+// ids ascending, nothing left over) and which re-serializes to the same bytes.
+TEST(ReceivablesStateTest, LargeStateSerializesInPartsToTheSameBytes) {
+  std::vector<v1::Event> events;
+  for (int c = 999; c >= 0; --c) {
+    Stream s(absl::StrFormat("c%04d", c));
+    events.push_back(s.Registered());
+    events.push_back(s.Invoice("INV-1", 100 * (c + 1), CivilDay(2025, 1, 2), CivilDay(2025, 2, 1)));
+    if (c % 2 == 0) {
+      events.push_back(
+          s.Payment("PAY-1", 40 * (c + 1), CivilDay(2025, 1, 20), {{"INV-1", 40 * (c + 1)}}));
+    }
+  }
+  const ReceivablesState live = Fold(events);
+  ASSERT_EQ(live.clients().size(), 1000u);
+  const std::string bytes = live.Serialize();
+  const absl::StatusOr<ReceivablesState> restored = ReceivablesState::Deserialize(bytes);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(*restored, live);
+  EXPECT_EQ(restored->Serialize(), bytes);
+  // Client c0998 (even): 99,900 billed, 39,960 paid, 59,940 outstanding.
+  EXPECT_EQ(restored->FindClient("c0998")->invoices.at("INV-1").OutstandingNow(), 59'940);
+  EXPECT_EQ(restored->clients().begin()->first, "c0000");
 }
 
 TEST(ReceivablesStateTest, SnapshotCorruptionIsRejected) {
