@@ -247,10 +247,15 @@ std::vector<Setting> MakeTable() {
                                  "A snapshot for as-of queries is kept every this many events.", 1,
                                  1'000'000'000'000, EngineOf, &E::snapshot_every_events));
   t.push_back(Unsigned<uint64_t>(
-      "projections.rebuild_snapshot_growth", "--rebuild-snapshot-growth",
-      "A rebuild writes snapshots at positions growing by this factor (1M, 2M, 4M, ...), so "
-      "its cost stays linear in the log; 1 keeps the fixed spacing.",
-      1, 16, EngineOf, &E::rebuild_snapshot_growth));
+      "projections.replay_snapshot_growth", "--replay-snapshot-growth",
+      "A rebuild or catch-up replay writes snapshots at positions growing by this factor (1M, "
+      "2M, 4M, ...), so its cost stays linear in the log; 1 keeps the fixed spacing.",
+      1, 16, EngineOf, &E::replay_snapshot_growth));
+  t.push_back(Unsigned<uint64_t>(
+      "projections.catch_up_replay_events", "--catch-up-replay-events",
+      "A projection further behind the head than this when it starts catches up with one "
+      "replay of the log before it follows it live.",
+      1, 1'000'000'000'000, EngineOf, &E::catch_up_replay_events));
   return t;
 }
 

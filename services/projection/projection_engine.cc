@@ -253,17 +253,12 @@ class ProjectionEngine::Impl {
     const uint64_t target = store_->head().position;
     // Snapshots are spaced by log positions, not by events applied: a type-filtered
     // replay applies only some of them, and an as-of read replays positions. The spacing
-    // grows by rebuild_snapshot_growth (EngineOptions).
-    const uint64_t every = std::max<uint64_t>(options_.snapshot_every_events, 1);
-    const uint64_t growth = std::max<uint64_t>(options_.rebuild_snapshot_growth, 1);
-    uint64_t next_snapshot = every;
+    // grows by replay_snapshot_growth (EngineOptions).
+    uint64_t next_snapshot = NextReplaySnapshot(0);
     absl::Status replayed = ReplayInto(
         fresh, target, TypeFilter(*fresh.fold), progress, [&](const Folded& f) -> absl::Status {
           if (f.position < next_snapshot) return absl::OkStatus();
-          const uint64_t grown =
-              f.position > UINT64_MAX / growth ? UINT64_MAX : f.position * growth;
-          next_snapshot =
-              std::max(f.position > UINT64_MAX - every ? UINT64_MAX : f.position + every, grown);
+          next_snapshot = NextReplaySnapshot(f.position);
           return store_->SaveSnapshot(name_, {f.position, f.max_occurred_at, f.fold->Serialize()});
         });
     if (!replayed.ok()) return replayed;
@@ -272,6 +267,67 @@ class ProjectionEngine::Impl {
     live_ = std::move(fresh);
     saved_position_ = live_.position;
     return live_.position;
+  }
+
+  // Where a replay that wrote a snapshot at `position` (0: none yet) writes its next one:
+  // snapshot_every_events later, or at `position` times replay_snapshot_growth if that is
+  // further (EngineOptions).
+  uint64_t NextReplaySnapshot(uint64_t position) const {
+    const uint64_t every = std::max<uint64_t>(options_.snapshot_every_events, 1);
+    const uint64_t growth = std::max<uint64_t>(options_.replay_snapshot_growth, 1);
+    const uint64_t spaced = position > UINT64_MAX - every ? UINT64_MAX : position + every;
+    const uint64_t grown = position > UINT64_MAX / growth ? UINT64_MAX : position * growth;
+    return std::max(spaced, grown);
+  }
+
+  // Far behind the head: replays the gap with one pipelined, type-filtered scan into the
+  // live fold (a lock per event, so reads go on), with snapshots spaced as in a rebuild,
+  // then saves it. Returns once caught up, on an error (the subscription then goes on
+  // from where the replay stopped) or when stopping.
+  void CatchUpIfFarBehind() {
+    uint64_t from;
+    v1::EventFilter filter;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      from = live_.position;
+      filter = TypeFilter(*live_.fold);
+    }
+    const uint64_t head = store_->head().position;
+    if (head <= from || head - from <= options_.catch_up_replay_events) return;
+    spdlog::info("projection {}: {} events behind the head; catching up by replay", name_,
+                 head - from);
+    const absl::Time start = absl::Now();
+    uint64_t next_snapshot = NextReplaySnapshot(from);
+    absl::Status replayed = store_->ForEachEventPipelined(
+        from + 1, head, filter, [&](const v1::Event& event) -> absl::Status {
+          {
+            absl::MutexLock lock(&mu_);
+            if (stopping_) return absl::CancelledError("projection stopping");
+            live_.Apply(event);
+          }
+          if (event.position() >= next_snapshot) {
+            next_snapshot = NextReplaySnapshot(event.position());
+            absl::ReaderMutexLock lock(&mu_);
+            absl::Status s = store_->SaveSnapshot(
+                name_, {live_.position, live_.max_occurred_at, live_.fold->Serialize()});
+            if (!s.ok()) spdlog::warn("projection {}: snapshot failed: {}", name_, s.ToString());
+          }
+          return absl::OkStatus();
+        });
+    if (!replayed.ok()) {
+      if (!absl::IsCancelled(replayed)) {
+        spdlog::warn("projection {}: catch-up replay stopped: {}", name_, replayed.ToString());
+      }
+      return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      // Events of types the fold does not read were skipped, not applied.
+      live_.position = std::max(live_.position, head);
+    }
+    SaveLive();
+    spdlog::info("projection {}: caught up with {} events in {:.1f} s", name_, head - from,
+                 absl::ToDoubleSeconds(absl::Now() - start));
   }
 
   absl::Status Save(const Folded& folded) {
@@ -309,6 +365,8 @@ class ProjectionEngine::Impl {
     std::unique_ptr<ledger::Subscription> subscription;
     while (!stopping()) {
       if (subscription == nullptr) {
+        CatchUpIfFarBehind();
+        if (stopping()) break;
         uint64_t from;
         {
           absl::ReaderMutexLock lock(&mu_);

@@ -55,13 +55,19 @@ struct EngineOptions {
   // A snapshot is kept every this many events (live and during rebuilds), so an as-of
   // query replays at most this many events past one. Default: 1,000,000.
   uint64_t snapshot_every_events = 1'000'000;
-  // A rebuild writes its snapshots at positions that grow by this factor (with the
-  // default 2 and 1,000,000 events: at 1M, 2M, 4M, 8M, ...), never closer than
-  // snapshot_every_events. Each snapshot serializes the whole state, which grows with the
-  // log, so with a fixed spacing a rebuild's cost is quadratic in the log's length; with
-  // a growing one it stays linear (at most about twice the final state is written). The
-  // live follower keeps the fixed spacing from where the rebuild ends. 1: fixed spacing.
-  uint64_t rebuild_snapshot_growth = 2;
+  // A rebuild, or a catch-up replay at start (below), writes its snapshots at positions
+  // that grow by this factor (with the default 2 and 1,000,000 events: at 1M, 2M, 4M,
+  // 8M, ...), never closer than snapshot_every_events. Each snapshot serializes the whole
+  // state, which grows with the log, so with a fixed spacing a replay's cost is quadratic
+  // in the log's length; with a growing one it stays linear (at most about twice the final
+  // state is written). The live follower keeps the fixed spacing. 1: fixed spacing.
+  uint64_t replay_snapshot_growth = 2;
+  // A projection further than this many events behind the head when its follower starts
+  // (a new projection, one stopped while the log grew, or a follower that fell behind)
+  // first catches up with one type-filtered replay of the gap, as a rebuild does, then
+  // follows live. Following hands over every event and checkpoints the whole state every
+  // checkpoint_every_events, which from far behind costs far more. Default: 100,000.
+  uint64_t catch_up_replay_events = 100'000;
 };
 
 // Which events a view includes. Both fields together are the bitemporal query.

@@ -173,7 +173,7 @@ TEST_F(EngineTest, HistoricalQueriesStartFromASnapshot) {
   EXPECT_EQ(seen.applied_here, 3);
 }
 
-// A rebuild's snapshot spacing grows by rebuild_snapshot_growth: with every 3 events and a
+// A rebuild's snapshot spacing grows by replay_snapshot_growth: with every 3 events and a
 // growth of 2, snapshots at 3, 6, 12 and 24 (four, where a fixed spacing keeps eight:
 // 3, 6, ..., 24). A read known at the time of position 23 then replays 13..23 from the
 // snapshot at 12; the same read over fixed spacing replays 22..23 from the one at 21.
@@ -183,7 +183,7 @@ TEST_F(EngineTest, RebuildSnapshotSpacingGrows) {
   for (const uint64_t growth : {2, 1}) {
     EngineOptions options;
     options.snapshot_every_events = 3;
-    options.rebuild_snapshot_growth = growth;
+    options.replay_snapshot_growth = growth;
     const std::string name = absl::StrCat("sum-growth-", growth);
     auto engine = ProjectionEngine::Start(
         store_.get(), name, [] { return std::make_unique<SumFold>(); }, options);
@@ -200,6 +200,43 @@ TEST_F(EngineTest, RebuildSnapshotSpacingGrows) {
     EXPECT_EQ(seen.sum, 27'600);
     EXPECT_EQ(seen.applied_here, growth == 2 ? 11 : 2) << "growth " << growth;
   }
+}
+
+// A projection that starts 25 events behind the head (more than catch_up_replay_events =
+// 10) catches up with one replay: snapshots spaced as in a rebuild (every 3, growing by 2:
+// at 3, 6, 12 and 24), its state saved at the head; then it follows live.
+TEST_F(EngineTest, StartFarBehindCatchesUpByReplay) {
+  AppendInvoices(1, 25);
+  EngineOptions options;
+  options.snapshot_every_events = 3;
+  options.catch_up_replay_events = 10;
+  options.checkpoint_every_events = 1'000'000;
+  options.checkpoint_every = absl::Hours(1);
+  auto engine = ProjectionEngine::Start(
+      store_.get(), "sum-catch-up", [] { return std::make_unique<SumFold>(); }, options);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  ASSERT_TRUE((*engine)->WaitFor(25, absl::Seconds(10)));
+  // The save comes right after the replay reaches the head; give it a moment.
+  for (int i = 0; i < 100 && (*engine)->status().saved_position < 25; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ((*engine)->status().saved_position, 25u);
+  EXPECT_EQ((*engine)->status().snapshots, 4u);
+  auto sum = [&] {
+    int64_t total = -1;
+    EXPECT_TRUE((*engine)
+                    ->Read({},
+                           [&](const Fold& fold, uint64_t) {
+                             total = static_cast<const SumFold&>(fold).sum;
+                             return absl::OkStatus();
+                           })
+                    .ok());
+    return total;
+  };
+  EXPECT_EQ(sum(), 32'500);  // 100 * (1 + ... + 25)
+  AppendInvoices(26, 27);    // followed live: + 2,600 + 2,700
+  ASSERT_TRUE((*engine)->WaitFor(27, absl::Seconds(10)));
+  EXPECT_EQ(sum(), 37'800);
 }
 
 TEST_F(EngineTest, DamagedSavedStateIsRebuilt) {
@@ -224,7 +261,7 @@ TEST_F(EngineTest, ReadTogetherReplaysSeveralEnginesInOneScan) {
   ASSERT_TRUE(engine_->Rebuild().ok());  // snapshots at 10, 20
   EngineOptions options;
   options.snapshot_every_events = 7;
-  options.rebuild_snapshot_growth = 1;  // fixed spacing
+  options.replay_snapshot_growth = 1;  // fixed spacing
   auto other = ProjectionEngine::Start(
       store_.get(), "sum7", [] { return std::make_unique<SumFold>(); }, options);
   ASSERT_TRUE(other.ok());
