@@ -87,6 +87,7 @@ struct Flags {
   double max_seconds_per_kind = 150;
   int no_snapshot_queries = 2;
   uint64_t snapshot_every = 100'000;
+  uint64_t snapshot_growth = projection::EngineOptions().replay_snapshot_growth;
   std::vector<std::string> phases = {"scan", "rebuild", "aging", "asof", "nosnap"};
   uint64_t seed = 0x5eed;
 };
@@ -813,6 +814,10 @@ int Main(int argc, char** argv) {
   auto* snapshot_flag = app.add_option("--snapshot-every", flags.snapshot_every,
                                        "EngineOptions::snapshot_every_events")
                             ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
+  app.add_option("--replay-snapshot-growth", flags.snapshot_growth,
+                 "EngineOptions::replay_snapshot_growth (1: a rebuild snapshots at a fixed "
+                 "spacing)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{16}));
   app.add_option("--phases", flags.phases, "scan, rebuild, aging, asof, nosnap")
       ->delimiter(',')
       ->check(CLI::IsMember({"scan", "rebuild", "aging", "asof", "nosnap"}));
@@ -909,6 +914,7 @@ int Main(int argc, char** argv) {
     span = *got_span;
     projection::EngineOptions engine_options;
     engine_options.snapshot_every_events = flags.snapshot_every;
+    engine_options.replay_snapshot_growth = flags.snapshot_growth;
     auto engine = projection::ProjectionEngine::Start(
         store->get(), receivables::kReceivablesProjectionName,
         receivables::MakeReceivablesFoldFactory(), engine_options);
@@ -1112,8 +1118,10 @@ int Main(int argc, char** argv) {
         static_cast<unsigned long long>(raw_fold->serializations), raw_fold->serialize_seconds);
   }
   if (rebuild_seconds) {
-    row(absl::StrFormat("**ProjectionEngine::Rebuild** (ReadLog pages, fold, %zu snapshots)",
-                        snapshots),
+    row(absl::StrFormat("**ProjectionEngine::Rebuild** (pipelined scan, fold, %zu snapshots "
+                        "every %s events growing by %u)",
+                        snapshots, Grouped(static_cast<double>(flags.snapshot_every)).c_str(),
+                        static_cast<unsigned>(flags.snapshot_growth)),
         rebuild_position, *rebuild_seconds);
   }
   if (raw_fold) {
