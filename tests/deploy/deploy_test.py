@@ -9,8 +9,10 @@ Usage: deploy_test.py LEDGERD SOURCE_DIR
 import configparser
 import glob
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 import unittest
 
@@ -155,6 +157,27 @@ class DeployTest(unittest.TestCase):
                            "KillSignal": "SIGTERM", "RestartPreventExitStatus": "2"}.items():
             with self.subTest(key=key):
                 self.assertEqual(service[key], value)
+
+    @unittest.skipUnless(shutil.which("systemd-analyze"), "no systemd-analyze")
+    def test_systemd_accepts_the_unit_and_rates_its_exposure_low(self):
+        # systemd's own checks, offline: `verify` parses the unit and checks the command it
+        # starts (the unit's ExecStart, pointed at this build's ledgerd); `security` scores
+        # the sandboxing from 0 (locked down) to 10 and fails above the threshold.
+        with open(os.path.join(DEPLOY, "systemd", "ledgerd.service")) as f:
+            text = f.read().replace("/usr/local/bin/ledgerd", os.path.abspath(LEDGERD))
+        with tempfile.TemporaryDirectory() as tmp:
+            unit = os.path.join(tmp, "ledgerd.service")
+            with open(unit, "w") as f:
+                f.write(text)
+            verify = subprocess.run(["systemd-analyze", "verify", unit], capture_output=True,
+                                    text=True, timeout=60)
+            self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+            self.assertEqual(verify.stderr.strip(), "")
+            security = subprocess.run(
+                ["systemd-analyze", "security", "--offline=true", "--threshold=20", unit],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(security.returncode, 0, security.stdout + security.stderr)
+            self.assertIn("Overall exposure level for ledgerd.service: 1.", security.stdout)
 
     def test_dockerfile_is_multi_stage_debian_12_and_runs_as_the_pods_user(self):
         with open(os.path.join(DEPLOY, "docker", "Dockerfile")) as f:
