@@ -1,6 +1,7 @@
 // Builds the gRPC server: services, health, reflection, message limits.
 #include "services/server.h"
 
+#include <atomic>
 #include <optional>
 #include <utility>
 
@@ -39,6 +40,8 @@ class LedgerServer::Impl {
   std::unique_ptr<projection::ProjectionEngine> compliance_engine;
   std::unique_ptr<InFlightLimit> in_flight;
   std::unique_ptr<grpc::Server> server;
+  // What the gRPC health service says for the server as a whole, for GET /healthz.
+  std::atomic<bool> serving{false};
   bool shut_down = false;
 };
 
@@ -125,7 +128,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   health->SetServingStatus(false);
   if (self->impl_->metrics != nullptr) {
     auto exporter =
-        metrics::HttpExporter::Start(options.metrics_listen, &self->impl_->metrics->registry());
+        metrics::HttpExporter::Start(options.metrics_listen, &self->impl_->metrics->registry(),
+                                     [impl = self->impl_.get()] { return impl->serving.load(); });
     if (!exporter.ok()) {
       self->impl_->server->Shutdown();
       self->impl_->shut_down = true;
@@ -191,6 +195,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->impl_->admin->Attach(self->store_.get());
   health->SetServingStatus(true);
+  self->impl_->serving = true;
   return self;
 }
 
@@ -203,6 +208,7 @@ std::string LedgerServer::address() const { return absl::StrCat(host_, ":", port
 void LedgerServer::Shutdown() {
   if (impl_ == nullptr || impl_->shut_down || impl_->server == nullptr) return;
   impl_->shut_down = true;
+  impl_->serving = false;
   // Scrapes read the store and the engines; stop them first.
   impl_->metrics_exporter.reset();
   if (impl_->metrics != nullptr) impl_->metrics->Detach();

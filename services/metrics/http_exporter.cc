@@ -1,6 +1,9 @@
 // The /metrics endpoint on civetweb's C++ API.
 #include "services/metrics/http_exporter.h"
 
+#include <functional>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "CivetServer.h"
@@ -29,19 +32,43 @@ class MetricsHandler final : public CivetHandler {
   const Registry* registry_;
 };
 
+class HealthHandler final : public CivetHandler {
+ public:
+  explicit HealthHandler(std::function<bool()> serving) : serving_(std::move(serving)) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    const bool serving = serving_();
+    const std::string_view body = serving ? "SERVING\n" : "NOT_SERVING\n";
+    mg_printf(conn,
+              "HTTP/1.1 %s\r\n"
+              "Content-Type: text/plain; charset=utf-8\r\n"
+              "Content-Length: %zu\r\n"
+              "Cache-Control: no-store\r\n"
+              "Connection: close\r\n\r\n",
+              serving ? "200 OK" : "503 Service Unavailable", body.size());
+    mg_write(conn, body.data(), body.size());
+    return true;
+  }
+
+ private:
+  std::function<bool()> serving_;
+};
+
 }  // namespace
 
 class HttpExporter::Impl {
  public:
-  explicit Impl(const Registry* registry) : handler(registry) {}
+  Impl(const Registry* registry, std::function<bool()> serving)
+      : handler(registry), health(std::move(serving)) {}
   MetricsHandler handler;
+  HealthHandler health;
   std::unique_ptr<CivetServer> server;
 };
 
 absl::StatusOr<std::unique_ptr<HttpExporter>> HttpExporter::Start(const std::string& listen,
-                                                                  const Registry* registry) {
+                                                                  const Registry* registry,
+                                                                  std::function<bool()> serving) {
   std::unique_ptr<HttpExporter> self(new HttpExporter());
-  self->impl_ = std::make_unique<Impl>(registry);
+  self->impl_ = std::make_unique<Impl>(registry, std::move(serving));
   // Two threads: scrapes are rare and short; nothing else is served.
   const std::vector<std::string> options = {"listening_ports", listen, "num_threads", "2"};
   try {
@@ -54,6 +81,7 @@ absl::StatusOr<std::unique_ptr<HttpExporter>> HttpExporter::Start(const std::str
     return absl::UnavailableError(absl::StrCat("metrics.listen: cannot listen on ", listen));
   }
   self->impl_->server->addHandler("/metrics", self->impl_->handler);
+  self->impl_->server->addHandler("/healthz", self->impl_->health);
   const std::vector<int> ports = self->impl_->server->getListeningPorts();
   if (ports.empty() || ports[0] == 0) {
     return absl::UnavailableError(

@@ -1,8 +1,11 @@
 // Serves a Registry as GET /metrics over HTTP (civetweb, Debian's libcivetweb), on its
-// own port apart from gRPC, for Prometheus to scrape.
+// own port apart from gRPC, for Prometheus to scrape; and GET /healthz, the server's
+// overall health for probes that cannot speak gRPC over TLS (Kubernetes' gRPC probes
+// have no TLS): 200 "SERVING" or 503 "NOT_SERVING", as the gRPC health service says.
 #ifndef SIXHEARTS_SERVICES_METRICS_HTTP_EXPORTER_H_
 #define SIXHEARTS_SERVICES_METRICS_HTTP_EXPORTER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,9 +17,11 @@ namespace sixhearts::services::metrics {
 class HttpExporter {
  public:
   // Listens on `listen` (HOST:PORT; port 0 picks a free port). `registry` must outlive
-  // the exporter. UNAVAILABLE naming the address when it cannot listen.
+  // the exporter; `serving` (called per /healthz request, from civetweb's threads) says
+  // whether the server is serving. UNAVAILABLE naming the address when it cannot listen.
   static absl::StatusOr<std::unique_ptr<HttpExporter>> Start(const std::string& listen,
-                                                             const Registry* registry);
+                                                             const Registry* registry,
+                                                             std::function<bool()> serving);
   // Stops serving; waits for scrapes in progress.
   ~HttpExporter();
 

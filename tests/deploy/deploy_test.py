@@ -94,6 +94,11 @@ class DeployTest(unittest.TestCase):
                 self.assertEqual(port(effective["server"]["listen"]), GRPC_PORT)
                 self.assertEqual(port(effective["metrics"]["listen"]), METRICS_PORT)
                 self.assertEqual(effective["server"]["data_dir"], "/var/lib/ledgerd")
+                # ledgerd refuses to listen beyond loopback without an auth configuration
+                # (README "Authentication and roles"); --print-config does not start it.
+                host = effective["server"]["listen"].rsplit(":", 1)[0]
+                if host not in ("127.0.0.1", "localhost", "[::1]"):
+                    self.assertTrue(effective["server"]["auth_config"], name)
 
     def test_statefulset_probes_ports_volumes_and_resources(self):
         (statefulset,) = kubernetes("StatefulSet")
@@ -104,7 +109,8 @@ class DeployTest(unittest.TestCase):
         self.assertEqual(ports, {"grpc": GRPC_PORT, "metrics": METRICS_PORT})
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             with self.subTest(probe=probe):
-                self.assertEqual(container[probe]["grpc"]["port"], GRPC_PORT)
+                self.assertEqual(container[probe]["httpGet"],
+                                 {"path": "/healthz", "port": "metrics"})
         annotations = statefulset["spec"]["template"]["metadata"]["annotations"]
         self.assertEqual(annotations["prometheus.io/port"], str(METRICS_PORT))
         self.assertEqual(annotations["prometheus.io/path"], "/metrics")
@@ -113,6 +119,14 @@ class DeployTest(unittest.TestCase):
         mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
         self.assertEqual(mounts["data"], "/var/lib/ledgerd")
         self.assertEqual(mounts["config"], "/etc/ledgerd")
+        # Listening beyond loopback needs an auth configuration: the ConfigMap names one
+        # inside the mounted Secret.
+        self.assertEqual(mounts["auth"], "/etc/ledgerd/auth")
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        self.assertEqual(volumes["auth"]["secret"]["secretName"], "ledgerd-auth")
+        (configmap,) = kubernetes("ConfigMap")
+        config = tomllib.loads(configmap["data"]["ledgerd.toml"])
+        self.assertTrue(config["server"]["auth_config"].startswith(mounts["auth"] + "/"))
         self.assertEqual(container["args"], ["--config", "/etc/ledgerd/ledgerd.toml"])
         claims = [c["metadata"]["name"] for c in statefulset["spec"]["volumeClaimTemplates"]]
         self.assertEqual(claims, ["data"])

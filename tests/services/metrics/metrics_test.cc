@@ -5,12 +5,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <regex>
+#include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "services/metrics/http_exporter.h"
 #include "services/metrics/registry.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "tests/testing/subprocess.h"
@@ -59,8 +63,8 @@ TEST(RegistryTest, WritesTheTextExpositionFormat) {
             "head{name=\"a\\\"b\\\\c\"} 42\n");
 }
 
-// GET http://127.0.0.1:port/metrics with a raw socket; the body.
-std::string Scrape(int port) {
+// GET http://127.0.0.1:port/PATH with a raw socket; the whole response.
+std::string Get(int port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -71,15 +75,42 @@ std::string Scrape(int port) {
     return "connect failed";
   }
   const std::string request =
-      "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+      "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   (void)::write(fd, request.data(), request.size());
   std::string response;
   char buffer[65536];
   ssize_t n;
   while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
   ::close(fd);
+  return response;
+}
+
+// GET /metrics; the body.
+std::string Scrape(int port) {
+  const std::string response = Get(port, "/metrics");
   if (!absl::StartsWith(response, "HTTP/1.1 200 OK")) return "bad response: " + response;
   return response.substr(response.find("\r\n\r\n") + 4);
+}
+
+// GET /healthz: the status line and the body.
+std::pair<std::string, std::string> Health(int port) {
+  const std::string response = Get(port, "/healthz");
+  return {response.substr(0, response.find("\r\n")),
+          response.substr(response.find("\r\n\r\n") + 4)};
+}
+
+TEST(HttpExporterTest, HealthzSaysWhatTheServerSays) {
+  services::metrics::Registry registry;
+  std::atomic<bool> serving{false};
+  auto exporter = services::metrics::HttpExporter::Start("127.0.0.1:0", &registry,
+                                                         [&] { return serving.load(); });
+  ASSERT_TRUE(exporter.ok()) << exporter.status();
+  EXPECT_EQ(Health((*exporter)->port()),
+            std::make_pair(std::string("HTTP/1.1 503 Service Unavailable"),
+                           std::string("NOT_SERVING\n")));
+  serving = true;
+  EXPECT_EQ(Health((*exporter)->port()),
+            std::make_pair(std::string("HTTP/1.1 200 OK"), std::string("SERVING\n")));
 }
 
 // The value of the sample line `series` (name and labels exactly), or -1.
@@ -110,6 +141,8 @@ TEST(LedgerdMetricsTest, CountsAppendsAndCallsAndTagsEachCallWithARequestId) {
   const int metrics_port = PortFromLog(server.Output(), "metrics on ");
   ASSERT_GT(grpc_port, 0) << server.Output();
   ASSERT_GT(metrics_port, 0) << server.Output();
+  EXPECT_EQ(Health(metrics_port),
+            std::make_pair(std::string("HTTP/1.1 200 OK"), std::string("SERVING\n")));
 
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port),
                                      grpc::InsecureChannelCredentials());
