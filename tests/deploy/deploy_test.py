@@ -94,6 +94,9 @@ class DeployTest(unittest.TestCase):
                 self.assertEqual(port(effective["server"]["listen"]), GRPC_PORT)
                 self.assertEqual(port(effective["metrics"]["listen"]), METRICS_PORT)
                 self.assertEqual(effective["server"]["data_dir"], "/var/lib/ledgerd")
+                # The keystore's default (DATA_DIR.keys) is a sibling in /var/lib, which
+                # neither the image's user nor the systemd sandbox may create.
+                self.assertEqual(effective["server"]["keys_dir"], "/var/lib/ledgerd-keys")
                 # ledgerd refuses to listen beyond loopback without an auth configuration
                 # (README "Authentication and roles"); --print-config does not start it.
                 host = effective["server"]["listen"].rsplit(":", 1)[0]
@@ -118,6 +121,7 @@ class DeployTest(unittest.TestCase):
             self.assertEqual(set(container["resources"][part]), {"cpu", "memory"})
         mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
         self.assertEqual(mounts["data"], "/var/lib/ledgerd")
+        self.assertEqual(mounts["keys"], "/var/lib/ledgerd-keys")
         self.assertEqual(mounts["config"], "/etc/ledgerd")
         # Listening beyond loopback needs an auth configuration: the ConfigMap names one
         # inside the mounted Secret.
@@ -129,7 +133,7 @@ class DeployTest(unittest.TestCase):
         self.assertTrue(config["server"]["auth_config"].startswith(mounts["auth"] + "/"))
         self.assertEqual(container["args"], ["--config", "/etc/ledgerd/ledgerd.toml"])
         claims = [c["metadata"]["name"] for c in statefulset["spec"]["volumeClaimTemplates"]]
-        self.assertEqual(claims, ["data"])
+        self.assertEqual(claims, ["data", "keys"])
         self.assertTrue(pod["securityContext"]["runAsNonRoot"])
         self.assertEqual(pod["securityContext"]["runAsUser"], 10001)
         self.assertFalse(container["securityContext"]["allowPrivilegeEscalation"])
@@ -163,7 +167,9 @@ class DeployTest(unittest.TestCase):
                          "/usr/local/bin/ledgerd --config /etc/ledgerd/ledgerd.toml")
         with open(os.path.join(DEPLOY, "systemd", "ledgerd.toml"), "rb") as f:
             config = tomllib.load(f)
-        self.assertEqual(config["server"]["data_dir"], "/var/lib/" + service["StateDirectory"])
+        # systemd lets the unit write only its state directories: the log and the keystore.
+        self.assertEqual(["/var/lib/" + d for d in service["StateDirectory"].split()],
+                         [config["server"]["data_dir"], config["server"]["keys_dir"]])
         for key, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict",
                            "ProtectHome": "yes", "PrivateTmp": "yes", "PrivateDevices": "yes",
                            "DynamicUser": "yes", "RestrictSUIDSGID": "yes",
@@ -201,6 +207,7 @@ class DeployTest(unittest.TestCase):
         self.assertIn("RUN ./scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*", lines)
         runtime = lines[lines.index("FROM debian:12 AS runtime"):]
         self.assertIn("USER 10001:10001", runtime)
+        self.assertIn('VOLUME ["/var/lib/ledgerd", "/var/lib/ledgerd-keys"]', runtime)
         self.assertIn("EXPOSE %d %d" % (GRPC_PORT, METRICS_PORT), runtime)
         self.assertIn('CMD ["--config", "/etc/ledgerd/ledgerd.toml"]', runtime)
         self.assertFalse(any("install-deps" in line for line in runtime))
