@@ -2,11 +2,16 @@
 #ifndef SIXHEARTS_LEDGER_OPTIONS_H_
 #define SIXHEARTS_LEDGER_OPTIONS_H_
 
+#include <memory>
 #include <string>
 
 #include "ledger/clock.h"
 #include "ledger/limits.h"
 #include "ledger/observer.h"
+
+namespace rocksdb {
+class FileSystem;
+}  // namespace rocksdb
 
 namespace sixhearts::ledger {
 
@@ -32,6 +37,11 @@ struct EventStoreOptions {
   // cent of throughput. Default: false.
   bool statistics = false;
   Limits limits;
+  // For tests only: the file system the data directory's RocksDB reads and writes through
+  // (not the keystore's), e.g. one that injects I/O errors
+  // (tests/testing/faulty_file_system.h). Shared with the caller, who may change its
+  // behaviour while the store is open. Default: nullptr, the operating system's files.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
 };
 
 }  // namespace sixhearts::ledger
