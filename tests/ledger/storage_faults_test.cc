@@ -202,6 +202,21 @@ TEST_F(StorageFaultsTest, FailedWalSyncFailsTheAppendAndARetryStoresItOnce) {
   ExpectIntact(4);
 }
 
+TEST_F(StorageFaultsTest, FullDiskIsResourceExhausted) {
+  ASSERT_TRUE(Reopen().ok());
+  AppendAcknowledged(1, 2);
+  faulty_->FailAfter(FaultyFileSystem::Op::kWrite, 0, ".log", /*no_space=*/true);
+  auto failed = AppendOne(3);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kResourceExhausted) << failed.status();
+  EXPECT_TRUE(absl::StartsWith(failed.status().message(),
+                               "append: IO error: No space left on device: injected write fault"))
+      << failed.status();
+  faulty_->Heal();
+  EXPECT_EQ(AppendOne(4).status().code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(Reopen().ok());
+  ExpectIntact(2);
+}
+
 TEST_F(StorageFaultsTest, OpenFailsWhileTheStorageFailsAndRecoversAfter) {
   ASSERT_TRUE(Reopen().ok());
   AppendAcknowledged(1, 4);

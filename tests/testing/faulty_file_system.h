@@ -24,12 +24,14 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
   // From the (n+1)-th next operation of kind `op` on a file whose name contains
   // `file_part` (e.g. ".log" for the write-ahead log, ".sst" for table files), every
   // such operation fails until Heal(). Replaces an earlier fault of that kind.
-  void FailAfter(Op op, int n, std::string file_part) {
+  // `no_space`: the error is IOError(kNoSpace), as from a full disk.
+  void FailAfter(Op op, int n, std::string file_part, bool no_space = false) {
     absl::MutexLock lock(&mu_);
     Fault& f = faults_[static_cast<int>(op)];
     f.armed = true;
     f.remaining = n;
     f.file_part = std::move(file_part);
+    f.no_space = no_space;
   }
 
   void Heal() {
@@ -51,8 +53,9 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
     }
     ++injected_;
     static constexpr const char* kNames[] = {"write", "sync", "read"};
-    return rocksdb::IOStatus::IOError(
-        std::string("injected ") + kNames[static_cast<int>(op)] + " fault", file);
+    const std::string what = std::string("injected ") + kNames[static_cast<int>(op)] + " fault";
+    if (f.no_space) return rocksdb::IOStatus::NoSpace(what, file);
+    return rocksdb::IOStatus::IOError(what, file);
   }
 
   rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
@@ -99,6 +102,7 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
     bool armed = false;
     int remaining = 0;
     std::string file_part;
+    bool no_space = false;
   };
 
   class Writable final : public rocksdb::FSWritableFileOwnerWrapper {
