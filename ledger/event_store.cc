@@ -1014,6 +1014,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     for (size_t g = 0; g < group.size(); ++g) {
       if (writes[g]) group[g]->result = storage_failure_;
     }
+    if (options_.on_storage_failure) options_.on_storage_failure(storage_failure_);
     return finish();
   }
   for (auto& [stream, version] : overlay.versions) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "services/server.h"
@@ -73,6 +74,18 @@ class StorageFaultsServiceTest : public ::testing::Test {
     return reader->Finish();
   }
 
+  // The health of `service` ("" for the whole server).
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::string& service) {
+    auto health = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    EXPECT_TRUE(health->Check(&context, request, &response).ok());
+    return response.status();
+  }
+
   TempDir dir_;
   std::shared_ptr<FaultyFileSystem> faulty_;
   std::unique_ptr<LedgerServer> server_;
@@ -85,6 +98,8 @@ TEST_F(StorageFaultsServiceTest, FailedWriteIsUnavailableAndNothingAcknowledgedI
   for (uint64_t id = 1; id <= 4; ++id) ASSERT_TRUE(AppendOne(id, &response).ok());
   const v1::DigestResponse before = Digest();
   ASSERT_EQ(before.head_position(), 4u);
+  constexpr char kEventStore[] = "sixhearts.ledger.v1.EventStore";
+  EXPECT_EQ(Health(kEventStore), grpc::health::v1::HealthCheckResponse::SERVING);
 
   faulty_->FailAfter(FaultyFileSystem::Op::kWrite, 0, ".log");
   grpc::Status failed = AppendOne(5, &response);
@@ -99,6 +114,11 @@ TEST_F(StorageFaultsServiceTest, FailedWriteIsUnavailableAndNothingAcknowledgedI
                                "injected write fault"))
       << refused.error_message();
 
+  // Appends wait for a restart: the EventStore service says so to a supervisor; the
+  // server as a whole still serves reads.
+  EXPECT_EQ(Health(kEventStore), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health(""), grpc::health::v1::HealthCheckResponse::SERVING);
+
   // What is served is what was acknowledged, and it verifies.
   EXPECT_EQ(Digest().head_position(), 4u);
   EXPECT_EQ(Digest().head_hash(), before.head_hash());
@@ -107,6 +127,7 @@ TEST_F(StorageFaultsServiceTest, FailedWriteIsUnavailableAndNothingAcknowledgedI
   EXPECT_EQ(verified.checked(), 4u);
 
   StartServer();  // a restart on healthy storage
+  EXPECT_EQ(Health(kEventStore), grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(Digest().head_position(), 4u);
   EXPECT_EQ(Digest().head_hash(), before.head_hash());
   ASSERT_TRUE(AppendOne(5, &response).ok());
