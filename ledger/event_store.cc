@@ -31,6 +31,8 @@
 #include "ledger/subscription.h"
 #include "ledger/validate.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/statistics.h"
@@ -111,6 +113,71 @@ class StreamPrefixTransform final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice& key) const override {
     return std::memchr(key.data(), 0, key.size()) != nullptr;
   }
+};
+
+absl::Status GapError(uint64_t position) {
+  return absl::DataLossError(absl::StrCat("the log has a gap: position ", position, " is missing"));
+}
+
+absl::Status DoesNotParseError(uint64_t position) {
+  return absl::DataLossError(absl::StrCat("the record at position ", position, " does not parse"));
+}
+
+// A record read back must hash, chained to the stored hash of the record before it, to its
+// own stored hash (FORMAT.md "The hash chain"); otherwise its bytes changed after they were
+// written. Every read checks every record it passes, those a scan skips unparsed included
+// (only the raw bytes are hashed), so a damaged record is named by its position instead of
+// being served (README "Storage faults").
+absl::Status CheckChained(uint64_t position, const format::Hash& previous,
+                          const format::RecordView& record) {
+  const format::Hash computed = format::ChainHashOfEvent(previous, position, record.event_bytes);
+  if (computed != record.hash) {
+    return absl::DataLossError(absl::StrCat(
+        "the record at position ", position, " fails its chain hash (stored ",
+        format::HashToHex(record.hash), ", recomputed ", format::HashToHex(computed),
+        "): the log is damaged; Verify names the first bad position, a backup can replace it"));
+  }
+  return absl::OkStatus();
+}
+
+// The parsed event of a record that passed CheckChained must name the record's position.
+absl::Status CheckNamesPosition(uint64_t position, const v1::Event& event) {
+  if (event.position() != position) {
+    return absl::DataLossError(absl::StrCat("the record at position ", position,
+                                            " holds the event of position ", event.position()));
+  }
+  return absl::OkStatus();
+}
+
+// CheckChained over records read forward: each must also follow the one before it, without
+// a gap.
+class ForwardChainCheck {
+ public:
+  // `previous`: the stored hash of position `next - 1`.
+  ForwardChainCheck(uint64_t next, const format::Hash& previous)
+      : next_(next), previous_(previous) {}
+
+  absl::Status Check(uint64_t position, const format::RecordView& record) {
+    if (position != next_) return GapError(next_);
+    if (absl::Status s = CheckChained(position, previous_, record); !s.ok()) return s;
+    previous_ = record.hash;
+    ++next_;
+    return absl::OkStatus();
+  }
+
+  // The end of a scan meant to reach `to`: the iterator's error, named by the position it
+  // was at, or a gap when the log ended early.
+  absl::Status End(const rocksdb::Status& iterator, const char* what, uint64_t to) const {
+    if (!iterator.ok()) return FromRocksDB(iterator, absl::StrCat(what, " at position ", next_));
+    if (next_ <= to) return GapError(next_);
+    return absl::OkStatus();
+  }
+
+  uint64_t next() const { return next_; }
+
+ private:
+  uint64_t next_;
+  format::Hash previous_;
 };
 
 // The newest event of a stream: its version and position (0 and 0 for no stream yet).
@@ -231,8 +298,15 @@ class EventStore::Impl {
                                                                 const Overlay& local) const;
   absl::StatusOr<v1::Event> ReadEventAt(uint64_t position, format::Hash* hash) const;
 
+ public:
+  // The chain hash stored with the record at `position` (the zero hash for 0).
+  absl::StatusOr<format::Hash> StoredHashAt(uint64_t position) const;
+
+ private:
   EventStoreOptions options_;
   Clock* clock_;
+  // Wraps options_.file_system when one is given; outlives db_.
+  std::unique_ptr<rocksdb::Env> env_;
   rocksdb::DB* db_ = nullptr;
   std::unique_ptr<KeyStore> keys_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -295,6 +369,10 @@ absl::Status EventStore::Impl::Open() {
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   if (options_.statistics) db_options.statistics = rocksdb::CreateDBStatistics();
+  if (options_.file_system != nullptr) {
+    env_ = rocksdb::NewCompositeEnv(options_.file_system);
+    db_options.env = env_.get();
+  }
 
   auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   // Memtable insert hints: keys of the log (positions) and of one stream (versions)
@@ -459,6 +537,8 @@ absl::Status EventStore::Impl::CatchUpOnce() {
                                               " does not follow ", head_position_,
                                               " or does not parse"));
     }
+    if (absl::Status s = CheckChained(position, head_hash_, *record); !s.ok()) return s;
+    if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return s;
     event.set_hash(format::HashBytes(record->hash));
     head_position_ = position;
     head_hash_ = record->hash;
@@ -657,17 +737,33 @@ absl::StatusOr<v1::Event> EventStore::Impl::ReadEventAt(uint64_t position,
                                                         format::Hash* hash) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), log_, format::PositionKey(position), &value);
+  if (s.IsNotFound()) return GapError(position);  // an index names a position the log lacks
   if (!s.ok()) return FromRocksDB(s, absl::StrCat("read position ", position));
   auto record = format::DecodeRecord(value);
+  if (!record) return DoesNotParseError(position);
+  auto previous = StoredHashAt(position - 1);
+  if (!previous.ok()) return previous.status();
+  if (absl::Status s = CheckChained(position, *previous, *record); !s.ok()) return s;
   v1::Event event;
-  if (!record || !event.ParseFromArray(record->event_bytes.data(),
-                                       static_cast<int>(record->event_bytes.size()))) {
-    return absl::DataLossError(
-        absl::StrCat("the record at position ", position, " does not parse"));
+  if (!event.ParseFromArray(record->event_bytes.data(),
+                            static_cast<int>(record->event_bytes.size()))) {
+    return DoesNotParseError(position);
   }
+  if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return s;
   if (absl::Status s = OpenEvent(event); !s.ok()) return s;
   if (hash != nullptr) *hash = record->hash;
   return event;
+}
+
+absl::StatusOr<format::Hash> EventStore::Impl::StoredHashAt(uint64_t position) const {
+  if (position == 0) return format::ZeroHash();
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), log_, format::PositionKey(position), &value);
+  if (s.IsNotFound()) return GapError(position);
+  if (!s.ok()) return FromRocksDB(s, absl::StrCat("read position ", position));
+  auto record = format::DecodeRecord(value);
+  if (!record) return DoesNotParseError(position);
+  return record->hash;
 }
 
 absl::StatusOr<v1::AppendResponse> EventStore::Impl::ResolveDuplicates(
@@ -879,7 +975,14 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     }
   };
   if (!storage_failure_.ok()) {
-    for (PendingAppend* pending : group) pending->result = storage_failure_;
+    // RocksDB may have stopped writing (its background error state) and may hold part of
+    // the failed write; only a reopen recovers what is durable, so refuse until then.
+    const absl::Status refused(
+        storage_failure_.code(),
+        absl::StrCat("appends are refused since a write failed (", storage_failure_.message(),
+                     "); every acknowledged event is stored; restart ledgerd (reopen the "
+                     "store) once the storage is fixed"));
+    for (PendingAppend* pending : group) pending->result = refused;
     return finish();
   }
   // recorded_at never decreases along positions, so "known at T" is a prefix of the log.
@@ -911,6 +1014,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     for (size_t g = 0; g < group.size(); ++g) {
       if (writes[g]) group[g]->result = storage_failure_;
     }
+    if (options_.on_storage_failure) options_.on_storage_failure(storage_failure_);
     return finish();
   }
   for (auto& [stream, version] : overlay.versions) {
@@ -952,9 +1056,20 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward,
   } else {
     it->Seek(format::PositionKey(start));
   }
+  // Forward, each record is checked against the one read before it; backward, against the
+  // stored hash of the one before it in the log.
+  std::optional<ForwardChainCheck> forward;
+  if (!backward) {
+    auto previous = StoredHashAt(start - 1);
+    if (!previous.ok()) return previous.status();
+    forward.emplace(start, *previous);
+  }
   uint32_t scanned = 0;
   while (true) {
     if (!it->Valid()) {
+      if (forward && it->status().ok() && forward->next() <= head) {
+        return GapError(forward->next());
+      }
       page.end = true;
       break;
     }
@@ -965,12 +1080,20 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward,
     }
     if (page.events.size() >= max_events || scanned >= options_.limits.max_scan_records) break;
     auto record = format::DecodeRecord(it->value().ToStringView());
-    v1::Event event;
-    if (!record || !event.ParseFromArray(record->event_bytes.data(),
-                                         static_cast<int>(record->event_bytes.size()))) {
-      return absl::DataLossError(
-          absl::StrCat("the record at position ", position, " does not parse"));
+    if (!record) return DoesNotParseError(position);
+    if (forward) {
+      if (absl::Status s = forward->Check(position, *record); !s.ok()) return s;
+    } else {
+      auto previous = StoredHashAt(position - 1);
+      if (!previous.ok()) return previous.status();
+      if (absl::Status s = CheckChained(position, *previous, *record); !s.ok()) return s;
     }
+    v1::Event event;
+    if (!event.ParseFromArray(record->event_bytes.data(),
+                              static_cast<int>(record->event_bytes.size()))) {
+      return DoesNotParseError(position);
+    }
+    if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return s;
     ++scanned;
     page.scanned_to_position = position;
     if (MatchesFilter(event, filter)) {
@@ -984,7 +1107,14 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward,
       it->Next();
     }
   }
-  if (!it->status().ok()) return FromRocksDB(it->status(), "read log");
+  if (!it->status().ok()) {
+    // The position the read was at: forward the next one expected; backward the one below
+    // the last record read.
+    const uint64_t at = forward                         ? forward->next()
+                        : page.scanned_to_position == 0 ? start
+                                                        : page.scanned_to_position - 1;
+    return FromRocksDB(it->status(), absl::StrCat("read log at position ", at));
+  }
   return page;
 }
 
@@ -1307,23 +1437,28 @@ absl::Status EventStore::ForEachEvent(uint64_t from_position, uint64_t to_positi
   read.readahead_size = 2 << 20;  // a long sequential scan
   std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(read, impl_->log_family()));
   v1::Event event;
+  auto previous = impl_->StoredHashAt(from_position - 1);
+  if (!previous.ok()) return previous.status();
+  ForwardChainCheck chain(from_position, *previous);
   const TypePrefilter prefilter(filter);
   for (it->Seek(format::PositionKey(from_position)); it->Valid(); it->Next()) {
+    const uint64_t position = format::DecodeUint64(it->key().ToStringView());
     auto record = format::DecodeRecord(it->value().ToStringView());
-    if (record && prefilter.Skip(record->event_bytes)) continue;
+    if (!record) return DoesNotParseError(position);
+    if (absl::Status s = chain.Check(position, *record); !s.ok()) return s;
+    if (prefilter.Skip(record->event_bytes)) continue;
     event.Clear();
-    if (!record || !event.ParseFromArray(record->event_bytes.data(),
-                                         static_cast<int>(record->event_bytes.size()))) {
-      return absl::DataLossError(absl::StrCat("the record at position ",
-                                              format::DecodeUint64(it->key().ToStringView()),
-                                              " does not parse"));
+    if (!event.ParseFromArray(record->event_bytes.data(),
+                              static_cast<int>(record->event_bytes.size()))) {
+      return DoesNotParseError(position);
     }
+    if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return s;
     if (!MatchesFilter(event, filter)) continue;
     if (absl::Status s = impl_->OpenEvent(event); !s.ok()) return s;
     event.set_hash(reinterpret_cast<const char*>(record->hash.data()), record->hash.size());
     if (absl::Status s = fn(event); !s.ok()) return s;
   }
-  return FromRocksDB(it->status(), "scan log");
+  return chain.End(it->status(), "scan log", to_position);
 }
 
 absl::Status EventStore::ForEachEventPipelined(
@@ -1368,25 +1503,31 @@ absl::Status EventStore::ForEachEventPipelined(
       read.iterate_upper_bound = &upper_bound;
       read.readahead_size = 2 << 20;
       std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(read, impl_->log_family()));
+      auto previous = impl_->StoredHashAt(from - 1);
+      if (!previous.ok()) return previous.status();
+      ForwardChainCheck chain(from, *previous);
       const TypePrefilter prefilter(filter);
       for (it->Seek(format::PositionKey(from)); it->Valid(); it->Next()) {
+        const uint64_t position = format::DecodeUint64(it->key().ToStringView());
         auto record = format::DecodeRecord(it->value().ToStringView());
-        if (record && prefilter.Skip(record->event_bytes)) continue;
+        if (!record) return DoesNotParseError(position);
+        // Skipped records too: a damaged one must not pass unseen, nor shift the chain.
+        if (absl::Status s = chain.Check(position, *record); !s.ok()) return s;
+        if (prefilter.Skip(record->event_bytes)) continue;
         if (batch == nullptr && !acquire()) return absl::OkStatus();
         v1::Event& event = batch->events[batch->count];
         event.Clear();
-        if (!record || !event.ParseFromArray(record->event_bytes.data(),
-                                             static_cast<int>(record->event_bytes.size()))) {
-          return absl::DataLossError(absl::StrCat("the record at position ",
-                                                  format::DecodeUint64(it->key().ToStringView()),
-                                                  " does not parse"));
+        if (!event.ParseFromArray(record->event_bytes.data(),
+                                  static_cast<int>(record->event_bytes.size()))) {
+          return DoesNotParseError(position);
         }
+        if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return s;
         if (!MatchesFilter(event, filter)) continue;
         if (absl::Status s = impl_->OpenEvent(event); !s.ok()) return s;
         event.set_hash(reinterpret_cast<const char*>(record->hash.data()), record->hash.size());
         if (++batch->count == kScanBatchEvents) publish();
       }
-      return FromRocksDB(it->status(), "scan log");
+      return chain.End(it->status(), "scan log", to);
     }();
     absl::MutexLock lock(&mu);
     if (batch != nullptr) ++produced;  // the last, partial batch (events before an error too)

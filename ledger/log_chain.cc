@@ -47,7 +47,12 @@ absl::StatusOr<VerifyResult> VerifyLogChain(rocksdb::DB* db, rocksdb::ColumnFami
       return result;
     };
     if (!it->Valid()) {
-      if (!it->status().ok()) return fail(expected, it->status().ToString());
+      // Damaged bytes are a finding at this position; a failed read (an I/O error) says
+      // nothing about the chain, so it is an error, not "the chain is broken".
+      if (it->status().IsCorruption()) return fail(expected, it->status().ToString());
+      if (!it->status().ok()) {
+        return FromRocksDB(it->status(), absl::StrCat("verify: read log at position ", expected));
+      }
       return fail(expected, "missing: the log ends early");
     }
     const uint64_t position = format::DecodeUint64(it->key().ToStringView());

@@ -15,8 +15,9 @@ namespace sixhearts::ledger {
 
 // Recomputes the chain over [from, to] of `log` (from 0 means 1; `to` is inclusive and
 // must be the caller's head or below; from > to checks nothing). Reads with checksums
-// verified. A broken record is a finding in the result (ok = false, the first bad
-// position and the problem), not an error; errors are reading failures before the range.
+// verified. A broken record or a damaged table block is a finding in the result (ok =
+// false, the first bad position and the problem), not an error; errors are reads that
+// failed (an I/O error says nothing about the chain), named by the position.
 absl::StatusOr<VerifyResult> VerifyLogChain(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log,
                                             uint64_t from, uint64_t to);
 

@@ -2,11 +2,18 @@
 #ifndef SIXHEARTS_LEDGER_OPTIONS_H_
 #define SIXHEARTS_LEDGER_OPTIONS_H_
 
+#include <functional>
+#include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "ledger/clock.h"
 #include "ledger/limits.h"
 #include "ledger/observer.h"
+
+namespace rocksdb {
+class FileSystem;
+}  // namespace rocksdb
 
 namespace sixhearts::ledger {
 
@@ -32,6 +39,15 @@ struct EventStoreOptions {
   // cent of throughput. Default: false.
   bool statistics = false;
   Limits limits;
+  // Called once, on the writer thread, when a write fails and the store starts refusing
+  // appends (README "Storage faults"); must be quick. The server marks the EventStore
+  // service NOT_SERVING in its health service. Default: none.
+  std::function<void(const absl::Status&)> on_storage_failure;
+  // For tests only: the file system the data directory's RocksDB reads and writes through
+  // (not the keystore's), e.g. one that injects I/O errors
+  // (tests/testing/faulty_file_system.h). Shared with the caller, who may change its
+  // behaviour while the store is open. Default: nullptr, the operating system's files.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
 };
 
 }  // namespace sixhearts::ledger

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with ASan and UBSan in build-fuzz/ and runs each for SECONDS
-# (default 60) from its seed corpus; exits non-zero on any crash, leak, timeout, broken
-# invariant or sanitizer report. tests/fuzz/README.md explains the targets.
+# (default 60) from its seed corpus and its saved crash inputs; exits non-zero on any
+# crash, leak, timeout, broken invariant or sanitizer report. scripts/test.sh (CI) runs it
+# for 60 s per target. tests/fuzz/README.md explains the targets.
 #
 # Usage: scripts/fuzz.sh [SECONDS [TARGET...]]
 #   FUZZ_BUILD_DIR     build directory (default build-fuzz)
@@ -42,19 +43,27 @@ trap 'rm -rf "$scratch"' EXIT
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# Stack traces of a finding name functions and lines (llvm-14 installs it).
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
+  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+fi
 
 failed=()
 for t in "${targets[@]}"; do
   work="$scratch/$t"
   mkdir -p "$work/corpus" "$work/artifacts" "$work/tmp"
   cp -R "tests/fuzz/corpus/$t/." "$work/corpus/"
+  # Inputs that once failed (tests/fuzz/README.md "Findings") run first, read only: new
+  # inputs go to the first directory alone.
+  inputs=("$work/corpus")
+  [ -d "tests/fuzz/crashes/$t" ] && inputs+=("tests/fuzz/crashes/$t")
   echo "== $t: ${seconds}s" >&2
   status=0
   # TMPDIR: fuzz_validate keeps its event store there, so it goes with the scratch dir.
   TMPDIR="$work/tmp" "$build/tests/fuzz/$t" \
     -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=30 -rss_limit_mb=3072 \
     -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
-    "$work/corpus" > "$work/log" 2>&1 || status=$?
+    "${inputs[@]}" > "$work/log" 2>&1 || status=$?
   # Belt and braces: a sanitizer report that somehow did not stop the run still fails it.
   if [ "$status" -ne 0 ] || grep -qE "ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" "$work/log"; then
     failed+=("$t")
@@ -64,7 +73,8 @@ for t in "${targets[@]}"; do
     echo "== $t FAILED (exit $status); log and inputs in $findings/$t" >&2
     grep -B2 -A40 -E "ERROR: |FUZZ INVARIANT BROKEN|runtime error:|deadly signal" "$work/log" | head -80 >&2 || tail -40 "$work/log" >&2
   else
-    grep -E "^stat::number_of_executed_units|^Done " "$work/log" | sed "s/^/   /" >&2 || true
+    grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|^Done " \
+      "$work/log" | sed "s/^/   /" >&2 || true
   fi
 done
 

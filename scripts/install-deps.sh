@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build needs, only those missing.
-# Usage: install-deps.sh [fuzz]. The optional "fuzz" group adds clang and its sanitizer and
-# libFuzzer runtimes for scripts/fuzz.sh; the normal build never needs them.
+# Usage: install-deps.sh [fuzz]. The optional "fuzz" group adds clang, its sanitizer and
+# libFuzzer runtimes and llvm-symbolizer for scripts/fuzz.sh (which scripts/test.sh runs);
+# the Release build never needs them.
 set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
@@ -13,7 +14,7 @@ packages=(
 )
 for group in "$@"; do
   case "$group" in
-    fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    fuzz) packages+=(clang-14 libclang-rt-14-dev llvm-14) ;;
     *) echo "install-deps.sh: unknown group \"$group\" (known: fuzz)" >&2; exit 2 ;;
   esac
 done

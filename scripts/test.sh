@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test.
+# Installs what is missing, builds, and runs every test: CTest in ./build, then each
+# libFuzzer target for FUZZ_SECONDS (default 60; 0 skips them) in ./build-fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh fuzz
 ./scripts/build.sh
 ctest --test-dir build --output-on-failure -j2 --timeout 600
+# The fuzz targets need a build of their own (clang, ASan, UBSan, coverage; see
+# tests/fuzz/README.md), so they run here rather than as CTest cases of ./build. Any
+# finding makes fuzz.sh, and so this script and CI, fail.
+fuzz_seconds="${FUZZ_SECONDS:-60}"
+if [ "$fuzz_seconds" -gt 0 ]; then
+  ./scripts/fuzz.sh "$fuzz_seconds"
+fi

@@ -24,6 +24,12 @@
 #include "services/relationships/relationships_service.h"
 
 namespace sixhearts::services {
+namespace {
+
+// The health service name of the EventStore service (its full protobuf name).
+constexpr char kEventStoreServiceName[] = "sixhearts.ledger.v1.EventStore";
+
+}  // namespace
 
 class LedgerServer::Impl {
  public:
@@ -145,6 +151,13 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     store_options.observer = self->impl_->metrics.get();
     store_options.statistics = options.rocksdb_statistics;
   }
+  // Appends are refused until a restart; reads go on, so only the EventStore service
+  // reports NOT_SERVING, for a supervisor to restart ledgerd once the storage is fixed.
+  store_options.on_storage_failure =
+      [health, chained = options.store.on_storage_failure](const absl::Status& failure) {
+        health->SetServingStatus(std::string(kEventStoreServiceName), false);
+        if (chained) chained(failure);
+      };
   auto store = options.replica_of.empty()
                    ? ledger::EventStore::Open(store_options)
                    : ledger::EventStore::OpenReplica(store_options, options.replica_of,
@@ -195,6 +208,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->impl_->admin->Attach(self->store_.get());
   health->SetServingStatus(true);
+  health->SetServingStatus(std::string(kEventStoreServiceName), true);
   self->impl_->serving = true;
   return self;
 }

@@ -384,6 +384,14 @@ class ProjectionEngine::Impl {
       if (!batch.ok()) {
         if (batch.status().code() == absl::StatusCode::kUnavailable) break;  // store closing
         subscription.reset();  // fell behind: resubscribe from the live position
+        if (batch.status().code() != absl::StatusCode::kResourceExhausted) {
+          // A damaged or missing record (DATA_LOSS) stays until the log is restored: say so,
+          // and retry once a second rather than reread the log in a loop.
+          spdlog::error("projection {}: cannot follow the log: {}", name_,
+                        batch.status().ToString());
+          absl::MutexLock lock(&mu_);
+          mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1));
+        }
         continue;
       }
       if (!batch->events.empty()) {

@@ -3,10 +3,15 @@
 // to check by hand (a count of events and a sum of invoiced amounts).
 #include "services/projection/projection_engine.h"
 
+#include <sstream>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::services::projection {
@@ -250,6 +255,60 @@ TEST_F(EngineTest, DamagedSavedStateIsRebuilt) {
   Seen seen = Read({});
   EXPECT_EQ(seen.sum, 600);
   EXPECT_EQ(seen.count, 3);
+}
+
+// A follower that meets a damaged record (README "Storage faults") folds nothing past it,
+// says so naming the position, and retries once a second instead of rereading the log in
+// a loop; stopping it does not wait out the pause.
+TEST_F(EngineTest, FollowerStoppedByADamagedRecordSaysSoAndRetriesSlowly) {
+  AppendInvoices(1, 3);
+  store_.reset();
+  {
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name :
+         {"default", "log", "streams", "ids", "entities", "projections", "snapshots"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &raw).ok());
+    const std::string key("\0\0\0\0\0\0\0\2", 8);  // position 2 (ledger/FORMAT.md)
+    std::string value;
+    ASSERT_TRUE(raw->Get({}, handles[1], key, &value).ok());
+    const size_t at = value.find("INV-2");
+    ASSERT_NE(at, std::string::npos);
+    value[at + 4] = '9';  // the invoice id: the event still parses
+    ASSERT_TRUE(raw->Put({}, handles[1], key, value).ok());
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  OpenStore();
+
+  std::ostringstream log;
+  auto previous_logger = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  StartEngine();  // a new projection: its follower starts at position 0
+  // Failures at about 0 s and 1 s, the next pause from 1 s to 2 s.
+  absl::SleepFor(absl::Milliseconds(1200));
+  EXPECT_EQ(engine_->status().position, 0u);
+  const absl::Time stop_start = absl::Now();
+  engine_.reset();
+  const absl::Duration stopping = absl::Now() - stop_start;
+  spdlog::set_default_logger(previous_logger);
+
+  EXPECT_LT(stopping, absl::Milliseconds(300));
+  const std::string said =
+      "projection sum: cannot follow the log: DATA_LOSS: the record at position 2 fails its "
+      "chain hash";
+  const std::string text = log.str();
+  int times = 0;
+  for (size_t at = text.find(said); at != std::string::npos; at = text.find(said, at + 1)) {
+    ++times;
+  }
+  EXPECT_GE(times, 1) << text;
+  EXPECT_LE(times, 3) << text.substr(0, 2000);
 }
 
 // Two engines read together at one past cut: one restored from its snapshot at 20, the

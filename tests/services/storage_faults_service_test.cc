@@ -1,0 +1,205 @@
+// The real server over a store whose file system fails on command
+// (tests/testing/faulty_file_system.h): a client sees the failed append as UNAVAILABLE
+// naming the cause, every later append refused until restart, and never a state that
+// fails verification; after a restart on healthy storage, everything acknowledged is
+// there and appends go on. A record changed on disk reaches clients as DATA_LOSS naming
+// its position, never as an event.
+#include <grpcpp/grpcpp.h>
+
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "services/server.h"
+#include "sixhearts/ledger/v1/event_store.grpc.pb.h"
+#include "tests/testing/faulty_file_system.h"
+#include "tests/testing/test_events.h"
+
+namespace sixhearts::services {
+namespace {
+
+namespace v1 = ::sixhearts::ledger::v1;
+using ::sixhearts::testing::Batch;
+using ::sixhearts::testing::FaultyFileSystem;
+using ::sixhearts::testing::Interaction;
+using ::sixhearts::testing::TempDir;
+
+class StorageFaultsServiceTest : public ::testing::Test {
+ protected:
+  StorageFaultsServiceTest() : faulty_(std::make_shared<FaultyFileSystem>()) {}
+
+  void StartServer() {
+    server_.reset();
+    ServerOptions options;
+    options.data_dir = dir_.sub("ledger");
+    options.listen = "127.0.0.1:0";
+    options.store.file_system = faulty_;
+    auto server = LedgerServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    stub_ = v1::EventStore::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status AppendOne(uint64_t id, v1::AppendResponse* response) {
+    grpc::ClientContext context;
+    return stub_->Append(&context, Batch({Interaction(id, "42", "X-" + std::to_string(id))}),
+                         response);
+  }
+
+  v1::DigestResponse Digest() {
+    grpc::ClientContext context;
+    v1::DigestResponse response;
+    EXPECT_TRUE(stub_->Digest(&context, {}, &response).ok());
+    return response;
+  }
+
+  v1::VerifyResponse Verify() {
+    grpc::ClientContext context;
+    v1::VerifyResponse response;
+    EXPECT_TRUE(stub_->Verify(&context, {}, &response).ok());
+    return response;
+  }
+
+  // Every event of a ReadLog call from the start, and its final status.
+  grpc::Status ReadAll(std::vector<v1::Event>* events) {
+    grpc::ClientContext context;
+    auto reader = stub_->ReadLog(&context, v1::ReadLogRequest());
+    v1::ReadResponse response;
+    while (reader->Read(&response)) {
+      for (const auto& event : response.events()) events->push_back(event);
+    }
+    return reader->Finish();
+  }
+
+  // The health of `service` ("" for the whole server).
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::string& service) {
+    auto health = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    EXPECT_TRUE(health->Check(&context, request, &response).ok());
+    return response.status();
+  }
+
+  TempDir dir_;
+  std::shared_ptr<FaultyFileSystem> faulty_;
+  std::unique_ptr<LedgerServer> server_;
+  std::unique_ptr<v1::EventStore::Stub> stub_;
+};
+
+TEST_F(StorageFaultsServiceTest, FailedWriteIsUnavailableAndNothingAcknowledgedIsLost) {
+  StartServer();
+  v1::AppendResponse response;
+  for (uint64_t id = 1; id <= 4; ++id) ASSERT_TRUE(AppendOne(id, &response).ok());
+  const v1::DigestResponse before = Digest();
+  ASSERT_EQ(before.head_position(), 4u);
+  constexpr char kEventStore[] = "sixhearts.ledger.v1.EventStore";
+  EXPECT_EQ(Health(kEventStore), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  faulty_->FailAfter(FaultyFileSystem::Op::kWrite, 0, ".log");
+  grpc::Status failed = AppendOne(5, &response);
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(absl::StartsWith(failed.error_message(), "append: IO error: injected write fault"))
+      << failed.error_message();
+  faulty_->Heal();
+  grpc::Status refused = AppendOne(6, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(absl::StartsWith(refused.error_message(),
+                               "appends are refused since a write failed (append: IO error: "
+                               "injected write fault"))
+      << refused.error_message();
+
+  // Appends wait for a restart: the EventStore service says so to a supervisor; the
+  // server as a whole still serves reads.
+  EXPECT_EQ(Health(kEventStore), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health(""), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  // What is served is what was acknowledged, and it verifies.
+  EXPECT_EQ(Digest().head_position(), 4u);
+  EXPECT_EQ(Digest().head_hash(), before.head_hash());
+  const v1::VerifyResponse verified = Verify();
+  EXPECT_TRUE(verified.ok()) << verified.problem();
+  EXPECT_EQ(verified.checked(), 4u);
+
+  StartServer();  // a restart on healthy storage
+  EXPECT_EQ(Health(kEventStore), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(Digest().head_position(), 4u);
+  EXPECT_EQ(Digest().head_hash(), before.head_hash());
+  ASSERT_TRUE(AppendOne(5, &response).ok());
+  EXPECT_EQ(response.positions(0), 5u);
+  EXPECT_FALSE(response.duplicate());
+  EXPECT_TRUE(Verify().ok());
+  EXPECT_EQ(Verify().checked(), 5u);
+}
+
+TEST_F(StorageFaultsServiceTest, DamagedRecordIsDataLossNamingItsPosition) {
+  StartServer();
+  v1::AppendResponse response;
+  for (uint64_t id = 1; id <= 4; ++id) ASSERT_TRUE(AppendOne(id, &response).ok());
+  server_.reset();
+  {
+    // Change the interaction id inside the record at position 2 straight through RocksDB,
+    // as a disk or an attacker with file access could: the event still parses.
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name :
+         {"default", "log", "streams", "ids", "entities", "projections", "snapshots"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &raw).ok());
+    const std::string key("\0\0\0\0\0\0\0\2", 8);  // position 2 (ledger/FORMAT.md)
+    std::string value;
+    ASSERT_TRUE(raw->Get({}, handles[1], key, &value).ok());
+    const size_t at = value.find("X-2");
+    ASSERT_NE(at, std::string::npos);
+    value[at + 2] = '7';
+    ASSERT_TRUE(raw->Put({}, handles[1], key, value).ok());
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  StartServer();
+
+  const std::string named = "the record at position 2 fails its chain hash";
+  std::vector<v1::Event> events;
+  grpc::Status read = ReadAll(&events);
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_TRUE(absl::StartsWith(read.error_message(), named)) << read.error_message();
+  ASSERT_LE(events.size(), 1u);  // at most the record before the damage, never the damaged one
+  {
+    grpc::ClientContext context;
+    v1::ReadStreamRequest request;
+    request.set_stream("client-42");
+    auto reader = stub_->ReadStream(&context, request);
+    v1::ReadResponse page;
+    while (reader->Read(&page)) {
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS);
+    EXPECT_TRUE(absl::StartsWith(status.error_message(), named)) << status.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    v1::SubscribeRequest request;
+    auto reader = stub_->Subscribe(&context, request);
+    v1::SubscribeResponse message;
+    while (reader->Read(&message)) {
+      for (const auto& event : message.events()) EXPECT_LT(event.position(), 2u);
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS);
+    EXPECT_TRUE(absl::StartsWith(status.error_message(), named)) << status.error_message();
+  }
+  const v1::VerifyResponse verified = Verify();
+  EXPECT_FALSE(verified.ok());
+  EXPECT_EQ(verified.first_bad_position(), 2u);
+}
+
+}  // namespace
+}  // namespace sixhearts::services
