@@ -12,6 +12,7 @@
 #include "ledger/format.h"
 #include "ledger/subscription.h"
 #include "rocksdb/db.h"
+#include "tests/testing/raw_log.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::ledger {
@@ -323,21 +324,9 @@ TEST_F(EventStoreTest, VerifyNamesAByteFlippedStraightInRocksDB) {
   store_.reset();
   {
     // Tamper as an attacker with file access would: rewrite position 3's value.
-    rocksdb::DB* raw = nullptr;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name :
-         {"default", "log", "streams", "ids", "entities", "projections", "snapshots"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &raw).ok());
-    std::string value;
-    ASSERT_TRUE(raw->Get({}, handles[1], format::PositionKey(3), &value).ok());
-    value[value.size() - 3] ^= 0x01;  // inside the summary text of the event
-    ASSERT_TRUE(raw->Put({}, handles[1], format::PositionKey(3), value).ok());
-    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
-    delete raw;
+    testing::RewriteLogRecord(dir_.sub("ledger"), 3, [](std::string& value) {
+      value[value.size() - 3] ^= 0x01;  // inside the summary text of the event
+    });
   }
   Reopen();
   auto verify = store_->Verify(0, 0);

@@ -18,6 +18,7 @@
 #include "ledger/subscription.h"
 #include "rocksdb/db.h"
 #include "tests/testing/faulty_file_system.h"
+#include "tests/testing/raw_log.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::ledger {
@@ -86,18 +87,7 @@ class StorageFaultsTest : public ::testing::Test {
   // with file access would change it.
   void WithRawLog(const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*)>& fn) {
     store_.reset();
-    rocksdb::DB* raw = nullptr;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name :
-         {"default", "log", "streams", "ids", "entities", "projections", "snapshots"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &raw).ok());
-    fn(raw, handles[1]);
-    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
-    delete raw;
+    testing::WithRawLog(dir_.sub("ledger"), fn);
   }
 
   // Replaces `from` by `to` (of the same length, so the event still parses) in the stored

@@ -15,6 +15,7 @@
 #include "services/server.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "tests/testing/faulty_file_system.h"
+#include "tests/testing/raw_log.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::services {
@@ -145,24 +146,11 @@ TEST_F(StorageFaultsServiceTest, DamagedRecordIsDataLossNamingItsPosition) {
   {
     // Change the interaction id inside the record at position 2 straight through RocksDB,
     // as a disk or an attacker with file access could: the event still parses.
-    rocksdb::DB* raw = nullptr;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name :
-         {"default", "log", "streams", "ids", "entities", "projections", "snapshots"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &raw).ok());
-    const std::string key("\0\0\0\0\0\0\0\2", 8);  // position 2 (ledger/FORMAT.md)
-    std::string value;
-    ASSERT_TRUE(raw->Get({}, handles[1], key, &value).ok());
-    const size_t at = value.find("X-2");
-    ASSERT_NE(at, std::string::npos);
-    value[at + 2] = '7';
-    ASSERT_TRUE(raw->Put({}, handles[1], key, value).ok());
-    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
-    delete raw;
+    testing::RewriteLogRecord(dir_.sub("ledger"), 2, [](std::string& value) {
+      const size_t at = value.find("X-2");
+      ASSERT_NE(at, std::string::npos);
+      value[at + 2] = '7';
+    });
   }
   StartServer();
 
