@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "ledger/quoted.h"
 #include "spdlog/formatter.h"
 #include "spdlog/spdlog.h"
 
@@ -27,13 +28,14 @@ class JsonLogFormatter final : public spdlog::formatter {
     const auto level = spdlog::level::to_string_view(msg.level);
     line.append(level.data(), level.size());
     line += "\",\"message\":";
-    AppendQuoted(message, line);
+    ledger::AppendQuoted(message, line);
     // The request id gets its own field so logs can be searched by it.
     if (const size_t at = message.find("request_id="); at != std::string_view::npos) {
       const size_t start = at + 11;
       const size_t end = message.find(' ', start);
       line += ",\"request_id\":";
-      AppendQuoted(message.substr(start, end == std::string_view::npos ? end : end - start), line);
+      ledger::AppendQuoted(message.substr(start, end == std::string_view::npos ? end : end - start),
+                           line);
     }
     line += "}\n";
     dest.append(line.data(), line.data() + line.size());
@@ -41,37 +43,6 @@ class JsonLogFormatter final : public spdlog::formatter {
 
   std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<JsonLogFormatter>();
-  }
-
- private:
-  static void AppendQuoted(std::string_view s, std::string& out) {
-    out += '"';
-    for (const char c : s) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
-          } else {
-            out += c;
-          }
-      }
-    }
-    out += '"';
   }
 };
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "ledger/currency.h"
+#include "ledger/quoted.h"
 
 namespace sixhearts::services::compliance {
 namespace {
@@ -77,36 +78,7 @@ std::string OptionalDouble(const std::optional<double>& v, int digits) {
 
 // ------------------------------------------------------------------------------ JSON
 
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (const unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += "\"";
-  return out;
-}
+std::string JsonString(std::string_view s) { return ledger::Quoted(s); }
 
 // A small JSON writer: objects and arrays with commas tracked per level; each array
 // element and each top-level key starts a new line, so diffs and greps stay readable.

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "ledger/quoted.h"
 #include "toml++/toml.h"
 
 namespace sixhearts::services::config {
@@ -344,32 +345,7 @@ std::optional<std::string> TomlText(const Setting& s, const toml::node& node) {
   return std::nullopt;
 }
 
-std::string TomlQuote(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string TomlQuote(const std::string& s) { return ledger::Quoted(s); }
 
 std::string Rendered(const Setting& s, const LedgerdConfig& config) {
   const std::string value = s.get(config);
