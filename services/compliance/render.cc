@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "ledger/currency.h"
 #include "ledger/quoted.h"
+#include "services/relationships/hearts.h"
 
 namespace sixhearts::services::compliance {
 namespace {
@@ -20,25 +21,6 @@ std::string Time(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
 }
 std::string Month(absl::CivilMonth m) { return absl::FormatCivilTime(m); }
-
-std::string_view HeartName(v1::Heart heart) {
-  switch (heart) {
-    case v1::HEART_TRUST:
-      return "trust";
-    case v1::HEART_CARE:
-      return "care";
-    case v1::HEART_LISTENING:
-      return "listening";
-    case v1::HEART_COMMUNICATION:
-      return "communication";
-    case v1::HEART_EXECUTION:
-      return "execution";
-    case v1::HEART_FEEDBACK:
-      return "feedback";
-    default:
-      return "unspecified";
-  }
-}
 
 std::string_view PromiseStatusName(receivables::PromiseStatus s) {
   switch (s) {
@@ -302,7 +284,7 @@ std::string ComplianceJson(const ComplianceReport& r) {
   j.Key("coverage").Begin('[');
   for (const HeartCoverage& c : r.coverage) {
     j.Begin('{')
-        .S("heart", HeartName(c.heart))
+        .S("heart", relationships::HeartName(c.heart))
         .I("clients_practised", c.clients_practised)
         .I("clients", c.clients)
         .End();
@@ -530,7 +512,8 @@ std::string ComplianceCsv(const ComplianceReport& r) {
   }
   c.Section("coverage", {"heart", "clients_practised", "clients"});
   for (const HeartCoverage& h : r.coverage) {
-    c.Row({"", std::string(HeartName(h.heart)), N(h.clients_practised), N(h.clients)});
+    c.Row(
+        {"", std::string(relationships::HeartName(h.heart)), N(h.clients_practised), N(h.clients)});
   }
   c.Section("clients",
             {"client_id", "name", "rule_set", "rule_reason", "health_index", "invoices_overdue"});
@@ -848,7 +831,7 @@ std::string ComplianceHtml(const ComplianceReport& r) {
   rows.clear();
   for (const HeartCoverage& h : r.coverage) {
     rows.push_back(
-        {std::string(HeartName(h.heart)), N(h.clients_practised), N(h.clients),
+        {std::string(relationships::HeartName(h.heart)), N(h.clients_practised), N(h.clients),
          h.clients == 0
              ? ""
              : absl::StrFormat("%.1f%%", 100.0 * static_cast<double>(h.clients_practised) /
