@@ -9,6 +9,8 @@ packages=(
   librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev libtomlplusplus-dev libcivetweb-dev
   python3 python3-grpcio python3-protobuf python3-yaml
+  # buf, for the schema compatibility check (scripts/check-proto.sh), comes from npm.
+  nodejs
   # Headless Chromium renders the compliance report's HTML in its test.
   chromium
 )
@@ -22,6 +24,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's npm, unless a nodejs that brings its own (NodeSource's) is installed.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

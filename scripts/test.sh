@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh fuzz
 ./scripts/build.sh
+# The schema must change compatibly against the last landed one (proto/LANDED).
+./scripts/check-proto.sh
 ctest --test-dir build --output-on-failure -j2 --timeout 600
 # The fuzz targets need a build of their own (clang, ASan, UBSan, coverage; see
 # tests/fuzz/README.md), so they run here rather than as CTest cases of ./build. Any
