@@ -3,6 +3,9 @@
 // Unix microseconds (8 bytes, big-endian, two's complement) then the fold's bytes.
 #include "services/projection/projection_engine.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
 #include <thread>
 #include <utility>
 
@@ -162,6 +165,7 @@ class ProjectionEngine::Impl {
   }
 
   ledger::EventStore* store() const { return store_; }
+  const std::string& name() const { return name_; }
 
   absl::StatusOr<uint64_t> Rebuild(const ProgressFn& progress) {
     StopFollower();
@@ -469,6 +473,25 @@ absl::Status ProjectionEngine::Read(const AsOf& as_of,
   return impl_->Read(as_of, read, progress);
 }
 
+std::vector<size_t> ProjectionEngine::LockOrder(const std::vector<ProjectionEngine*>& engines) {
+  std::vector<size_t> order(engines.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const std::string& name_a = engines[a]->impl_->name();
+    const std::string& name_b = engines[b]->impl_->name();
+    if (name_a != name_b) return name_a < name_b;
+    return std::less<const ProjectionEngine*>()(engines[a], engines[b]);
+  });
+  for (size_t i = 1; i < order.size(); ++i) {
+    // A reader lock taken twice by one thread can wait for itself behind a writer.
+    if (engines[order[i]] == engines[order[i - 1]]) {
+      spdlog::critical("ReadTogether: engine {} listed twice", engines[order[i]]->impl_->name());
+      std::abort();
+    }
+  }
+  return order;
+}
+
 absl::Status ProjectionEngine::ReadTogether(
     const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
     absl::FunctionRef<absl::Status(const std::vector<const Fold*>&, uint64_t)> read,
@@ -476,12 +499,18 @@ absl::Status ProjectionEngine::ReadTogether(
   if (engines.empty()) return absl::InvalidArgumentError("ReadTogether: no engines");
   absl::StatusOr<uint64_t> target = engines.front()->impl_->TargetOf(as_of);
   if (!target.ok()) return target.status();
+  if (!as_of.known_at) {
+    // A live read: let every engine catch up with the cut, so none replays for lagging.
+    for (ProjectionEngine* engine : engines) engine->impl_->WaitFor(*target, absl::Seconds(5));
+  }
   std::vector<std::unique_ptr<absl::ReaderMutexLock>> locks(engines.size());
   std::vector<Folded> replays(engines.size());
   std::vector<const Fold*> folds(engines.size());
   std::vector<size_t> replaying;  // indices of engines whose fold replays
   uint64_t from = *target;
-  for (size_t i = 0; i < engines.size(); ++i) {
+  // The lock order (header): the engines' locks are taken by rank, whatever the order of
+  // `engines`, so two reads of the same engines never wait for each other in a cycle.
+  for (size_t i : LockOrder(engines)) {
     auto fold = engines[i]->impl_->LiveOrSnapshot(as_of, *target, locks[i], replays[i]);
     if (!fold.ok()) return fold.status();
     folds[i] = *fold;

@@ -115,8 +115,14 @@ class ProjectionEngine {
   // snapshots and replay in ONE scan of the log, so the log is read and parsed once, not
   // once per engine. `read` gets the folds in the order of `engines` and the last position
   // considered (without known_at, a live fold may also hold events appended after it was
-  // taken, as with Read()). REQUIRES: every engine reads the same store; `read` keeps no
-  // reference.
+  // taken, as with Read()). REQUIRES: every engine reads the same store and is listed
+  // once; `read` keeps no reference.
+  //
+  // Lock order: every read that holds more than one engine's lock goes through here, and
+  // takes the locks in ascending order of the engines' names ("compliance" <
+  // "receivables" < "relationships"; engines of one name by address), whatever the order
+  // of `engines`. No other path holds two engines' locks, so reads never wait for each
+  // other in a cycle (Abseil's deadlock detector would abort the process on one).
   static absl::Status ReadTogether(
       const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
       absl::FunctionRef<absl::Status(const std::vector<const Fold*>& folds, uint64_t position)>
@@ -139,6 +145,8 @@ class ProjectionEngine {
 
  private:
   explicit ProjectionEngine(std::unique_ptr<Impl> impl);
+  // The indices of `engines` in lock order (ReadTogether).
+  static std::vector<size_t> LockOrder(const std::vector<ProjectionEngine*>& engines);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -100,18 +100,19 @@ absl::Status ReadRelationships(projection::ProjectionEngine* engine, const ReadA
   });
 }
 
-// Both states as `at` selects them. The receivables read is nested in the relationship
-// one, so each fold stays valid while the analytics hold references into both.
+// Both states as `at` selects them, read together at one log position (the lock order
+// of ProjectionEngine::ReadTogether), so each fold stays valid while the analytics hold
+// references into both and both positions are the same.
 template <typename Use>
 absl::Status ReadBoth(projection::ProjectionEngine* relationships,
                       projection::ProjectionEngine* receivables, const ReadAt& at, Use use) {
-  return ReadRelationships(
-      relationships, at, [&](const RelationshipsState& state, uint64_t position) {
-        return receivables->Read(
-            at.as_of(), [&](const projection::Fold& fold, uint64_t receivables_position) {
-              return use(state, static_cast<const receivables::ReceivablesFold&>(fold).state(),
-                         position, receivables_position);
-            });
+  return projection::ProjectionEngine::ReadTogether(
+      {relationships, receivables}, at.as_of(),
+      [&](const std::vector<const projection::Fold*>& folds, uint64_t position) {
+        // The engines only ever hold folds made by their factories.
+        return use(static_cast<const RelationshipsFold&>(*folds[0]).state(),
+                   static_cast<const receivables::ReceivablesFold&>(*folds[1]).state(),
+                   position, position);
       });
 }
 
