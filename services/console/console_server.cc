@@ -282,7 +282,7 @@ class ConsoleServer::Impl final : public CivetHandler {
     // Nothing the pages load may come from elsewhere: no CDN, no font, no beacon.
     Send(conn, Reply{200, std::string(asset->content_type), std::string(asset->content)},
          "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "
-         "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'\r\n");
+         "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'\r\n");
     return true;
   }
 
