@@ -326,7 +326,7 @@
       const points = s.values.map((v, i) => (v === null ? null : `${left + i * step},${y(v)}`)).filter(Boolean);
       return svg('polyline', { points: points.join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2 });
     });
-    return el('figure', { class: 'chart' },
+    return el('figure', { class: 'chart line' },
       svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': caption }, grid, xLabels, lines),
       el('figcaption', { class: 'legend' }, series.map((s) => el('span', { style: `--swatch:${s.color}` }, s.name))));
   }
