@@ -177,6 +177,12 @@ try {
   const recorded = await page.$$eval('table', (tables) => tables[tables.length - 1].querySelector('tbody tr td:nth-child(6)').textContent);
   check(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(recorded), `client: recorded time shown in ISO (${recorded})`);
 
+  // The demo client's promise PTP-01 (200,000.00 CNY by 2026-10-30, nothing paid) is
+  // broken, and its dispute D-01 on INV-2026-0901 was opened on 2026-09-12.
+  const clientText = await page.evaluate(() => document.getElementById('main').innerText);
+  check(/PTP-01\s+2026-10-0\d\s+2026-10-30\s+200,000.00 CNY\s+0.00 CNY\s+broken/.test(clientText),
+    'client: promise PTP-01 shown broken with 200,000.00 CNY promised and 0.00 received');
+  check(/D-01\s+INV-2026-0901\s+2026-09-12/.test(clientText), 'client: dispute D-01 on INV-2026-0901 opened 2026-09-12');
   const grpcWork = JSON.parse(ctl(demo, ['--json', 'worklist', '--as-of', AS_OF, '--known-at', KNOWN_AT, '--limit', '25']));
   const workRows = Array.isArray(grpcWork) ? grpcWork : grpcWork.rows;
   await open(page, demo.http + '/' + pages.worklist);
