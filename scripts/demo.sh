@@ -48,6 +48,6 @@ echo "== the demo client's history"
 "${ctl[@]}" stream client-sz-edu-bureau
 echo
 echo "ledgerd is serving on $listen (data in $data_dir). Try: ${ctl[*]} tail"
-echo "Console: open http://$console/ (Portfolio, Client, Worklist, Compliance, Log)"
+echo "Console: open http://$console/ (Portfolio, Client, Worklist, Evidence, Compliance, Log)"
 echo "Press Ctrl-C to stop."
 wait $server

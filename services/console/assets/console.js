@@ -489,6 +489,41 @@
     ready();
   };
 
+  // ---- Evidence ------------------------------------------------------------------------
+  // Horizontal bars, each 0..100.
+  function barChart(rows, caption) {
+    const width = 560, rowHeight = 22, left = 170, right = 70;
+    const height = rows.length * rowHeight + 6;
+    return el('figure', { class: 'chart line' },
+      svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': caption },
+        rows.map((row, i) => svg('g', {},
+          svg('text', { x: left - 6, y: i * rowHeight + 16, 'text-anchor': 'end', 'font-size': 12 }, row.label),
+          svg('rect', { x: left, y: i * rowHeight + 4, height: rowHeight - 8, fill: row.color || '#2e75b6',
+            width: Math.max(0.5, ((row.value ?? 0) / 100) * (width - left - right)) }),
+          svg('text', { x: left + ((row.value ?? 0) / 100) * (width - left - right) + 4, y: i * rowHeight + 16, 'font-size': 12 },
+            row.value === null || row.value === undefined ? 'n/a' : row.value.toFixed(0) + '%')))),
+      el('figcaption', { class: 'cut' }, caption));
+  }
+  const share = (b) => (b.onTimeShare === undefined || b.onTimeShare === null ? null : 100 * b.onTimeShare);
+  PAGES.evidence = async (main, params) => {
+    const form = controls('evidence', params);
+    main.append(el('h2', {}, 'Evidence: do healthier relationships pay better?'), form);
+    const [[evidence], ms] = await load('evidence', [call('Relationships/Evidence', cutBody(params))]);
+    main.append(cutLine(evidence, ms, ` · ${evidence.clients} clients`),
+      el('p', { class: 'notice', id: 'answer' }, evidence.answer),
+      el('div', { class: 'charts' },
+        barChart(evidence.bands.map((b) => ({ label: `health ${b.label} (${b.behaviour.clients})`, value: share(b.behaviour) })),
+          'Invoices paid on time, by health band'),
+        barChart(evidence.hearts.flatMap((h) => [
+          { label: `${heartName(h.heart)} practised`, value: share(h.practised), color: '#1e7b34' },
+          { label: `${heartName(h.heart)} not`, value: share(h.notPractised), color: '#c00000' }]),
+        'Invoices paid on time, by heart practised or not')),
+      table(['Health band', 'Clients ', 'Invoices due ', 'Paid on time ', 'Promises broken '], evidence.bands.map((b) => el('tr', {},
+        el('td', {}, b.label), num(b.behaviour.clients), num(b.behaviour.invoicesDue), num(percent(b.behaviour.onTimeShare)),
+        num(`${b.behaviour.promisesBroken}/${b.behaviour.promisesJudged}`)))));
+    ready();
+  };
+
   // ---- Compliance ----------------------------------------------------------------------
   const FORMATS = { html: 'COMPLIANCE_REPORT_FORMAT_HTML', csv: 'COMPLIANCE_REPORT_FORMAT_CSV', json: 'COMPLIANCE_REPORT_FORMAT_JSON' };
   // A rendered report: its header and its bytes, checked against the trailer's SHA-256.

@@ -130,6 +130,7 @@ try {
     portfolio: `#/portfolio?${cut}`,
     client: `#/client?${cut}&client=sz-edu-bureau`,
     worklist: `#/worklist?${cut}`,
+    evidence: `#/evidence?${cut}`,
     compliance: `#/compliance?${cut}`,
     log: `#/log?${cut}`,
   });
@@ -190,6 +191,11 @@ try {
   check(firstScore === Number(workRows[0].score).toFixed(2),
     `worklist: score of ${workRows[0].client} ${firstScore} = gRPC ${Number(workRows[0].score).toFixed(2)}`);
 
+  const grpcEvidence = JSON.parse(ctl(demo, ['--json', 'evidence', '--as-of', AS_OF, '--known-at', KNOWN_AT]));
+  await open(page, demo.http + '/' + pages.evidence);
+  const answer = await text(page, '#answer');
+  check(answer === grpcEvidence.answer, `evidence: the answer equals gRPC's ("${answer.slice(0, 60)}…")`);
+
   await open(page, demo.http + '/' + pages.compliance);
   const progress = await text(page, '#progress');
   check(progress.includes('SHA-256 checked'), `compliance: report content checked against its trailer (${progress})`);
@@ -231,7 +237,7 @@ try {
   await page.close();
 
   // With authentication: a sign-in form, then a page the role may not see is refused.
-  const reader = JSON.parse(JSON.stringify({ token: '', hash: '' }));
+  const reader = {};
   const created = execFileSync(LEDGERCTL, ['token-hash', '--new'], { encoding: 'utf8' });
   reader.token = created.match(/token:\s*(\S+)/)[1];
   reader.hash = created.match(/token_hash = "[^"]+"/)[0];
