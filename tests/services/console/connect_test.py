@@ -203,5 +203,40 @@ class ConnectWithAuthTest(unittest.TestCase):
         self.assertEqual(json.loads(grpc.splitlines()[0])["actor"], "erp-import")
 
 
+class ConsoleWithTlsTest(unittest.TestCase):
+    """The console speaks plain HTTP only: a server with [tls] starts without it, and says
+    why, rather than serve tokens in clear next to a TLS port."""
+
+    def test_a_tls_server_starts_without_the_console_and_says_why(self):
+        with tempfile.TemporaryDirectory() as directory:
+            cert, key = os.path.join(directory, "server.crt"), os.path.join(directory, "server.key")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
+                            "-days", "1", "-keyout", key, "-out", cert], check=True,
+                           capture_output=True)
+            _, token_hash = new_token()
+            config = os.path.join(directory, "auth.toml")
+            with open(config, "w") as f:
+                f.write(f'[tls]\ncert_file = "{cert}"\nkey_file = "{key}"\n\n'
+                        f'[[principals]]\nname = "collector"\nroles = ["reader"]\n{token_hash}\n')
+            log_path = os.path.join(directory, "ledgerd.log")
+            with open(log_path, "w+") as log:
+                server = subprocess.Popen(
+                    [LEDGERD, "--data-dir", os.path.join(directory, "data"), "--listen",
+                     "127.0.0.1:0", "--metrics-listen", "", "--console-listen", "127.0.0.1:0",
+                     "--auth-config", config], stdout=log, stderr=subprocess.STDOUT)
+                deadline = time.time() + 30
+                text = ""
+                while time.time() < deadline and "serving on" not in text:
+                    time.sleep(0.05)
+                    log.seek(0)
+                    text = log.read()
+                server.send_signal(signal.SIGTERM)
+                self.assertEqual(server.wait(timeout=30), 0, text)
+            self.assertIn("serving on", text)
+            self.assertIn("console: off: the server is configured with [tls]", text)
+            self.assertNotIn("console on http", text)
+
+
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)
