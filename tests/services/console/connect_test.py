@@ -149,6 +149,16 @@ class ConnectWithoutAuthTest(unittest.TestCase):
         status, body = self.server.call("sixhearts.ledger.v1.Receivables/Nothing", {})
         self.assertEqual((status, body["code"]), (404, "unimplemented"), body)
 
+    def test_a_version_conflict_is_409_aborted(self):
+        event = dict(EVENTS[1], eventId="00000000-0000-4000-8000-000000000009")
+        event["invoiceIssued"] = dict(event["invoiceIssued"], invoiceId="INV-2")
+        status, body = self.server.call(
+            "sixhearts.ledger.v1.EventStore/Append",
+            {"events": [event],
+             "expected": [{"stream": "client-http-1", "kind": "KIND_EXACT", "version": "1"}]})
+        self.assertEqual((status, body["code"]), (409, "aborted"), body)
+        self.assertIn("client-http-1", body["message"])
+
     def test_a_streaming_rpc_stays_grpc(self):
         status, body = self.server.call("sixhearts.ledger.v1.EventStore/ReadLog", {})
         self.assertEqual((status, body["code"]), (501, "unimplemented"), body)
