@@ -53,8 +53,8 @@ Reply ErrorReply(grpc::StatusCode code, std::string_view message, int http_statu
   (void)pb::util::MessageToJsonString(text, &escaped);
   Reply reply;
   reply.status = http_status != 0 ? http_status : ConnectHttpStatus(code);
-  reply.body = absl::StrCat("{\"code\":\"", Sv(ConnectCodeName(code)), "\",\"message\":",
-                            escaped, "}");
+  reply.body =
+      absl::StrCat("{\"code\":\"", Sv(ConnectCodeName(code)), "\",\"message\":", escaped, "}");
   return reply;
 }
 
@@ -67,9 +67,8 @@ void Send(mg_connection* conn, const Reply& reply, std::string_view extra_header
             "X-Content-Type-Options: nosniff\r\n"
             "%.*s"
             "Connection: close\r\n\r\n",
-            reply.status, mg_get_response_code_text(conn, reply.status),
-            reply.content_type.c_str(), reply.body.size(), static_cast<int>(extra_headers.size()),
-            extra_headers.data());
+            reply.status, mg_get_response_code_text(conn, reply.status), reply.content_type.c_str(),
+            reply.body.size(), static_cast<int>(extra_headers.size()), extra_headers.data());
   mg_write(conn, reply.body.data(), reply.body.size());
 }
 
@@ -139,16 +138,15 @@ std::variant<Call, Reply> PrepareCall(std::string_view procedure, mg_connection*
                       absl::StrCat("no procedure ", service_name, "/", method_name), 404);
   }
   if (method->client_streaming()) {
-    return ErrorReply(grpc::StatusCode::UNIMPLEMENTED,
-                      absl::StrCat(method->full_name(),
-                                   " streams requests: it is served over gRPC only"));
+    return ErrorReply(
+        grpc::StatusCode::UNIMPLEMENTED,
+        absl::StrCat(method->full_name(), " streams requests: it is served over gRPC only"));
   }
   if (method->server_streaming() != want_streaming) {
     return ErrorReply(
         grpc::StatusCode::UNIMPLEMENTED,
         want_streaming
-            ? absl::StrCat(method->full_name(), " is unary: POST /", service_name, "/",
-                           method_name)
+            ? absl::StrCat(method->full_name(), " is unary: POST /", service_name, "/", method_name)
             : absl::StrCat(method->full_name(),
                            " is a server-streaming RPC: it stays gRPC (the Connect unary form "
                            "serves unary RPCs only)"));
@@ -167,27 +165,27 @@ std::variant<Call, Reply> PrepareCall(std::string_view procedure, mg_connection*
   }
   std::optional<std::string> body = ReadBody(conn, max_bytes);
   if (!body.has_value()) {
-    return ErrorReply(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                      absl::StrCat("request body: larger than max_message_bytes (", max_bytes,
-                                   ") or cut short"));
+    return ErrorReply(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("request body: larger than max_message_bytes (", max_bytes, ") or cut short"));
   }
   call.request.reset(Prototype(method->input_type())->New());
   call.response_prototype = Prototype(method->output_type());
   if (call.binary) {
     if (!call.request->ParseFromString(*body)) {
-      return ErrorReply(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("request body: not a serialized ",
-                                     method->input_type()->full_name()));
+      return ErrorReply(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request body: not a serialized ", method->input_type()->full_name()));
     }
   } else if (!body->empty()) {
     pb::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
     const auto parsed = pb::util::JsonStringToMessage(*body, call.request.get(), options);
     if (!parsed.ok()) {
-      return ErrorReply(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("request body: not a ", method->input_type()->full_name(),
-                                     " in the protobuf JSON mapping: ",
-                                     Sv(std::string(parsed.message()))));
+      return ErrorReply(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request body: not a ", method->input_type()->full_name(),
+                       " in the protobuf JSON mapping: ", Sv(std::string(parsed.message()))));
     }
   }
   return call;
@@ -199,8 +197,7 @@ void Forward(mg_connection* conn, grpc::ClientContext* context) {
   if (!authorization.empty()) context->AddMetadata("authorization", authorization);
   int64_t timeout_ms = 0;
   if (absl::SimpleAtoi(Header(conn, "Connect-Timeout-Ms"), &timeout_ms) && timeout_ms > 0) {
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(timeout_ms));
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
   }
 }
 
@@ -221,44 +218,74 @@ Reply Encode(const pb::Message& message, bool binary) {
 
 std::string_view ConnectCodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "ok";
-    case grpc::StatusCode::CANCELLED: return "canceled";
-    case grpc::StatusCode::UNKNOWN: return "unknown";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "invalid_argument";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "deadline_exceeded";
-    case grpc::StatusCode::NOT_FOUND: return "not_found";
-    case grpc::StatusCode::ALREADY_EXISTS: return "already_exists";
-    case grpc::StatusCode::PERMISSION_DENIED: return "permission_denied";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "resource_exhausted";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "failed_precondition";
-    case grpc::StatusCode::ABORTED: return "aborted";
-    case grpc::StatusCode::OUT_OF_RANGE: return "out_of_range";
-    case grpc::StatusCode::UNIMPLEMENTED: return "unimplemented";
-    case grpc::StatusCode::INTERNAL: return "internal";
-    case grpc::StatusCode::UNAVAILABLE: return "unavailable";
-    case grpc::StatusCode::DATA_LOSS: return "data_loss";
-    case grpc::StatusCode::UNAUTHENTICATED: return "unauthenticated";
-    default: return "unknown";
+    case grpc::StatusCode::OK:
+      return "ok";
+    case grpc::StatusCode::CANCELLED:
+      return "canceled";
+    case grpc::StatusCode::UNKNOWN:
+      return "unknown";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "invalid_argument";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "deadline_exceeded";
+    case grpc::StatusCode::NOT_FOUND:
+      return "not_found";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "already_exists";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "permission_denied";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "resource_exhausted";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "failed_precondition";
+    case grpc::StatusCode::ABORTED:
+      return "aborted";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "out_of_range";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "unimplemented";
+    case grpc::StatusCode::INTERNAL:
+      return "internal";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "unavailable";
+    case grpc::StatusCode::DATA_LOSS:
+      return "data_loss";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "unauthenticated";
+    default:
+      return "unknown";
   }
 }
 
 int ConnectHttpStatus(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return 200;
-    case grpc::StatusCode::CANCELLED: return 499;
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::CANCELLED:
+      return 499;
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::OUT_OF_RANGE: return 400;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
-    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
     case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::ABORTED: return 409;
-    case grpc::StatusCode::PERMISSION_DENIED: return 403;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
-    case grpc::StatusCode::UNIMPLEMENTED: return 501;
-    case grpc::StatusCode::UNAVAILABLE: return 503;
-    case grpc::StatusCode::UNAUTHENTICATED: return 401;
-    default: return 500;  // UNKNOWN, INTERNAL, DATA_LOSS
+    case grpc::StatusCode::ABORTED:
+      return 409;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    default:
+      return 500;  // UNKNOWN, INTERNAL, DATA_LOSS
   }
 }
 
@@ -268,8 +295,8 @@ class ConsoleServer::Impl final : public CivetHandler {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
     args.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
-    channel_ = grpc::CreateCustomChannel(
-        options.grpc_target, grpc::experimental::LocalCredentials(LOCAL_TCP), args);
+    channel_ = grpc::CreateCustomChannel(options.grpc_target,
+                                         grpc::experimental::LocalCredentials(LOCAL_TCP), args);
   }
 
   bool handleGet(CivetServer*, mg_connection* conn) override {
@@ -282,7 +309,8 @@ class ConsoleServer::Impl final : public CivetHandler {
     // Nothing the pages load may come from elsewhere: no CDN, no font, no beacon.
     Send(conn, Reply{200, std::string(asset->content_type), std::string(asset->content)},
          "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "
-         "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'\r\n");
+         "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors "
+         "'none'\r\n");
     return true;
   }
 
@@ -335,15 +363,14 @@ class ConsoleServer::Impl final : public CivetHandler {
     pb::util::JsonPrintOptions options;
     options.always_print_primitive_fields = true;
     while (reader->Read(response.get())) {
-      if (count == options_.max_stream_messages ||
-          reply.body.size() > options_.max_message_bytes) {
+      if (count == options_.max_stream_messages || reply.body.size() > options_.max_message_bytes) {
         context.TryCancel();
         reader->Finish().IgnoreError();
-        return ErrorReply(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          absl::StrCat(call.method->full_name(), ": more than ",
-                                       options_.max_stream_messages, " messages or ",
-                                       options_.max_message_bytes,
-                                       " bytes; ask for less (a limit, a narrower range)"));
+        return ErrorReply(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat(call.method->full_name(), ": more than ", options_.max_stream_messages,
+                         " messages or ", options_.max_message_bytes,
+                         " bytes; ask for less (a limit, a narrower range)"));
       }
       std::string json;
       (void)pb::util::MessageToJsonString(*response, &json, options);
@@ -364,8 +391,7 @@ class ConsoleServer::Impl final : public CivetHandler {
   std::unique_ptr<CivetServer> server;
 };
 
-absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
-    const ConsoleOptions& options) {
+absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const ConsoleOptions& options) {
   const size_t colon = options.listen.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(
@@ -381,11 +407,11 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
   std::unique_ptr<ConsoleServer> self(new ConsoleServer());
   self->impl_ = std::make_unique<Impl>(options);
   // civetweb wants "127.0.0.1:8451"; "localhost" is not an address to it.
-  const std::string bind =
-      host == "localhost" ? absl::StrCat("127.0.0.1", options.listen.substr(colon))
-                          : options.listen;
+  const std::string bind = host == "localhost"
+                               ? absl::StrCat("127.0.0.1", options.listen.substr(colon))
+                               : options.listen;
   const std::vector<std::string> civet_options = {
-      "listening_ports", bind, "num_threads", std::to_string(options.threads),
+      "listening_ports",          bind, "num_threads", std::to_string(options.threads),
       "enable_directory_listing", "no"};
   try {
     self->impl_->server = std::make_unique<CivetServer>(civet_options);
@@ -394,7 +420,8 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
         absl::StrCat("console.listen: cannot listen on ", options.listen, ": ", e.what()));
   }
   if (self->impl_->server->getContext() == nullptr) {
-    return absl::UnavailableError(absl::StrCat("console.listen: cannot listen on ", options.listen));
+    return absl::UnavailableError(
+        absl::StrCat("console.listen: cannot listen on ", options.listen));
   }
   self->impl_->server->addHandler("/", *self->impl_);
   const std::vector<int> ports = self->impl_->server->getListeningPorts();
