@@ -300,6 +300,10 @@ class ConsoleServer::Impl final : public CivetHandler {
   }
 
   bool handleGet(CivetServer*, mg_connection* conn) override {
+    if (auto refused = CheckHost(conn)) {
+      Send(conn, *refused);
+      return true;
+    }
     const std::string_view path = mg_get_request_info(conn)->local_uri;
     const Asset* asset = FindAsset(path);
     if (asset == nullptr) {
@@ -315,6 +319,10 @@ class ConsoleServer::Impl final : public CivetHandler {
   }
 
   bool handlePost(CivetServer*, mg_connection* conn) override {
+    if (auto refused = CheckHost(conn)) {
+      Send(conn, *refused);
+      return true;
+    }
     const std::string_view path = mg_get_request_info(conn)->local_uri;
     if (absl::StartsWith(Sv(path), Sv(kStreamPrefix))) {
       Send(conn, Stream(path.substr(kStreamPrefix.size()), conn));
@@ -325,6 +333,20 @@ class ConsoleServer::Impl final : public CivetHandler {
   }
 
  private:
+  // The listener is loopback only, so a browser reaches it only as 127.0.0.1, [::1] or
+  // localhost. Any other Host is a page of another site that pointed its own name at
+  // 127.0.0.1 (DNS rebinding) to read the ledger through the user's browser: refused.
+  static std::optional<Reply> CheckHost(mg_connection* conn) {
+    const std::string host = Header(conn, "Host");
+    const size_t end = host.starts_with("[") ? host.find(']') + 1 : host.rfind(':');
+    const std::string name = host.substr(0, end == std::string::npos ? host.size() : end);
+    if (host.empty() || auth::IsLoopbackHost(name)) return std::nullopt;
+    return ErrorReply(grpc::StatusCode::PERMISSION_DENIED,
+                      absl::StrCat("Host: \"", host,
+                                   "\" is not a loopback name; the console answers only to "
+                                   "127.0.0.1, [::1] and localhost"));
+  }
+
   Reply Unary(std::string_view procedure, mg_connection* conn) {
     auto prepared = PrepareCall(procedure, conn, options_.max_message_bytes, false);
     if (auto* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);

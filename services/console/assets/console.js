@@ -405,12 +405,15 @@
       ready();
       return;
     }
-    const [[timeline, cards, stream, plans, promises, disputes], ms] = await load('client', [
+    // Plans, promises and disputes are asked for at once but shown when they come, below
+    // the timeline's first answer: the page is usable before the portfolio-wide calls end.
+    const started = performance.now();
+    const more = Promise.allSettled([call('Relationships/Plans', { ...cut, clientIds: [params.client] }),
+      call('Receivables/Promises', cut), call('Receivables/Disputes', cut)]);
+    const [[timeline, cards, stream], ms] = await load('client', [
       call('Relationships/Timeline', { ...cut, clientId: params.client }),
       call('Relationships/Scorecard', { ...cut, clientIds: [params.client] }),
-      call('EventStore/ReadStream', { stream: 'client-' + params.client }, true),
-      call('Relationships/Plans', { ...cut, clientIds: [params.client] }),
-      call('Receivables/Promises', cut), call('Receivables/Disputes', cut)]);
+      call('EventStore/ReadStream', { stream: 'client-' + params.client }, true)]);
     const events = new Map();
     for (const page of stream) for (const event of page.events) events.set(event.position, event);
     main.querySelector('h2').textContent = `Client ${timeline.name} (${timeline.clientId})`;
@@ -423,27 +426,9 @@
           num(`${h.periodsCovered}/${h.periods}`), num(`${h.itemsOnTime}/${h.itemsDue}`), el('td', {}, isoDate(h.lastEventOn))))),
         card.alerts.length ? el('ul', { id: 'alerts' }, card.alerts.map((a) => el('li', {}, el('span', { class: 'heart' }, heartName(a.heart)), a.message))) : el('p', {}, 'No neglect alerts.'));
     }
-    main.append(el('h3', {}, 'Collection plans'), plans.plans.length === 0 ? el('p', {}, 'No collection plan.')
-      : plans.plans.map((plan) => table(['Step', 'Action', 'Due', 'Expected ', 'Status', 'Completed', 'Days late '],
-        plan.steps.map((step) => el('tr', {}, el('td', {}, step.stepId), el('td', {}, step.action), el('td', {}, isoDate(step.dueDate)),
-          num(money(step.expectedMinor, step.currency)), el('td', {}, enumName(step.status, 'PLAN_STEP_STATUS_')),
-          el('td', {}, isoDate(step.completedOn)), num(step.daysLate))),
-        `Plan ${plan.planId} (owner ${plan.owner}): ` + plan.money.map((m) =>
-          `collected ${money(m.collectedMinor, m.currency)} of ${money(m.expectedDueMinor, m.currency)} due`).join('; '))));
-    const mine = (lines) => lines.filter((line) => line.clientId === params.client);
-    const promiseLines = [...mine(promises.open), ...mine(promises.judged)];
-    main.append(el('h3', {}, 'Promises to pay'), promiseLines.length === 0 ? el('p', {}, 'No promise.')
-      : table(['Promise', 'Made', 'Promised for', 'Amount ', 'Received ', 'Status'], promiseLines.map((line) => el('tr', {},
-        el('td', {}, line.promiseId), el('td', {}, isoDate(line.madeOn)), el('td', {}, isoDate(line.promisedDate)),
-        num(money(line.amountMinor, line.currency)), num(money(line.receivedMinor, line.currency)),
-        el('td', {}, enumName(line.status, 'PROMISE_STATUS_'))))));
-    const disputeLines = [...mine(disputes.open), ...mine(disputes.resolved)];
-    main.append(el('h3', {}, 'Disputes'), disputeLines.length === 0 ? el('p', {}, 'No dispute.')
-      : table(['Dispute', 'Invoice', 'Opened', 'Amount ', 'Reason', 'Outcome', 'Resolved'], disputeLines.map((line) => el('tr', {},
-        el('td', {}, line.disputeId), el('td', {}, line.invoiceId), el('td', {}, isoDate(line.openedOn)),
-        num(money(line.amountMinor, line.currency)), el('td', {}, line.reason),
-        el('td', {}, line.resolvedOn && line.resolvedOn.year ? enumName(line.outcome, 'DISPUTE_OUTCOME_') : 'open'),
-        el('td', {}, isoDate(line.resolvedOn))))));
+    const later = el('section', { id: 'client-more', 'aria-busy': 'true' }, el('p', { class: 'cut busy' }, 'Loading plans, promises and disputes'));
+    main.append(later);
+    renderClientMore(later, params, more, started).catch((error) => showError(main, main.querySelector('form.controls'), error));
     const series = timeline.series;
     main.append(el('h3', {}, 'Monthly health index and on-time share'),
       lineChart(series.map((p) => isoDate(p.month).slice(0, 7)), [
@@ -471,6 +456,38 @@
       })));
     ready();
   };
+
+  async function renderClientMore(section, params, more, started) {
+    const settled = await more;
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [plans, promises, disputes] = settled.map((r) => r.value);
+    consoleState.timings.push({ page: 'client-all', ms: performance.now() - started });
+    section.replaceChildren();
+    section.append(el('h3', {}, 'Collection plans'), plans.plans.length === 0 ? el('p', {}, 'No collection plan.')
+      : plans.plans.map((plan) => table(['Step', 'Action', 'Due', 'Expected ', 'Status', 'Completed', 'Days late '],
+        plan.steps.map((step) => el('tr', {}, el('td', {}, step.stepId), el('td', {}, step.action), el('td', {}, isoDate(step.dueDate)),
+          num(money(step.expectedMinor, step.currency)), el('td', {}, enumName(step.status, 'PLAN_STEP_STATUS_')),
+          el('td', {}, isoDate(step.completedOn)), num(step.daysLate))),
+        `Plan ${plan.planId} (owner ${plan.owner}): ` + plan.money.map((m) =>
+          `collected ${money(m.collectedMinor, m.currency)} of ${money(m.expectedDueMinor, m.currency)} due`).join('; '))));
+    const mine = (lines) => lines.filter((line) => line.clientId === params.client);
+    const promiseLines = [...mine(promises.open), ...mine(promises.judged)];
+    section.append(el('h3', {}, 'Promises to pay'), promiseLines.length === 0 ? el('p', {}, 'No promise.')
+      : table(['Promise', 'Made', 'Promised for', 'Amount ', 'Received ', 'Status'], promiseLines.map((line) => el('tr', {},
+        el('td', {}, line.promiseId), el('td', {}, isoDate(line.madeOn)), el('td', {}, isoDate(line.promisedDate)),
+        num(money(line.amountMinor, line.currency)), num(money(line.receivedMinor, line.currency)),
+        el('td', {}, enumName(line.status, 'PROMISE_STATUS_'))))));
+    const disputeLines = [...mine(disputes.open), ...mine(disputes.resolved)];
+    section.append(el('h3', {}, 'Disputes'), disputeLines.length === 0 ? el('p', {}, 'No dispute.')
+      : table(['Dispute', 'Invoice', 'Opened', 'Amount ', 'Reason', 'Outcome', 'Resolved'], disputeLines.map((line) => el('tr', {},
+        el('td', {}, line.disputeId), el('td', {}, line.invoiceId), el('td', {}, isoDate(line.openedOn)),
+        num(money(line.amountMinor, line.currency)), el('td', {}, line.reason),
+        el('td', {}, line.resolvedOn && line.resolvedOn.year ? enumName(line.outcome, 'DISPUTE_OUTCOME_') : 'open'),
+        el('td', {}, isoDate(line.resolvedOn))))));
+    section.removeAttribute('aria-busy');
+    document.body.dataset.more = 'ready';
+  }
 
   // ---- Worklist ------------------------------------------------------------------------
   PAGES.worklist = async (main, params) => {

@@ -159,6 +159,19 @@ class ConnectWithoutAuthTest(unittest.TestCase):
         self.assertEqual((status, body["code"]), (409, "aborted"), body)
         self.assertIn("client-http-1", body["message"])
 
+    def test_another_sites_name_for_the_loopback_address_is_refused(self):
+        request = urllib.request.Request(
+            f"{self.server.http}/sixhearts.ledger.v1.EventStore/Digest", data=b"{}",
+            headers={"Content-Type": "application/json", "Host": "attacker.example:8451"},
+            method="POST")
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        body = json.loads(refused.exception.read())
+        self.assertEqual((refused.exception.code, body["code"]), (403, "permission_denied"))
+        self.assertIn("attacker.example", body["message"])
+        status, _ = self.server.call("sixhearts.ledger.v1.EventStore/Digest", {})
+        self.assertEqual(status, 200)  # as 127.0.0.1:PORT
+
     def test_a_streaming_rpc_stays_grpc(self):
         status, body = self.server.call("sixhearts.ledger.v1.EventStore/ReadLog", {})
         self.assertEqual((status, body["code"]), (501, "unimplemented"), body)

@@ -99,7 +99,12 @@ async function open(page, url) {
   await page.waitForFunction(() => document.body.dataset.state !== 'loading', { timeout: 60000 });
   return page.evaluate(() => document.body.dataset.state);
 }
-const timingsOf = (page) => page.evaluate(() => window.__console.timings.map((t) => t.ms));
+// The load times the page recorded under `name` ("client-all": the client page with its
+// plans, promises and disputes, which come after its first data).
+async function timingsOf(page, name) {
+  if (name === 'client-all') await page.waitForFunction(() => document.body.dataset.more === 'ready', { timeout: 60000 });
+  return page.evaluate((n) => window.__console.timings.filter((t) => t.page === n).map((t) => t.ms), name);
+}
 const text = (page, selector) => page.$eval(selector, (node) => node.textContent.trim());
 
 const demo = await startLedgerd('demo');
@@ -143,13 +148,14 @@ try {
     for (let i = 0; i < LOADS_PER_PAGE; i++) {
       const state = await open(page, demo.http + '/' + hash);
       if (i === 0) check(state === 'ready', `${name}: page ready (state ${state})`);
-      loadMs[name].push(...await timingsOf(page));
+      loadMs[name].push(...await timingsOf(page, name));
+      if (name === 'client') (loadMs['client-all'] ||= []).push(...await timingsOf(page, 'client-all'));
     }
     pastLoadMs[name] = [];
     for (let i = 0; i < 3; i++) {
       const state = await open(page, demo.http + '/' + pages[name]);
       if (i === 0) check(state === 'ready', `${name}: page ready on a past known-at cut (state ${state})`);
-      pastLoadMs[name].push(...await timingsOf(page));
+      pastLoadMs[name].push(...await timingsOf(page, name));
     }
     await page.screenshot({ path: path.join(OUT, `console-${name}.png`), fullPage: true });
     await page.setViewport({ width: 390, height: 844, isMobile: true });
@@ -180,6 +186,7 @@ try {
 
   // The demo client's promise PTP-01 (200,000.00 CNY by 2026-10-30, nothing paid) is
   // broken, and its dispute D-01 on INV-2026-0901 was opened on 2026-09-12.
+  await page.waitForFunction(() => document.body.dataset.more === 'ready', { timeout: 60000 });
   const clientText = await page.evaluate(() => document.getElementById('main').innerText);
   check(/PTP-01\s+2026-10-0\d\s+2026-10-30\s+200,000.00 CNY\s+0.00 CNY\s+broken/.test(clientText),
     'client: promise PTP-01 shown broken with 200,000.00 CNY promised and 0.00 received');
@@ -230,8 +237,10 @@ try {
   for (const [name, timings] of Object.entries(loadMs)) {
     const median = p50(timings);
     console.log(`load ${name}: p50 ${median.toFixed(0)} ms over ${timings.length} loads (max ${Math.max(...timings).toFixed(0)} ms)`);
-    check(median <= 300, `${name}: data load p50 ${median.toFixed(0)} ms <= 300 ms`);
+    // The first data of each page is bounded; the client page's later sections are shown.
+    if (name !== 'client-all') check(median <= 300, `${name}: data load p50 ${median.toFixed(0)} ms <= 300 ms`);
     const past = pastLoadMs[name];
+    if (!past) continue;
     console.log(`load ${name} known at ${KNOWN_AT}: p50 ${p50(past).toFixed(0)} ms over ${past.length} loads (as-of replay; not bounded)`);
   }
   await page.close();
