@@ -7,6 +7,7 @@
 //
 // Usage: node console_browser_test.mjs LEDGERD LEDGERCTL SOURCE_DIR OUT_DIR
 // CONSOLE_TEST_CLIENTS (default 40) sizes the generated portfolio; scripts/demo.sh's is 200.
+// CONSOLE_TEST_MAX_P50_MS (default 300, the issue's target) bounds each page's p50 load.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ const [LEDGERD, LEDGERCTL, SOURCE, OUT] = process.argv.slice(2);
 const CHROMIUM = '/usr/bin/chromium';
 const AS_OF = '2026-11-28';
 const LOADS_PER_PAGE = 7;
+const MAX_P50_MS = Number(process.env.CONSOLE_TEST_MAX_P50_MS || 300);
 let KNOWN_AT;
 fs.mkdirSync(OUT, { recursive: true });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'console-browser-'));
@@ -238,7 +240,7 @@ try {
     const median = p50(timings);
     console.log(`load ${name}: p50 ${median.toFixed(0)} ms over ${timings.length} loads (max ${Math.max(...timings).toFixed(0)} ms)`);
     // The first data of each page is bounded; the client page's later sections are shown.
-    if (name !== 'client-all') check(median <= 300, `${name}: data load p50 ${median.toFixed(0)} ms <= 300 ms`);
+    if (name !== 'client-all') check(median <= MAX_P50_MS, `${name}: data load p50 ${median.toFixed(0)} ms <= ${MAX_P50_MS} ms`);
     const past = pastLoadMs[name];
     if (!past) continue;
     console.log(`load ${name} known at ${KNOWN_AT}: p50 ${p50(past).toFixed(0)} ms over ${past.length} loads (as-of replay; not bounded)`);
