@@ -3,16 +3,17 @@
 # with demo data (the public IBM late-payment sample, a six-hearts client and a generated
 # portfolio of 200 government clients), shows the digest, the chain check, aging, the
 # six-hearts scorecard, worklist and evidence, writes a compliance report and the annual
-# disclosure under ./var, then keeps serving until Ctrl-C.
+# disclosure under ./var, prints the web console's address, then keeps serving until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh --target ledgerd ledgerctl
 listen="${LEDGER_LISTEN:-127.0.0.1:50051}"
 data_dir="${LEDGER_DATA_DIR:-./var/ledger}"
+console="${LEDGER_CONSOLE_LISTEN:-127.0.0.1:8451}"
 ctl=(./build/tools/ledgerctl/ledgerctl --server "$listen")
 
-./build/tools/ledgerd --data-dir "$data_dir" --listen "$listen" &
+./build/tools/ledgerd --data-dir "$data_dir" --listen "$listen" --console-listen "$console" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server' EXIT INT TERM
 for _ in $(seq 1 100); do
@@ -47,5 +48,6 @@ echo "== the demo client's history"
 "${ctl[@]}" stream client-sz-edu-bureau
 echo
 echo "ledgerd is serving on $listen (data in $data_dir). Try: ${ctl[*]} tail"
+echo "Console: open http://$console/ (Portfolio, Client, Worklist, Evidence, Compliance, Log)"
 echo "Press Ctrl-C to stop."
 wait $server

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh
 # The schema must change compatibly against the last landed one (proto/LANDED).
 ./scripts/check-proto.sh
+# The console's browser test drives Debian's Chromium with puppeteer-core from the npm
+# registry, at the versions of its lockfile.
+npm ci --prefix tests/services/console --no-audit --no-fund --ignore-scripts --loglevel=error
 ctest --test-dir build --output-on-failure -j2 --timeout 600
 # The fuzz targets need a build of their own (clang, ASan, UBSan, coverage; see
 # tests/fuzz/README.md), so they run here rather than as CTest cases of ./build. Any

@@ -10,7 +10,9 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "services/auth/auth_config.h"
 #include "services/config/settings.h"
+#include "services/console/console_server.h"
 #include "services/server.h"
 #include "spdlog/spdlog.h"
 #include "tools/json_log_formatter.h"
@@ -31,6 +33,34 @@ std::map<std::string, std::string> LedgerEnvironment() {
     }
   }
   return env;
+}
+
+// The console on cfg.console_listen, calling the gRPC port at `grpc_address`; null when
+// it is off. It calls that port with local (plaintext loopback) credentials, so a server
+// configured with [tls] gets no console yet: logged, not fatal.
+absl::StatusOr<std::unique_ptr<sixhearts::services::console::ConsoleServer>> StartConsole(
+    const config::LedgerdConfig& cfg, const std::string& grpc_address) {
+  namespace console = ::sixhearts::services::console;
+  if (cfg.console_listen.empty()) return nullptr;
+  if (!cfg.server.auth_config_path.empty()) {
+    auto auth = sixhearts::services::auth::LoadAuthConfig(cfg.server.auth_config_path);
+    if (!auth.ok()) return auth.status();
+    if (auth->tls.has_value()) {
+      spdlog::warn(
+          "console: off: the server is configured with [tls] and the console serves plain "
+          "HTTP only (no HTTPS yet); set console.listen = \"\" to silence this");
+      return nullptr;
+    }
+  }
+  console::ConsoleOptions options;
+  options.listen = cfg.console_listen;
+  options.grpc_target = grpc_address;
+  options.max_message_bytes = cfg.server.store.limits.max_message_bytes;
+  auto started = console::ConsoleServer::Start(options);
+  if (!started.ok()) return started.status();
+  const std::string host = cfg.console_listen.substr(0, cfg.console_listen.rfind(':'));
+  spdlog::info("console on http://{}:{}/", host, (*started)->port());
+  return started;
 }
 
 }  // namespace
@@ -121,11 +151,18 @@ int main(int argc, char** argv) {
     spdlog::info("read replica of {}, catching up every {} ms", cfg.server.replica_of,
                  absl::ToInt64Milliseconds(cfg.server.replica_catch_up_interval));
   }
+  auto console = StartConsole(cfg, (*server)->address());
+  if (!console.ok()) {
+    spdlog::error("cannot start: {}", console.status().ToString());
+    (*server)->Shutdown();
+    return 1;
+  }
   spdlog::info("serving on {} (head position {})", (*server)->address(), head.position);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("received signal {}: finishing in-flight appends", signal_number);
+  console->reset();  // its calls go to the gRPC port: stop them first
   (*server)->Shutdown();
   spdlog::info("stopped cleanly");
   return 0;

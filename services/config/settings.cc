@@ -146,6 +146,14 @@ std::vector<Setting> MakeTable() {
       [](LedgerdConfig& c, const std::string&, uint64_t n) {
         c.server.rocksdb_statistics = n != 0;
       }));
+  // [console]
+  Setting console_listen =
+      String("console.listen", "--console-listen",
+             "HOST:PORT of the web console and the Connect JSON form of the unary RPCs (HTTP, "
+             "loopback only); port 0 picks a free port; \"\" turns it off.",
+             &LedgerdConfig::console_listen);
+  console_listen.allow_empty = true;
+  t.push_back(console_listen);
   // [replica]
   Setting replica_of = Custom(
       "replica.of", "--replica-of", SettingType::kString,

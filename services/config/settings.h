@@ -33,6 +33,9 @@ struct LedgerdConfig {
   // text (one human-readable line per event) or json (one JSON object per line).
   // Default: text.
   std::string log_format = "text";
+  // HOST:PORT of the web console and the Connect JSON calls (services/console), loopback
+  // only; port 0 picks a free port; "" turns it off. Default: 127.0.0.1:8451.
+  std::string console_listen = "127.0.0.1:8451";
 };
 
 enum class SettingType { kString, kBool, kUnsigned };

@@ -1,0 +1,462 @@
+// The console's HTTP listener: static files, Connect unary calls and collected streams,
+// each call forwarded to ledgerd's gRPC port through the descriptor pool.
+#include "services/console/console_server.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "CivetServer.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/impl/client_unary_call.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/impl/rpc_method.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+#include "grpcpp/support/sync_stream.h"
+#include "services/auth/authenticator.h"
+#include "services/console/assets.h"
+
+namespace sixhearts::services::console {
+namespace {
+
+namespace pb = ::google::protobuf;
+
+// Debian's Abseil has its own string_view; StrCat takes only that one.
+absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+constexpr std::string_view kStreamPrefix = "/console/stream/";
+
+struct Reply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// A Connect error: {"code": ..., "message": ...} with the HTTP status of the code.
+Reply ErrorReply(grpc::StatusCode code, std::string_view message, int http_status = 0) {
+  // The protobuf printer escapes the message as JSON.
+  pb::Value text;
+  text.set_string_value(std::string(message));
+  std::string escaped;
+  (void)pb::util::MessageToJsonString(text, &escaped);
+  Reply reply;
+  reply.status = http_status != 0 ? http_status : ConnectHttpStatus(code);
+  reply.body =
+      absl::StrCat("{\"code\":\"", Sv(ConnectCodeName(code)), "\",\"message\":", escaped, "}");
+  return reply;
+}
+
+void Send(mg_connection* conn, const Reply& reply, std::string_view extra_headers = "") {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\n"
+            "Content-Type: %s\r\n"
+            "Content-Length: %zu\r\n"
+            "Cache-Control: no-store\r\n"
+            "X-Content-Type-Options: nosniff\r\n"
+            "%.*s"
+            "Connection: close\r\n\r\n",
+            reply.status, mg_get_response_code_text(conn, reply.status), reply.content_type.c_str(),
+            reply.body.size(), static_cast<int>(extra_headers.size()), extra_headers.data());
+  mg_write(conn, reply.body.data(), reply.body.size());
+}
+
+// The body, at most `max_bytes`; nullopt when larger (or cut short).
+std::optional<std::string> ReadBody(mg_connection* conn, size_t max_bytes) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  std::string body;
+  if (info->content_length > 0) {
+    if (static_cast<unsigned long long>(info->content_length) > max_bytes) return std::nullopt;
+    body.resize(static_cast<size_t>(info->content_length));
+    size_t got = 0;
+    while (got < body.size()) {
+      const int n = mg_read(conn, body.data() + got, body.size() - got);
+      if (n <= 0) return std::nullopt;
+      got += static_cast<size_t>(n);
+    }
+    return body;
+  }
+  char buffer[8192];
+  for (;;) {
+    const int n = mg_read(conn, buffer, sizeof(buffer));
+    if (n <= 0) break;
+    body.append(buffer, static_cast<size_t>(n));
+    if (body.size() > max_bytes) return std::nullopt;
+  }
+  return body;
+}
+
+std::string Header(mg_connection* conn, const char* name) {
+  const char* value = mg_get_header(conn, name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+// One forwarded call: the method found in the descriptor pool, its request parsed.
+struct Call {
+  const pb::MethodDescriptor* method = nullptr;
+  std::unique_ptr<pb::Message> request;
+  std::unique_ptr<pb::Message> response_prototype_owner;
+  const pb::Message* response_prototype = nullptr;
+  bool binary = false;  // application/proto rather than JSON
+  std::string path;     // the gRPC path, "/package.Service/Method"
+};
+
+const pb::Message* Prototype(const pb::Descriptor* type) {
+  return pb::MessageFactory::generated_factory()->GetPrototype(type);
+}
+
+// Finds `procedure` ("package.Service/Method") and parses the body as its request. An
+// error reply for an unknown method, a bad content type or a body that does not parse.
+std::variant<Call, Reply> PrepareCall(std::string_view procedure, mg_connection* conn,
+                                      size_t max_bytes, bool want_streaming) {
+  const size_t slash = procedure.find('/');
+  if (slash == std::string_view::npos || procedure.find('/', slash + 1) != std::string_view::npos) {
+    return ErrorReply(grpc::StatusCode::UNIMPLEMENTED,
+                      absl::StrCat("no procedure \"", Sv(procedure),
+                                   "\": the path is /<package.Service>/<Method>"),
+                      404);
+  }
+  const std::string service_name(procedure.substr(0, slash));
+  const std::string method_name(procedure.substr(slash + 1));
+  const pb::ServiceDescriptor* service =
+      pb::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+  const pb::MethodDescriptor* method =
+      service == nullptr ? nullptr : service->FindMethodByName(method_name);
+  if (method == nullptr) {
+    return ErrorReply(grpc::StatusCode::UNIMPLEMENTED,
+                      absl::StrCat("no procedure ", service_name, "/", method_name), 404);
+  }
+  if (method->client_streaming()) {
+    return ErrorReply(
+        grpc::StatusCode::UNIMPLEMENTED,
+        absl::StrCat(method->full_name(), " streams requests: it is served over gRPC only"));
+  }
+  if (method->server_streaming() != want_streaming) {
+    return ErrorReply(
+        grpc::StatusCode::UNIMPLEMENTED,
+        want_streaming
+            ? absl::StrCat(method->full_name(), " is unary: POST /", service_name, "/", method_name)
+            : absl::StrCat(method->full_name(),
+                           " is a server-streaming RPC: it stays gRPC (the Connect unary form "
+                           "serves unary RPCs only)"));
+  }
+  Call call;
+  call.method = method;
+  call.path = absl::StrCat("/", service_name, "/", method_name);
+  const std::string content_type = Header(conn, "Content-Type");
+  if (absl::StartsWith(content_type, "application/proto")) {
+    call.binary = true;
+  } else if (!absl::StartsWith(content_type, "application/json")) {
+    return ErrorReply(grpc::StatusCode::UNIMPLEMENTED,
+                      absl::StrCat("Content-Type: \"", content_type,
+                                   "\" is not application/json or application/proto"),
+                      415);
+  }
+  std::optional<std::string> body = ReadBody(conn, max_bytes);
+  if (!body.has_value()) {
+    return ErrorReply(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("request body: larger than max_message_bytes (", max_bytes, ") or cut short"));
+  }
+  call.request.reset(Prototype(method->input_type())->New());
+  call.response_prototype = Prototype(method->output_type());
+  if (call.binary) {
+    if (!call.request->ParseFromString(*body)) {
+      return ErrorReply(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request body: not a serialized ", method->input_type()->full_name()));
+    }
+  } else if (!body->empty()) {
+    pb::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    const auto parsed = pb::util::JsonStringToMessage(*body, call.request.get(), options);
+    if (!parsed.ok()) {
+      return ErrorReply(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request body: not a ", method->input_type()->full_name(),
+                       " in the protobuf JSON mapping: ", Sv(std::string(parsed.message()))));
+    }
+  }
+  return call;
+}
+
+// The caller's token and deadline on the forwarded call.
+void Forward(mg_connection* conn, grpc::ClientContext* context) {
+  const std::string authorization = Header(conn, "Authorization");
+  if (!authorization.empty()) context->AddMetadata("authorization", authorization);
+  int64_t timeout_ms = 0;
+  if (absl::SimpleAtoi(Header(conn, "Connect-Timeout-Ms"), &timeout_ms) && timeout_ms > 0) {
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+  }
+}
+
+Reply Encode(const pb::Message& message, bool binary) {
+  Reply reply;
+  if (binary) {
+    reply.content_type = "application/proto";
+    message.SerializeToString(&reply.body);
+    return reply;
+  }
+  pb::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)pb::util::MessageToJsonString(message, &reply.body, options);
+  return reply;
+}
+
+}  // namespace
+
+std::string_view ConnectCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "ok";
+    case grpc::StatusCode::CANCELLED:
+      return "canceled";
+    case grpc::StatusCode::UNKNOWN:
+      return "unknown";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "invalid_argument";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "deadline_exceeded";
+    case grpc::StatusCode::NOT_FOUND:
+      return "not_found";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "already_exists";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "permission_denied";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "resource_exhausted";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "failed_precondition";
+    case grpc::StatusCode::ABORTED:
+      return "aborted";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "out_of_range";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "unimplemented";
+    case grpc::StatusCode::INTERNAL:
+      return "internal";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "unavailable";
+    case grpc::StatusCode::DATA_LOSS:
+      return "data_loss";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "unauthenticated";
+    default:
+      return "unknown";
+  }
+}
+
+int ConnectHttpStatus(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::CANCELLED:
+      return 499;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::ABORTED:
+      return 409;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    default:
+      return 500;  // UNKNOWN, INTERNAL, DATA_LOSS
+  }
+}
+
+class ConsoleServer::Impl final : public CivetHandler {
+ public:
+  explicit Impl(const ConsoleOptions& options) : options_(options) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
+    args.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
+    channel_ = grpc::CreateCustomChannel(options.grpc_target,
+                                         grpc::experimental::LocalCredentials(LOCAL_TCP), args);
+  }
+
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    if (auto refused = CheckHost(conn)) {
+      Send(conn, *refused);
+      return true;
+    }
+    const std::string_view path = mg_get_request_info(conn)->local_uri;
+    const Asset* asset = FindAsset(path);
+    if (asset == nullptr) {
+      Send(conn, Reply{404, "text/plain; charset=utf-8", absl::StrCat("no page ", Sv(path), "\n")});
+      return true;
+    }
+    // Nothing the pages load may come from elsewhere: no CDN, no font, no beacon.
+    Send(conn, Reply{200, std::string(asset->content_type), std::string(asset->content)},
+         "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "
+         "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors "
+         "'none'\r\n");
+    return true;
+  }
+
+  bool handlePost(CivetServer*, mg_connection* conn) override {
+    if (auto refused = CheckHost(conn)) {
+      Send(conn, *refused);
+      return true;
+    }
+    const std::string_view path = mg_get_request_info(conn)->local_uri;
+    if (absl::StartsWith(Sv(path), Sv(kStreamPrefix))) {
+      Send(conn, Stream(path.substr(kStreamPrefix.size()), conn));
+    } else {
+      Send(conn, Unary(path.substr(1), conn));
+    }
+    return true;
+  }
+
+ private:
+  // The listener is loopback only, so a browser reaches it only as 127.0.0.1, [::1] or
+  // localhost. Any other Host is a page of another site that pointed its own name at
+  // 127.0.0.1 (DNS rebinding) to read the ledger through the user's browser: refused.
+  static std::optional<Reply> CheckHost(mg_connection* conn) {
+    const std::string host = Header(conn, "Host");
+    const size_t end = host.starts_with("[") ? host.find(']') + 1 : host.rfind(':');
+    const std::string name = host.substr(0, end == std::string::npos ? host.size() : end);
+    if (host.empty() || auth::IsLoopbackHost(name)) return std::nullopt;
+    return ErrorReply(grpc::StatusCode::PERMISSION_DENIED,
+                      absl::StrCat("Host: \"", host,
+                                   "\" is not a loopback name; the console answers only to "
+                                   "127.0.0.1, [::1] and localhost"));
+  }
+
+  Reply Unary(std::string_view procedure, mg_connection* conn) {
+    auto prepared = PrepareCall(procedure, conn, options_.max_message_bytes, false);
+    if (auto* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
+    Call& call = std::get<Call>(prepared);
+    grpc::ClientContext context;
+    Forward(conn, &context);
+    std::unique_ptr<pb::Message> response(call.response_prototype->New());
+    const grpc::internal::RpcMethod method(call.path.c_str(),
+                                           grpc::internal::RpcMethod::NORMAL_RPC);
+    const grpc::Status status = grpc::internal::BlockingUnaryCall<pb::Message, pb::Message>(
+        channel_.get(), method, &context, *call.request, response.get());
+    if (!status.ok()) return ErrorReply(status.error_code(), status.error_message());
+    return Encode(*response, call.binary);
+  }
+
+  // A server-streaming call, every message collected: {"messages": [...]}.
+  Reply Stream(std::string_view procedure, mg_connection* conn) {
+    auto prepared = PrepareCall(procedure, conn, options_.max_message_bytes, true);
+    if (auto* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
+    Call& call = std::get<Call>(prepared);
+    if (call.binary) {
+      return ErrorReply(grpc::StatusCode::INVALID_ARGUMENT,
+                        "Content-Type: collected streams are JSON only", 415);
+    }
+    grpc::ClientContext context;
+    Forward(conn, &context);
+    const grpc::internal::RpcMethod method(call.path.c_str(),
+                                           grpc::internal::RpcMethod::SERVER_STREAMING);
+    std::unique_ptr<grpc::ClientReader<pb::Message>> reader(
+        grpc::internal::ClientReaderFactory<pb::Message>::Create(channel_.get(), method, &context,
+                                                                 *call.request));
+    Reply reply;
+    reply.body = "{\"messages\":[";
+    size_t count = 0;
+    std::unique_ptr<pb::Message> response(call.response_prototype->New());
+    pb::util::JsonPrintOptions options;
+    options.always_print_primitive_fields = true;
+    while (reader->Read(response.get())) {
+      if (count == options_.max_stream_messages || reply.body.size() > options_.max_message_bytes) {
+        context.TryCancel();
+        reader->Finish().IgnoreError();
+        return ErrorReply(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat(call.method->full_name(), ": more than ", options_.max_stream_messages,
+                         " messages or ", options_.max_message_bytes,
+                         " bytes; ask for less (a limit, a narrower range)"));
+      }
+      std::string json;
+      (void)pb::util::MessageToJsonString(*response, &json, options);
+      absl::StrAppend(&reply.body, count == 0 ? "" : ",", json);
+      ++count;
+      response->Clear();
+    }
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) return ErrorReply(status.error_code(), status.error_message());
+    reply.body += "]}";
+    return reply;
+  }
+
+  const ConsoleOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+
+ public:
+  std::unique_ptr<CivetServer> server;
+};
+
+absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const ConsoleOptions& options) {
+  const size_t colon = options.listen.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("console.listen: expected HOST:PORT, got \"", options.listen, "\""));
+  }
+  const std::string host = options.listen.substr(0, colon);
+  if (!auth::IsLoopbackHost(host)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "console.listen: ", host,
+        " is not a loopback address; the console serves plain HTTP, so tokens and data "
+        "would cross the network in clear (listen on 127.0.0.1, or \"\" to turn it off)"));
+  }
+  std::unique_ptr<ConsoleServer> self(new ConsoleServer());
+  self->impl_ = std::make_unique<Impl>(options);
+  // civetweb wants "127.0.0.1:8451"; "localhost" is not an address to it.
+  const std::string bind = host == "localhost"
+                               ? absl::StrCat("127.0.0.1", options.listen.substr(colon))
+                               : options.listen;
+  const std::vector<std::string> civet_options = {
+      "listening_ports",          bind, "num_threads", std::to_string(options.threads),
+      "enable_directory_listing", "no"};
+  try {
+    self->impl_->server = std::make_unique<CivetServer>(civet_options);
+  } catch (const CivetException& e) {
+    return absl::UnavailableError(
+        absl::StrCat("console.listen: cannot listen on ", options.listen, ": ", e.what()));
+  }
+  if (self->impl_->server->getContext() == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("console.listen: cannot listen on ", options.listen));
+  }
+  self->impl_->server->addHandler("/", *self->impl_);
+  const std::vector<int> ports = self->impl_->server->getListeningPorts();
+  if (ports.empty() || ports[0] == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("console.listen: ", options.listen, " gave no listening port"));
+  }
+  self->port_ = ports[0];
+  return self;
+}
+
+ConsoleServer::~ConsoleServer() {
+  if (impl_ != nullptr && impl_->server != nullptr) impl_->server->close();
+}
+
+}  // namespace sixhearts::services::console
