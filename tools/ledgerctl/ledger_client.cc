@@ -283,6 +283,29 @@ absl::StatusOr<v1::RebuildResponse> LedgerClient::Rebuild(
   return last;
 }
 
+absl::StatusOr<v1::ProjectionStatusResponse> LedgerClient::ComplianceProjectionStatus() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  return Unary(compliance_stub_.get(), &v1::Compliance::Stub::ProjectionStatus,
+               v1::ProjectionStatusRequest(), &context);
+}
+
+absl::StatusOr<v1::RebuildResponse> LedgerClient::ComplianceRebuild(
+    const std::function<void(const v1::RebuildResponse&)>& progress) {
+  grpc::ClientContext context;
+  auto reader = compliance_stub_->Rebuild(&context, v1::RebuildRequest());
+  v1::RebuildResponse message;
+  v1::RebuildResponse last;
+  while (reader->Read(&message)) {
+    progress(message);
+    last = message;
+  }
+  absl::Status status = FromGrpc(reader->Finish());
+  if (!status.ok()) return status;
+  if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
+  return last;
+}
+
 absl::StatusOr<v1::ScorecardResponse> LedgerClient::Scorecard(const v1::ScorecardRequest& request) {
   grpc::ClientContext context;
   return Unary(relationships_stub_.get(), &v1::Relationships::Stub::Scorecard, request, &context);

@@ -123,6 +123,11 @@ class LedgerClient {
   absl::Status Disclosure(
       const v1::DisclosureRequest& request,
       const std::function<absl::Status(const v1::DisclosureResponse&)>& on_response);
+  // The compliance projection's status (bounded by the unary timeout) and its rebuild (no
+  // deadline; `progress` sees every message; returns the final one).
+  absl::StatusOr<v1::ProjectionStatusResponse> ComplianceProjectionStatus();
+  absl::StatusOr<v1::RebuildResponse> ComplianceRebuild(
+      const std::function<void(const v1::RebuildResponse&)>& progress);
   // Admin: backups. No deadline: a backup copies the whole store, and verification
   // reads a whole backup.
   absl::StatusOr<v1::CreateBackupResponse> CreateBackup(const v1::CreateBackupRequest& request);
