@@ -223,18 +223,25 @@ std::string LedgerServer::address() const { return absl::StrCat(host_, ":", port
 void LedgerServer::Shutdown() {
   if (impl_ == nullptr || impl_->shut_down || impl_->server == nullptr) return;
   impl_->shut_down = true;
+  // First, before anything that takes time: health says NOT_SERVING, and the store
+  // refuses new appends (UNAVAILABLE "the ledger is shutting down") while it finishes the
+  // queued ones and ends subscriptions, so every RPC returns soon.
   impl_->serving = false;
-  // Scrapes read the store and the engines; stop them first.
+  auto* health = impl_->server->GetHealthCheckService();
+  health->SetServingStatus(false);
+  health->SetServingStatus(std::string(kEventStoreServiceName), false);
+  if (store_ != nullptr) store_->Shutdown();
+  // Scrapes read the store and the engines; stop them before detaching.
   impl_->metrics_exporter.reset();
   if (impl_->metrics != nullptr) impl_->metrics->Detach();
-  impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->receivables->Attach(nullptr);
   impl_->relationships->Attach(nullptr, nullptr);
   impl_->compliance->Attach({});
   impl_->admin->Attach(nullptr);
-  // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
-  if (store_ != nullptr) store_->Shutdown();
-  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // Calls still running after the grace period are cancelled; without a bound, a client
+  // that keeps its connection open without answering the server's GOAWAY holds the stop.
+  impl_->server->Shutdown(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(kShutdownGraceMs));
   impl_->server->Wait();
   // The engine's last checkpoint needs the store still open.
   if (impl_->compliance_engine != nullptr) impl_->compliance_engine->Stop();

@@ -1,13 +1,22 @@
 // The real ledgerd binary: start-up errors, configuration and a clean stop on SIGTERM.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/auth/auth_config.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/test_certs.h"
+#include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts {
@@ -34,6 +43,93 @@ TEST(LedgerdTest, StopsCleanlyOnSigterm) {
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0);
   EXPECT_NE(server.Output().find("stopped cleanly"), std::string::npos) << server.Output();
+}
+
+// A client connected to `address` (HOST:PORT) that sent the HTTP/2 preface and its
+// settings, then stays silent: it never answers the server's GOAWAY.
+class SilentHttp2Client {
+ public:
+  explicit SilentHttp2Client(const std::string& address) {
+    const size_t colon = address.rfind(':');
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+    ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &to.sin_addr);
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0;
+    // The connection preface and an empty SETTINGS frame (RFC 9113, 3.4 and 6.5).
+    static constexpr char kPreface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0";
+    const size_t size = sizeof(kPreface) - 1;
+    connected_ = connected_ && ::write(fd_, kPreface, size) == static_cast<ssize_t>(size);
+  }
+  ~SilentHttp2Client() { ::close(fd_); }
+  bool connected() const { return connected_; }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// From SIGTERM on, health says NOT_SERVING and appends are refused at once, and a
+// connected client that never answers does not hold the stop up beyond the grace period
+// (services/server.h kShutdownGraceMs, 1 s): it held it for the whole 5 s deadline.
+TEST(LedgerdTest, OnSigtermRefusesAtOnceAndASilentClientDoesNotHoldTheStop) {
+  namespace v1 = ::sixhearts::ledger::v1;
+  using HealthResponse = grpc::health::v1::HealthCheckResponse;
+  TempDir dir;
+  const std::string listen = Listen(8);
+  Subprocess server({LEDGERD_PATH, kMetricsListen, "", "--data-dir", dir.sub("a"), "--listen",
+                     listen},
+                    dir.sub("out"));
+  ASSERT_TRUE(server.WaitForOutput("serving on", 10s)) << server.Output();
+  auto channel = grpc::CreateChannel(listen, grpc::InsecureChannelCredentials());
+  auto events = v1::EventStore::NewStub(channel);
+  auto append = [&](uint64_t id) {
+    v1::AppendRequest request;
+    *request.add_events() = testing::ClientRegistered(id, absl::StrCat("c", id));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 2s);
+    v1::AppendResponse response;
+    return events->Append(&context, request, &response);
+  };
+  ASSERT_TRUE(append(1).ok());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext watch_context;
+  auto watch = health->Watch(&watch_context, grpc::health::v1::HealthCheckRequest());
+  HealthResponse seen;
+  ASSERT_TRUE(watch->Read(&seen));
+  ASSERT_EQ(seen.status(), HealthResponse::SERVING);
+  SilentHttp2Client silent(listen);
+  ASSERT_TRUE(silent.connected());
+  std::this_thread::sleep_for(200ms);
+
+  const auto signalled = std::chrono::steady_clock::now();
+  server.Signal(SIGTERM);
+  ASSERT_TRUE(watch->Read(&seen));
+  EXPECT_EQ(seen.status(), HealthResponse::NOT_SERVING);
+  const auto not_serving_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - signalled)
+                                  .count();
+  EXPECT_LT(not_serving_ms, 200);
+  const grpc::Status refused = append(2);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(server.Wait(), 0) << server.Output();
+  const auto stop_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - signalled)
+                           .count();
+  EXPECT_LT(stop_ms, 2000) << server.Output();
+  EXPECT_NE(server.Output().find("stopped cleanly"), std::string::npos) << server.Output();
+  watch_context.TryCancel();
+  (void)watch->Finish();
+
+  // Only the first event was stored.
+  Subprocess again({LEDGERD_PATH, kMetricsListen, "", "--data-dir", dir.sub("a"), "--listen",
+                    listen},
+                   dir.sub("out2"));
+  ASSERT_TRUE(again.WaitForOutput("serving on", 10s)) << again.Output();
+  EXPECT_NE(again.Output().find("(head position 1)"), std::string::npos) << again.Output();
+  again.Signal(SIGTERM);
+  EXPECT_EQ(again.Wait(), 0);
 }
 
 TEST(LedgerdTest, NamesAPortInUseAndALockedDirectory) {
