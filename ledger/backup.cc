@@ -156,15 +156,7 @@ absl::StatusOr<CreatedBackup> CreateBackup(const EventStore& store, const std::s
                                            const CreateBackupOptions& options) {
   if (absl::Status s = CheckBackupDir(backup_dir); !s.ok()) return s;
   rocksdb::DB* db = StoreDatabase(store);
-  std::error_code ec;
-  const fs::path data = fs::weakly_canonical(db->GetName(), ec);
-  const fs::path backups = fs::weakly_canonical(backup_dir, ec);
-  // A backup kept in the data directory is lost with it, and RocksDB requires them apart.
-  if (IsInside(backups, data)) {
-    return absl::InvalidArgumentError(absl::StrCat("backup_dir: ", backup_dir,
-                                                   " is the data directory or inside it; keep "
-                                                   "backups apart from the data they protect"));
-  }
+  if (absl::Status s = CheckBackupDirApart(db->GetName(), backup_dir); !s.ok()) return s;
 
   absl::MutexLock lock(&create_mu);
   rocksdb::BackupEngine* raw_engine = nullptr;
@@ -205,6 +197,18 @@ absl::StatusOr<CreatedBackup> CreateBackup(const EventStore& store, const std::s
     }
   }
   return out;
+}
+
+absl::Status CheckBackupDirApart(const std::string& data_dir, const std::string& backup_dir) {
+  std::error_code ec;
+  const fs::path data = fs::weakly_canonical(data_dir, ec);
+  const fs::path backups = fs::weakly_canonical(backup_dir, ec);
+  if (IsInside(backups, data)) {
+    return absl::InvalidArgumentError(absl::StrCat("backup_dir: ", backup_dir,
+                                                   " is the data directory or inside it; keep "
+                                                   "backups apart from the data they protect"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) {

@@ -56,6 +56,14 @@ struct ServerOptions {
 // connected client that never answers the server's GOAWAY can hold the stop up.
 inline constexpr int64_t kShutdownGraceMs = 1000;
 
+// The checks of `options` that need no port and no store: `listen` and `metrics_listen`
+// are HOST:PORT with a port from 0 to 65535, `backup_dir` is apart from `data_dir`, the
+// auth configuration and its TLS files load (and a non-loopback `listen` has them), the
+// rates file parses. INVALID_ARGUMENT / FAILED_PRECONDITION / NOT_FOUND naming the
+// setting. Start() runs it first; ledgerd runs it to tell configuration errors (exit 2)
+// from those of the host (exit 1).
+absl::Status CheckServerOptions(const ServerOptions& options);
+
 class LedgerServer {
  public:
   // Binds the port (health NOT_SERVING), opens the store (recovery), then reports

@@ -7,7 +7,12 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -224,6 +229,46 @@ TEST(LedgerdTest, AnUnknownKeyOrABadValueStopsStartUpNamingTheKey) {
       << missing.Output();
 }
 
+// Every configuration error stops start-up with exit 2 (systemd RestartPreventExitStatus=2)
+// naming the setting, before anything is created: an out-of-range port (gRPC listened on
+// 99999 mod 65536 = 34463), a backup directory inside the data directory (refused only at
+// the first backup), an unknown flag (CLI11's 109), an unreadable auth configuration or
+// rates file and a TOML `listen` that is not HOST:PORT (each exit 1).
+TEST(LedgerdTest, EveryConfigurationErrorExits2NamingTheSetting) {
+  TempDir dir;
+  { std::ofstream(dir.sub("listen.toml")) << "[server]\nlisten = \"nonsense\"\n"; }
+  const std::string data = dir.sub("data");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--listen", "127.0.0.1:99999"},
+       "ledgerd: bad configuration: listen: port \"99999\" of \"127.0.0.1:99999\" is not a "
+       "number from 0 to 65535"},
+      {{"--metrics-listen", "127.0.0.1:65536"},
+       "ledgerd: bad configuration: metrics_listen: port \"65536\" of \"127.0.0.1:65536\" is "
+       "not a number from 0 to 65535"},
+      {{"--backup-dir", data + "/backups"},
+       "ledgerd: bad configuration: backup_dir: " + data +
+           "/backups is the data directory or inside it; keep backups apart from the data "
+           "they protect"},
+      {{"--no-such-flag"}, "The following argument was not expected: --no-such-flag"},
+      {{"--auth-config", dir.sub("missing-auth.toml")},
+       "ledgerd: bad configuration: auth config: cannot read " + dir.sub("missing-auth.toml")},
+      {{"--compliance-rates", dir.sub("missing-rates.txt")},
+       "ledgerd: bad configuration: rate file: cannot read \"" + dir.sub("missing-rates.txt") +
+           "\""},
+      {{"--config", dir.sub("listen.toml")},
+       "ledgerd: bad configuration: listen: expected HOST:PORT, got \"nonsense\""},
+  };
+  int n = 0;
+  for (const auto& [flags, message] : cases) {
+    std::vector<std::string> argv = {LEDGERD_PATH, "--data-dir", data};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    Subprocess ledgerd(argv, dir.sub(absl::StrCat("out", n++)));
+    EXPECT_EQ(ledgerd.Wait(), 2) << flags[0] << ": " << ledgerd.Output();
+    EXPECT_NE(ledgerd.Output().find(message), std::string::npos) << ledgerd.Output();
+  }
+  EXPECT_FALSE(std::filesystem::exists(data));  // refused before anything was created
+}
+
 TEST(LedgerdTest, SaysAuthenticationIsOffAndRefusesANonLoopbackAddress) {
   TempDir dir;
   Subprocess local({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("a"),
@@ -241,9 +286,9 @@ TEST(LedgerdTest, SaysAuthenticationIsOffAndRefusesANonLoopbackAddress) {
   Subprocess open_to_all({LEDGERD_PATH, kMetricsListen, "127.0.0.1:0", "--data-dir", dir.sub("b"),
                           "--listen", "0.0.0.0:0"},
                          dir.sub("out2"));
-  EXPECT_EQ(open_to_all.Wait(), 1);
+  EXPECT_EQ(open_to_all.Wait(), 2);  // a configuration error
   EXPECT_NE(open_to_all.Output().find(
-                "cannot start: FAILED_PRECONDITION: listen: 0.0.0.0 is not a loopback address, "
+                "bad configuration: listen: 0.0.0.0 is not a loopback address, "
                 "and without --auth-config anyone who reaches it could append and read"),
             std::string::npos)
       << open_to_all.Output();
