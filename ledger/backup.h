@@ -80,9 +80,10 @@ absl::Status CheckBackupDirApart(const std::string& data_dir, const std::string&
 
 struct BackupVerification {
   BackupInfo backup;
-  // ok = false with `problem` naming what is wrong: a file whose size or CRC32C differs
-  // from the one recorded when the backup was taken (named by its path in the backup
-  // directory), a damaged table block, or the hash chain (first_bad_position).
+  // ok = false with `problem` naming what is wrong: a file of the backup that is missing
+  // or whose size or CRC32C differs from the one recorded when the backup was taken
+  // (named by its path in the backup directory), a meta file that does not read, a
+  // damaged table block, or the hash chain (first_bad_position).
   VerifyResult chain;
 };
 

@@ -297,6 +297,41 @@ TEST(LedgerdTest, SaysAuthenticationIsOffAndRefusesANonLoopbackAddress) {
 // ledgerd with TLS and tokens, called by the real ledgerctl: the good token works from
 // LEDGER_TOKEN, a bad one is refused, and neither token appears anywhere in the server's
 // output, even with gRPC's and ledgerd's logs at debug level.
+// A server that requires client certificates turns away a client without one with a
+// bare "Socket closed"; ledgerctl names the flags it may need.
+TEST(LedgerdTest, AClientWithoutACertificateIsToldTheServerMayRequireOne) {
+  TempDir dir;
+  testing::KeyAndCert ca, server_cert;
+  testing::MakeCertificate("Six Hearts test CA", nullptr, "", &ca);
+  testing::MakeCertificate("localhost", &ca, "DNS:localhost,IP:127.0.0.1", &server_cert);
+  testing::WriteText(dir.sub("ca.crt"), ca.cert_pem);
+  testing::WriteText(dir.sub("server.crt"), server_cert.cert_pem);
+  testing::WriteText(dir.sub("server.key"), server_cert.key_pem);
+  testing::WriteText(
+      dir.sub("auth.toml"),
+      absl::StrCat("[tls]\ncert_file = \"", dir.sub("server.crt"), "\"\nkey_file = \"",
+                   dir.sub("server.key"), "\"\nclient_certificate = \"require\"\n",
+                   "client_ca_file = \"", dir.sub("ca.crt"),
+                   "\"\n\n[[principals]]\nname = \"auditor-1\"\nroles = [\"auditor\"]\n"
+                   "token_hash = \"",
+                   services::auth::MakeTokenHash(services::auth::NewToken()), "\"\n"));
+  const std::string listen = Listen(9);
+  Subprocess server({LEDGERD_PATH, kMetricsListen, "", "--data-dir", dir.sub("a"), "--listen",
+                     listen, "--auth-config", dir.sub("auth.toml")},
+                    dir.sub("out"));
+  ASSERT_TRUE(server.WaitForOutput("serving on", 10s)) << server.Output();
+  Subprocess client({LEDGERCTL_PATH, "--server", listen, "--tls-ca", dir.sub("ca.crt"),
+                     "--tls-server-name", "localhost", "digest"},
+                    dir.sub("client"));
+  EXPECT_EQ(client.Wait(), 1);
+  EXPECT_NE(client.Output().find("ledgerctl: the server may require a client certificate: give "
+                                 "--tls-cert and --tls-key\n"),
+            std::string::npos)
+      << client.Output();
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0);
+}
+
 TEST(LedgerdTest, TlsAndTokensAndNoSecretInTheLog) {
   TempDir dir;
   testing::KeyAndCert ca, server_cert;
@@ -346,6 +381,15 @@ TEST(LedgerdTest, TlsAndTokensAndNoSecretInTheLog) {
   EXPECT_EQ(bad_output,
             "ledgerctl: UNAUTHENTICATED: /sixhearts.ledger.v1.EventStore/Verify: the bearer "
             "token matches no principal\n");
+  // Plaintext against the TLS port: gRPC only says "Socket closed"; ledgerctl says why.
+  Subprocess plain({LEDGERCTL_PATH, "--server", listen, "--token", token, "digest"},
+                   dir.sub("plain"));
+  EXPECT_EQ(plain.Wait(), 1);
+  EXPECT_NE(plain.Output().find("ledgerctl: the server may need TLS: give --tls-ca with the CA "
+                                "of its certificate (and --tls-cert/--tls-key if it requires "
+                                "client certificates)\n"),
+            std::string::npos)
+      << plain.Output();
   auto [denied_code, denied_output] = ledgerctl({"--token", token, "rebuild"}, dir.sub("denied"));
   EXPECT_EQ(denied_code, 1) << denied_output;
   EXPECT_NE(denied_output.find("ledgerctl: PERMISSION_DENIED: principal \"auditor-1\" (roles: "

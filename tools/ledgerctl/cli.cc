@@ -568,6 +568,9 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   if (!result.ok()) {
     *err << "ledgerctl: " << absl::StatusCodeToString(result.status().code()) << ": "
          << result.status().message() << std::endl;
+    if (const std::string hint = ConnectionHint(result.status(), connection); !hint.empty()) {
+      *err << "ledgerctl: " << hint << std::endl;
+    }
     return ExitCodeFor(result.status());
   }
   return *result;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/client_interceptor.h"
 #include "services/grpc_status.h"
@@ -139,6 +140,20 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const Connection& con
   interceptors.push_back(std::make_unique<BearerTokenFactory>(connection.token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       connection.server, credentials, arguments, std::move(interceptors));
+}
+
+std::string ConnectionHint(const absl::Status& status, const Connection& connection) {
+  if (!absl::IsUnavailable(status) || !absl::StrContains(status.message(), "Socket closed")) {
+    return "";
+  }
+  if (connection.tls_ca_file.empty()) {
+    return "the server may need TLS: give --tls-ca with the CA of its certificate (and "
+           "--tls-cert/--tls-key if it requires client certificates)";
+  }
+  if (connection.tls_cert_file.empty()) {
+    return "the server may require a client certificate: give --tls-cert and --tls-key";
+  }
+  return "";
 }
 
 namespace {
