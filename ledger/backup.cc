@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -141,6 +142,39 @@ absl::StatusOr<rocksdb::BackupInfo> FindBackup(const rocksdb::BackupEngineReadOn
   return info;
 }
 
+// Why RocksDB could not load backup `id` (one of GetCorruptedBackups): a file its meta file
+// lists that is missing from the backup directory (named by its path there), or else the
+// meta file itself. RocksDB keeps the reason to itself, so the meta file is read here: its
+// file lines begin with the path (shared_checksum/..., shared/..., private/ID/...).
+std::string CorruptBackupProblem(const std::string& backup_dir, rocksdb::BackupID id) {
+  const fs::path meta = fs::path(backup_dir) / "meta" / std::to_string(id);
+  std::ifstream in(meta);
+  std::string line;
+  std::error_code ec;
+  while (in && std::getline(in, line)) {
+    const std::string path = line.substr(0, line.find(' '));
+    const bool names_a_file = absl::StartsWith(path, "shared_checksum/") ||
+                              absl::StartsWith(path, "shared/") ||
+                              absl::StartsWith(path, "private/");
+    if (names_a_file && !fs::exists(fs::path(backup_dir) / path, ec)) {
+      return absl::StrCat("files: ", path, " is missing from the backup directory");
+    }
+  }
+  return "its meta file does not read";
+}
+
+// The newest backup's id, loadable or not; 0 when there is none.
+rocksdb::BackupID NewestBackup(const rocksdb::BackupEngineReadOnlyBase& engine) {
+  std::vector<rocksdb::BackupInfo> infos;
+  engine.GetBackupInfo(&infos);
+  std::vector<rocksdb::BackupID> corrupt;
+  engine.GetCorruptedBackups(&corrupt);
+  rocksdb::BackupID newest = 0;
+  for (const rocksdb::BackupInfo& info : infos) newest = std::max(newest, info.backup_id);
+  for (rocksdb::BackupID id : corrupt) newest = std::max(newest, id);
+  return newest;
+}
+
 bool IsInside(const fs::path& inner, const fs::path& outer) {
   auto o = outer.begin();
   auto i = inner.begin();
@@ -156,15 +190,7 @@ absl::StatusOr<CreatedBackup> CreateBackup(const EventStore& store, const std::s
                                            const CreateBackupOptions& options) {
   if (absl::Status s = CheckBackupDir(backup_dir); !s.ok()) return s;
   rocksdb::DB* db = StoreDatabase(store);
-  std::error_code ec;
-  const fs::path data = fs::weakly_canonical(db->GetName(), ec);
-  const fs::path backups = fs::weakly_canonical(backup_dir, ec);
-  // A backup kept in the data directory is lost with it, and RocksDB requires them apart.
-  if (IsInside(backups, data)) {
-    return absl::InvalidArgumentError(absl::StrCat("backup_dir: ", backup_dir,
-                                                   " is the data directory or inside it; keep "
-                                                   "backups apart from the data they protect"));
-  }
+  if (absl::Status s = CheckBackupDirApart(db->GetName(), backup_dir); !s.ok()) return s;
 
   absl::MutexLock lock(&create_mu);
   rocksdb::BackupEngine* raw_engine = nullptr;
@@ -207,6 +233,18 @@ absl::StatusOr<CreatedBackup> CreateBackup(const EventStore& store, const std::s
   return out;
 }
 
+absl::Status CheckBackupDirApart(const std::string& data_dir, const std::string& backup_dir) {
+  std::error_code ec;
+  const fs::path data = fs::weakly_canonical(data_dir, ec);
+  const fs::path backups = fs::weakly_canonical(backup_dir, ec);
+  if (IsInside(backups, data)) {
+    return absl::InvalidArgumentError(absl::StrCat("backup_dir: ", backup_dir,
+                                                   " is the data directory or inside it; keep "
+                                                   "backups apart from the data they protect"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) {
   auto engine = OpenForReading(backup_dir);
   if (!engine.ok()) return engine.status();
@@ -229,7 +267,7 @@ absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_di
   for (rocksdb::BackupID id : corrupt) {
     BackupInfo backup;
     backup.backup_id = id;
-    backup.problem = "its meta file does not read";
+    backup.problem = CorruptBackupProblem(backup_dir, id);
     out.push_back(std::move(backup));
   }
   std::sort(out.begin(), out.end(),
@@ -240,6 +278,19 @@ absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_di
 absl::StatusOr<BackupVerification> VerifyBackup(const std::string& backup_dir, uint32_t backup_id) {
   auto engine = OpenForReading(backup_dir);
   if (!engine.ok()) return engine.status();
+  // A backup RocksDB cannot load (a file missing, a damaged meta file) is a damaged
+  // backup, reported as such, not an unknown one.
+  std::vector<rocksdb::BackupID> corrupt;
+  (*engine)->GetCorruptedBackups(&corrupt);
+  const rocksdb::BackupID wanted = backup_id == 0 ? NewestBackup(**engine) : backup_id;
+  if (std::find(corrupt.begin(), corrupt.end(), wanted) != corrupt.end()) {
+    BackupVerification damaged;
+    damaged.backup.backup_id = wanted;
+    damaged.chain.ok = false;
+    damaged.chain.problem = CorruptBackupProblem(backup_dir, wanted);
+    damaged.backup.problem = damaged.chain.problem;
+    return damaged;
+  }
   auto info = FindBackup(**engine, backup_dir, backup_id);
   if (!info.ok()) return info.status();
   BackupVerification out;

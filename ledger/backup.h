@@ -73,11 +73,17 @@ absl::StatusOr<CreatedBackup> CreateBackup(const EventStore& store, const std::s
 // holds no backup directory layout.
 absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir);
 
+// INVALID_ARGUMENT naming backup_dir when it is `data_dir` or inside it (a backup kept in
+// the data directory is lost with it, and RocksDB requires them apart). CreateBackup
+// checks it; ledgerd checks it at start.
+absl::Status CheckBackupDirApart(const std::string& data_dir, const std::string& backup_dir);
+
 struct BackupVerification {
   BackupInfo backup;
-  // ok = false with `problem` naming what is wrong: a file whose size or CRC32C differs
-  // from the one recorded when the backup was taken (named by its path in the backup
-  // directory), a damaged table block, or the hash chain (first_bad_position).
+  // ok = false with `problem` naming what is wrong: a file of the backup that is missing
+  // or whose size or CRC32C differs from the one recorded when the backup was taken
+  // (named by its path in the backup directory), a meta file that does not read, a
+  // damaged table block, or the hash chain (first_bad_position).
   VerifyResult chain;
 };
 

@@ -1,18 +1,23 @@
 // Builds the gRPC server: services, health, reflection, message limits.
 #include "services/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
+#include <string_view>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "ledger/backup.h"
 #include "services/admin_service.h"
 #include "services/auth/authenticator.h"
 #include "services/compliance/compliance_service.h"
 #include "services/compliance/compliance_state.h"
+#include "services/compliance/rates.h"
 #include "services/event_store_service.h"
 #include "services/in_flight.h"
 #include "services/metrics/http_exporter.h"
@@ -29,7 +34,53 @@ namespace {
 // The health service name of the EventStore service (its full protobuf name).
 constexpr char kEventStoreServiceName[] = "sixhearts.ledger.v1.EventStore";
 
+// `name`: HOST:PORT with PORT a number from 0 to 65535 (or a unix: address). gRPC would
+// take the port modulo 65536 and listen elsewhere.
+absl::Status CheckListen(const char* name, const std::string& listen) {
+  if (absl::StartsWith(listen, "unix:")) return absl::OkStatus();
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": expected HOST:PORT, got \"", listen, "\""));
+  }
+  const std::string port = listen.substr(colon + 1);
+  const bool digits =
+      !port.empty() && port.size() <= 5 &&
+      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoi(port) > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": port \"", port, "\" of \"", listen,
+                                                   "\" is not a number from 0 to 65535"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status CheckServerOptions(const ServerOptions& options) {
+  if (absl::Status s = CheckListen("listen", options.listen); !s.ok()) return s;
+  if (!options.metrics_listen.empty()) {
+    if (absl::Status s = CheckListen("metrics_listen", options.metrics_listen); !s.ok()) return s;
+  }
+  if (!options.backup_dir.empty()) {
+    absl::Status s = ledger::CheckBackupDirApart(options.data_dir, options.backup_dir);
+    if (!s.ok()) return s;
+  }
+  std::optional<auth::AuthConfig> auth_config;
+  if (!options.auth_config_path.empty()) {
+    auto loaded = auth::LoadAuthConfig(options.auth_config_path);
+    if (!loaded.ok()) return loaded.status();
+    auth_config = std::move(*loaded);
+  }
+  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  auto credentials = auth::MakeServerCredentials(auth_config, host,
+                                                 [](std::string_view) { return grpc::Status::OK; });
+  if (!credentials.ok()) return credentials.status();
+  if (!options.compliance_rates_file.empty()) {
+    auto rates = compliance::LoadRateTables(options.compliance_rates_file);
+    if (!rates.ok()) return rates.status();
+  }
+  return absl::OkStatus();
+}
 
 class LedgerServer::Impl {
  public:
@@ -52,14 +103,10 @@ class LedgerServer::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOptions& options) {
+  if (absl::Status s = CheckServerOptions(options); !s.ok()) return s;
   std::unique_ptr<LedgerServer> self(new LedgerServer());
   self->impl_ = std::make_unique<Impl>();
-  const size_t colon = options.listen.rfind(':');
-  if (colon == std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("listen: expected HOST:PORT, got \"", options.listen, "\""));
-  }
-  self->host_ = options.listen.substr(0, colon);
+  self->host_ = options.listen.substr(0, options.listen.rfind(':'));
 
   std::optional<auth::AuthConfig> auth_config;
   if (!options.auth_config_path.empty()) {
@@ -204,7 +251,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->event_store.Attach(self->store_.get());
   if (self->impl_->metrics != nullptr) {
     self->impl_->metrics->Attach(self->store_.get(), {self->impl_->receivables_engine.get(),
-                                                      self->impl_->relationships_engine.get()});
+                                                      self->impl_->relationships_engine.get(),
+                                                      self->impl_->compliance_engine.get()});
   }
   self->impl_->admin->Attach(self->store_.get());
   health->SetServingStatus(true);
@@ -222,18 +270,25 @@ std::string LedgerServer::address() const { return absl::StrCat(host_, ":", port
 void LedgerServer::Shutdown() {
   if (impl_ == nullptr || impl_->shut_down || impl_->server == nullptr) return;
   impl_->shut_down = true;
+  // First, before anything that takes time: health says NOT_SERVING, and the store
+  // refuses new appends (UNAVAILABLE "the ledger is shutting down") while it finishes the
+  // queued ones and ends subscriptions, so every RPC returns soon.
   impl_->serving = false;
-  // Scrapes read the store and the engines; stop them first.
+  auto* health = impl_->server->GetHealthCheckService();
+  health->SetServingStatus(false);
+  health->SetServingStatus(std::string(kEventStoreServiceName), false);
+  if (store_ != nullptr) store_->Shutdown();
+  // Scrapes read the store and the engines; stop them before detaching.
   impl_->metrics_exporter.reset();
   if (impl_->metrics != nullptr) impl_->metrics->Detach();
-  impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->receivables->Attach(nullptr);
   impl_->relationships->Attach(nullptr, nullptr);
   impl_->compliance->Attach({});
   impl_->admin->Attach(nullptr);
-  // The store finishes queued appends and ends subscriptions, so every RPC returns soon.
-  if (store_ != nullptr) store_->Shutdown();
-  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // Calls still running after the grace period are cancelled; without a bound, a client
+  // that keeps its connection open without answering the server's GOAWAY holds the stop.
+  impl_->server->Shutdown(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(kShutdownGraceMs));
   impl_->server->Wait();
   // The engine's last checkpoint needs the store still open.
   if (impl_->compliance_engine != nullptr) impl_->compliance_engine->Stop();

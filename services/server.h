@@ -4,6 +4,7 @@
 #ifndef SIXHEARTS_SERVICES_SERVER_H_
 #define SIXHEARTS_SERVICES_SERVER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,19 @@ struct ServerOptions {
   absl::Duration replica_catch_up_interval = absl::Milliseconds(100);
 };
 
+// How long Shutdown() lets calls other than appends (reports, reads) finish before it
+// cancels them; appends are finished before it starts. It also bounds how long a
+// connected client that never answers the server's GOAWAY can hold the stop up.
+inline constexpr int64_t kShutdownGraceMs = 1000;
+
+// The checks of `options` that need no port and no store: `listen` and `metrics_listen`
+// are HOST:PORT with a port from 0 to 65535, `backup_dir` is apart from `data_dir`, the
+// auth configuration and its TLS files load (and a non-loopback `listen` has them), the
+// rates file parses. INVALID_ARGUMENT / FAILED_PRECONDITION / NOT_FOUND naming the
+// setting. Start() runs it first; ledgerd runs it to tell configuration errors (exit 2)
+// from those of the host (exit 1).
+absl::Status CheckServerOptions(const ServerOptions& options);
+
 class LedgerServer {
  public:
   // Binds the port (health NOT_SERVING), opens the store (recovery), then reports
@@ -73,8 +87,9 @@ class LedgerServer {
   // health and reflection): every method of each must be in the role table.
   const std::vector<std::string>& service_names() const { return service_names_; }
 
-  // Reports NOT_SERVING, lets in-flight appends finish, ends subscriptions and closes
-  // RocksDB cleanly. Idempotent.
+  // Reports NOT_SERVING and refuses new appends (UNAVAILABLE "the ledger is shutting
+  // down") at once, lets queued appends finish, ends subscriptions, cancels the calls
+  // still running after kShutdownGraceMs, and closes RocksDB cleanly. Idempotent.
   void Shutdown();
 
   class Impl;

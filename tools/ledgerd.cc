@@ -23,6 +23,12 @@ namespace {
 
 namespace config = ::sixhearts::services::config;
 
+// Every configuration error (a flag, the file, the environment, a file it names, an
+// address) exits with this, so a supervisor can stop restarting (systemd
+// RestartPreventExitStatus=2); a host that refuses (port in use, data directory locked or
+// unwritable) exits 1. docs/operations.md lists them.
+constexpr int kExitBadConfiguration = 2;
+
 std::map<std::string, std::string> LedgerEnvironment() {
   std::map<std::string, std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -88,7 +94,14 @@ int main(int argc, char** argv) {
                        std::string(s.description) + " [default: " + s.get(defaults) + "; env " +
                            config::EnvironmentName(s) + "]");
   }
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version end here too (exit 0); every bad flag is a configuration
+    // error, exit 2, as below (CLI11's own codes, 109 for an unknown flag, would not be).
+    const int printed = app.exit(e);
+    return printed == 0 ? 0 : kExitBadConfiguration;
+  }
   if (print_settings) {
     std::cout << config::SettingsMarkdown();
     return 0;
@@ -99,7 +112,7 @@ int main(int argc, char** argv) {
     std::ifstream in(config_file);
     if (!in) {
       std::cerr << "ledgerd: cannot read config file " << config_file << "\n";
-      return 2;
+      return kExitBadConfiguration;
     }
     std::stringstream text;
     text << in.rdbuf();
@@ -113,12 +126,16 @@ int main(int argc, char** argv) {
   auto loaded = config::Load(sources);
   if (!loaded.ok()) {
     std::cerr << "ledgerd: bad configuration: " << loaded.status().message() << "\n";
-    return 2;
+    return kExitBadConfiguration;
   }
   const config::LedgerdConfig& cfg = *loaded;
   if (print_config) {
     std::cout << config::ToToml(cfg);
     return 0;
+  }
+  if (absl::Status checked = sixhearts::services::CheckServerOptions(cfg.server); !checked.ok()) {
+    std::cerr << "ledgerd: bad configuration: " << checked.message() << "\n";
+    return kExitBadConfiguration;
   }
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   if (cfg.log_format == "json") {

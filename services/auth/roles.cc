@@ -34,6 +34,9 @@ std::vector<MethodAccess> BuildTable() {
       // Compliance reports and the annual disclosure: auditors.
       {"/sixhearts.ledger.v1.Compliance/Report", Access::kRoles, {A}},
       {"/sixhearts.ledger.v1.Compliance/Disclosure", Access::kRoles, {A}},
+      // Its projection's status and rebuild: as for the other projections (below).
+      {"/sixhearts.ledger.v1.Compliance/ProjectionStatus", Access::kRoles, {R, A, D}},
+      {"/sixhearts.ledger.v1.Compliance/Rebuild", Access::kRoles, {D}},
       // Receivables reports: readers (collectors) and auditors; rebuilding is an
       // operation on the server, the admins'.
       {"/sixhearts.ledger.v1.Receivables/Aging", Access::kRoles, {R, A}},

@@ -64,6 +64,11 @@ class ComplianceService final : public ledger::v1::Compliance::Service {
   grpc::Status Disclosure(grpc::ServerContext* context,
                           const ledger::v1::DisclosureRequest* request,
                           grpc::ServerWriter<ledger::v1::DisclosureResponse>* writer) override;
+  grpc::Status ProjectionStatus(grpc::ServerContext* context,
+                                const ledger::v1::ProjectionStatusRequest* request,
+                                ledger::v1::ProjectionStatusResponse* response) override;
+  grpc::Status Rebuild(grpc::ServerContext* context, const ledger::v1::RebuildRequest* request,
+                       grpc::ServerWriter<ledger::v1::RebuildResponse>* writer) override;
 
  private:
   ComplianceSources sources() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -323,6 +323,42 @@ std::string FindChromium() {
   return "";
 }
 
+// The compliance projection is monitored and rebuilt as the others are: its status over
+// gRPC and `ledgerctl projections compliance`, its rebuild with `ledgerctl rebuild
+// compliance` (ledgerctl used to refuse the name with exit 2).
+TEST_F(ComplianceServiceTest, TheComplianceProjectionHasAStatusAndRebuildsThroughLedgerctl) {
+  AppendHistory();  // positions 1..4
+  v1::ProjectionStatusResponse status;
+  for (int attempt = 0; attempt < 100 && status.position() < 4; ++attempt) {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->ProjectionStatus(&context, v1::ProjectionStatusRequest(), &status).ok());
+    if (status.position() < 4) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(status.name(), "compliance");
+  EXPECT_EQ(status.position(), 4u);
+  EXPECT_EQ(status.head_position(), 4u);
+  EXPECT_EQ(status.lag_events(), 0u);
+
+  sixhearts::testing::Subprocess projections(
+      {LEDGERCTL_PATH, "--server", server_->address(), "--json", "projections", "compliance"},
+      dir_.sub("projections.out"));
+  ASSERT_EQ(projections.Wait(), 0) << projections.Output();
+  EXPECT_NE(projections.Output().find("\"name\":\"compliance\",\"position\":4,"
+                                      "\"head_position\":4,\"lag_events\":0"),
+            std::string::npos)
+      << projections.Output();
+
+  sixhearts::testing::Subprocess rebuild(
+      {LEDGERCTL_PATH, "--server", server_->address(), "--json", "rebuild", "compliance"},
+      dir_.sub("rebuild.out"));
+  ASSERT_EQ(rebuild.Wait(), 0) << rebuild.Output();
+  EXPECT_EQ(rebuild.Output(), "{\"position\":4}\n");
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->ProjectionStatus(&context, v1::ProjectionStatusRequest(), &status).ok());
+  EXPECT_EQ(status.position(), 4u);
+  EXPECT_EQ(status.saved_position(), 4u);  // a rebuild saves what it reached
+}
+
 TEST_F(ComplianceServiceTest, LedgerctlWritesTheSameBytesAndChromiumRendersThem) {
   AppendHistory();
   AppendLatePayment();

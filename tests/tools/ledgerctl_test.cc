@@ -403,6 +403,52 @@ TEST_F(LedgerctlTest, AppendPrintsPositionsAndIsIdempotent) {
   EXPECT_EQ(Digest(), digest);
 }
 
+// A backup RocksDB cannot load is a damaged backup: verify exits 3 naming what is wrong
+// (it exited 1 with NOT_FOUND "no usable backup"), and list blames the missing table file,
+// not the meta file.
+TEST_F(LedgerctlTest, BackupVerifyExits3ForAMissingTableFileOrADamagedMetaFile) {
+  ASSERT_EQ(Ctl({"append", ThreeEvents()}).exit_code, 0);
+  ASSERT_EQ(Ctl({"backup", "create"}).exit_code, 0);
+  const std::filesystem::path backups = dir_ / "backups";
+  const std::filesystem::path copy = dir_ / "backups-meta";
+  std::filesystem::copy(backups, copy, std::filesystem::copy_options::recursive);
+
+  // A damaged meta file, in a copy read locally.
+  { std::ofstream(copy / "meta" / "1", std::ios::trunc) << "not a meta file\n"; }
+  for (const std::vector<std::string>& id : {std::vector<std::string>{}, {"1"}}) {
+    std::vector<std::string> args = {"--json", "backup", "verify"};
+    args.insert(args.end(), id.begin(), id.end());
+    args.insert(args.end(), {"--backup-dir", copy.string()});
+    Result verified = Ctl(args);
+    EXPECT_EQ(verified.exit_code, 3) << verified.err;
+    EXPECT_EQ(verified.out,
+              "{\"ok\":false,\"backup_id\":1,\"checked\":0,\"first_bad_position\":null,"
+              "\"problem\":\"its meta file does not read\",\"head_position\":0,"
+              "\"head_hash\":\"\"}\n")
+        << verified.err;
+  }
+
+  // A table file deleted from the server's backup directory.
+  std::filesystem::path table;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(backups)) {
+    if (entry.path().extension() == ".sst") table = entry.path();
+  }
+  ASSERT_FALSE(table.empty());
+  std::filesystem::remove(table);
+  const std::string missing =
+      std::filesystem::relative(table, backups).string() + " is missing from the backup directory";
+  Result verified = Ctl({"--json", "backup", "verify", "1"});
+  EXPECT_EQ(verified.exit_code, 3) << verified.err;
+  EXPECT_NE(verified.out.find(absl::StrCat("\"problem\":\"files: ", missing, "\"")),
+            std::string::npos)
+      << verified.out;
+  Result listed = Ctl({"--csv", "backup", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(absl::StrCat(",files: ", missing, "\r\n")), std::string::npos)
+      << listed.out;
+  EXPECT_EQ(listed.out.find("meta file"), std::string::npos) << listed.out;
+}
+
 TEST_F(LedgerctlTest, BackupCreateListVerifyRestore) {
   ASSERT_EQ(Ctl({"append", ThreeEvents()}).exit_code, 0);
   const std::string digest = Digest();  // head_position 3

@@ -393,12 +393,15 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   CLI::App* projections_command =
       app.add_subcommand("projections", "Status of a projection against the log");
   projections_command
-      ->add_option("projection", projection, "receivables (default) or relationships")
-      ->check(CLI::IsMember({"receivables", "relationships"}));
+      ->add_option("projection", projection,
+                   "receivables (default), relationships or compliance")
+      ->check(CLI::IsMember({"receivables", "relationships", "compliance"}));
   CLI::App* rebuild_command = app.add_subcommand(
       "rebuild", "Rebuild a projection from the whole log; prints the position reached");
-  rebuild_command->add_option("projection", projection, "receivables (default) or relationships")
-      ->check(CLI::IsMember({"receivables", "relationships"}));
+  rebuild_command
+      ->add_option("projection", projection,
+                   "receivables (default), relationships or compliance")
+      ->check(CLI::IsMember({"receivables", "relationships", "compliance"}));
 
   // report compliance | disclosure | audit: the reports a compliance officer or auditor
   // files, rendered by the server.
@@ -542,6 +545,7 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
     result = RunComplianceReport(context, compliance_report);
   } else if (projections_command->parsed()) {
     result = projection == "relationships" ? RunRelationshipsProjections(context)
+             : projection == "compliance"  ? RunComplianceProjections(context)
                                            : RunProjections(context);
   } else if (audit_export_command->parsed()) {
     result = RunAuditExport(context, audit_export);
@@ -556,12 +560,17 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   } else if (backup_restore->parsed()) {
     result = RunBackupRestore(context, backup);
   } else if (rebuild_command->parsed()) {
-    result = projection == "relationships" ? RunRelationshipsRebuild(context) : RunRebuild(context);
+    result = projection == "relationships" ? RunRelationshipsRebuild(context)
+             : projection == "compliance"  ? RunComplianceRebuild(context)
+                                           : RunRebuild(context);
   }
   out->flush();
   if (!result.ok()) {
     *err << "ledgerctl: " << absl::StatusCodeToString(result.status().code()) << ": "
          << result.status().message() << std::endl;
+    if (const std::string hint = ConnectionHint(result.status(), connection); !hint.empty()) {
+      *err << "ledgerctl: " << hint << std::endl;
+    }
     return ExitCodeFor(result.status());
   }
   return *result;

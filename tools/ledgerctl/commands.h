@@ -228,6 +228,10 @@ absl::StatusOr<int> RunEvidence(const CommandContext& context,
 absl::StatusOr<int> RunRelationshipsProjections(const CommandContext& context);
 absl::StatusOr<int> RunRelationshipsRebuild(const CommandContext& context);
 
+// The compliance projection's status, and its rebuild.
+absl::StatusOr<int> RunComplianceProjections(const CommandContext& context);
+absl::StatusOr<int> RunComplianceRebuild(const CommandContext& context);
+
 // `backup create|list|verify|restore`. create goes through the server's Admin service
 // (the backup lands in ledgerd's --backup-dir); list and verify too, unless backup_dir
 // is given, when they read that directory locally; restore is always local and offline.

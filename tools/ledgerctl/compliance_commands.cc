@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "ledger/dates.h"
 #include "openssl/evp.h"
+#include "tools/ledgerctl/projection_commands.h"
 
 namespace sixhearts::ledgerctl {
 namespace {
@@ -175,6 +176,16 @@ absl::StatusOr<int> RunComplianceReport(const CommandContext& context,
         receiver.header().head_hash(), receiver.sha256());
   }
   return kExitOk;
+}
+
+absl::StatusOr<int> RunComplianceProjections(const CommandContext& context) {
+  return PrintProjectionStatus(context, context.client->ComplianceProjectionStatus());
+}
+
+absl::StatusOr<int> RunComplianceRebuild(const CommandContext& context) {
+  return RebuildWithProgress<v1::RebuildResponse>(
+      context, "compliance",
+      [&](const auto& progress) { return context.client->ComplianceRebuild(progress); });
 }
 
 }  // namespace sixhearts::ledgerctl

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/client_interceptor.h"
 #include "services/grpc_status.h"
@@ -141,6 +142,20 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const Connection& con
       connection.server, credentials, arguments, std::move(interceptors));
 }
 
+std::string ConnectionHint(const absl::Status& status, const Connection& connection) {
+  if (!absl::IsUnavailable(status) || !absl::StrContains(status.message(), "Socket closed")) {
+    return "";
+  }
+  if (connection.tls_ca_file.empty()) {
+    return "the server may need TLS: give --tls-ca with the CA of its certificate (and "
+           "--tls-cert/--tls-key if it requires client certificates)";
+  }
+  if (connection.tls_cert_file.empty()) {
+    return "the server may require a client certificate: give --tls-cert and --tls-key";
+  }
+  return "";
+}
+
 namespace {
 Connection PlainConnection(const std::string& server) {
   Connection connection;
@@ -271,6 +286,29 @@ absl::StatusOr<v1::RebuildResponse> LedgerClient::Rebuild(
     const std::function<void(const v1::RebuildResponse&)>& progress) {
   grpc::ClientContext context;
   auto reader = receivables_stub_->Rebuild(&context, v1::RebuildRequest());
+  v1::RebuildResponse message;
+  v1::RebuildResponse last;
+  while (reader->Read(&message)) {
+    progress(message);
+    last = message;
+  }
+  absl::Status status = FromGrpc(reader->Finish());
+  if (!status.ok()) return status;
+  if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
+  return last;
+}
+
+absl::StatusOr<v1::ProjectionStatusResponse> LedgerClient::ComplianceProjectionStatus() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  return Unary(compliance_stub_.get(), &v1::Compliance::Stub::ProjectionStatus,
+               v1::ProjectionStatusRequest(), &context);
+}
+
+absl::StatusOr<v1::RebuildResponse> LedgerClient::ComplianceRebuild(
+    const std::function<void(const v1::RebuildResponse&)>& progress) {
+  grpc::ClientContext context;
+  auto reader = compliance_stub_->Rebuild(&context, v1::RebuildRequest());
   v1::RebuildResponse message;
   v1::RebuildResponse last;
   while (reader->Read(&message)) {

@@ -44,6 +44,12 @@ struct Connection {
   std::string tls_server_name;
 };
 
+// A hint to print after `status` when the connection ended before any answer (gRPC's bare
+// "Socket closed"), which is how a TLS server turns away a plaintext client, or a server
+// that requires client certificates a client without one: which flags may be missing
+// given `connection`. Empty for every other status.
+std::string ConnectionHint(const absl::Status& status, const Connection& connection);
+
 // The channel for `connection`. INVALID_ARGUMENT or NOT_FOUND naming a flag whose file
 // cannot be read or that needs another (a client key without its certificate, TLS files
 // without --tls-ca).
@@ -123,6 +129,11 @@ class LedgerClient {
   absl::Status Disclosure(
       const v1::DisclosureRequest& request,
       const std::function<absl::Status(const v1::DisclosureResponse&)>& on_response);
+  // The compliance projection's status (bounded by the unary timeout) and its rebuild (no
+  // deadline; `progress` sees every message; returns the final one).
+  absl::StatusOr<v1::ProjectionStatusResponse> ComplianceProjectionStatus();
+  absl::StatusOr<v1::RebuildResponse> ComplianceRebuild(
+      const std::function<void(const v1::RebuildResponse&)>& progress);
   // Admin: backups. No deadline: a backup copies the whole store, and verification
   // reads a whole backup.
   absl::StatusOr<v1::CreateBackupResponse> CreateBackup(const v1::CreateBackupRequest& request);

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -181,6 +182,7 @@ TEST(LedgerdMetricsTest, CountsAppendsAndCallsAndTagsEachCallWithARequestId) {
     body = Scrape(metrics_port);
     if (Value(body, "ledger_projection_position{projection=\"receivables\"}") == 2 &&
         Value(body, "ledger_projection_position{projection=\"relationships\"}") == 2 &&
+        Value(body, "ledger_projection_position{projection=\"compliance\"}") == 2 &&
         Value(body, "ledger_subscriptions") == 4) {
       break;
     }
@@ -210,6 +212,12 @@ TEST(LedgerdMetricsTest, CountsAppendsAndCallsAndTagsEachCallWithARequestId) {
   EXPECT_EQ(Value(body, "ledger_subscriptions"), 4) << body;
   EXPECT_EQ(Value(body, "ledger_projection_position{projection=\"receivables\"}"), 2) << body;
   EXPECT_EQ(Value(body, "ledger_projection_lag_events{projection=\"receivables\"}"), 0) << body;
+  // Every projection is monitored, compliance too.
+  for (const char* name : {"relationships", "compliance"}) {
+    const std::string label = absl::StrCat("{projection=\"", name, "\"}");
+    EXPECT_EQ(Value(body, "ledger_projection_position" + label), 2) << body;
+    EXPECT_EQ(Value(body, "ledger_projection_lag_events" + label), 0) << body;
+  }
   EXPECT_GT(Value(body, "ledger_rocksdb_ticker_total{ticker=\"rocksdb.bytes.written\"}"), 0)
       << body;
   EXPECT_GE(Value(body, "ledger_rocksdb_property{name=\"rocksdb.cur-size-all-mem-tables\"}"), 0)
