@@ -9,7 +9,6 @@
 #include "ledger/audit_export.h"
 #include "ledger/dates.h"
 #include "ledger/subscription.h"
-#include "services/auth/authenticator.h"
 #include "services/grpc_status.h"
 
 namespace sixhearts::services {
@@ -43,8 +42,8 @@ grpc::Status StreamPages(grpc::ServerContext* context, uint32_t limit, ReadPage 
 
 }  // namespace
 
-std::string ActorOf(const grpc::ServerContextBase& context) {
-  std::string principal = auth::PrincipalOf(context);
+std::string EventStoreService::ActorOf(const grpc::ServerContextBase& context) const {
+  std::string principal = gate_ == nullptr ? std::string() : gate_->PrincipalOf(context);
   // Without authentication (loopback only) every caller is the same anonymous principal.
   if (principal.empty()) return "anonymous";
   return principal;

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "ledger/event_store.h"
+#include "services/auth/authenticator.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 
 namespace sixhearts::services {
@@ -19,6 +20,10 @@ class EventStoreService final
 
   // Attaches the opened store. REQUIRES: `store` outlives the service's RPCs.
   void Attach(ledger::EventStore* store) { store_.store(store); }
+
+  // The gate whose principals are the actors of appended events. REQUIRES: set before the
+  // server starts; without one every caller is "anonymous".
+  void SetCallGate(std::shared_ptr<const auth::CallGate> gate) { gate_ = std::move(gate); }
 
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
                                    const ledger::v1::AppendRequest* request,
@@ -42,11 +47,12 @@ class EventStoreService final
                             ledger::v1::EraseSubjectResponse* response) override;
 
  private:
-  std::atomic<ledger::EventStore*> store_{nullptr};
-};
+  // The principal recorded as the actor of events appended through `context`.
+  std::string ActorOf(const grpc::ServerContextBase& context) const;
 
-// The principal recorded as the actor of events appended through `context`.
-std::string ActorOf(const grpc::ServerContextBase& context);
+  std::atomic<ledger::EventStore*> store_{nullptr};
+  std::shared_ptr<const auth::CallGate> gate_;
+};
 
 }  // namespace sixhearts::services
 

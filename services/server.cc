@@ -70,10 +70,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   const ledger::Limits& limits = options.store.limits;
   self->impl_->in_flight = std::make_unique<InFlightLimit>(limits.max_in_flight_requests);
   InFlightLimit* in_flight = self->impl_->in_flight.get();
-  auto credentials = auth::MakeServerCredentials(
-      auth_config, self->host_,
+  auto gate = std::make_shared<auth::CallGate>(
+      auth_config.has_value() ? std::make_optional(auth_config->principals) : std::nullopt,
       [in_flight](std::string_view method) { return in_flight->Check(method); });
+  auto credentials = auth::MakeServerCredentials(auth_config, self->host_, gate);
   if (!credentials.ok()) return credentials.status();
+  self->impl_->event_store.SetCallGate(gate);
   self->security_ = auth::DescribeSecurity(auth_config);
 
   grpc::EnableDefaultHealthCheckService(true);
