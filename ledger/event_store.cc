@@ -30,6 +30,7 @@
 #include "ledger/rocksdb_status.h"
 #include "ledger/subscription.h"
 #include "ledger/validate.h"
+#include "ledger/wire_check.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
@@ -616,6 +617,9 @@ absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::st
                                                    " events exceed max_batch_events (",
                                                    limits.max_batch_events, ")"));
   }
+  // Unknown fields would be stored as they came: unvalidated, outside the text limits and
+  // the per-subject encryption, and so beyond erasure.
+  if (absl::Status s = RefuseUnknownFields(request, ""); !s.ok()) return s;
   PendingAppend* pending = &out;
   pending->expected.assign(request.expected().begin(), request.expected().end());
   pending->actor = std::string(actor);
