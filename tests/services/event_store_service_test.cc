@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/server.h"
@@ -30,10 +31,13 @@ class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { StartServer(); }
 
-  void StartServer() {
+  void StartServer(size_t subscription_buffer_events = 0) {
     ServerOptions options;
     options.data_dir = dir_.sub("ledger");
     options.listen = "127.0.0.1:0";
+    if (subscription_buffer_events != 0) {
+      options.store.limits.subscription_buffer_events = subscription_buffer_events;
+    }
     auto server = LedgerServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -372,6 +376,45 @@ TEST_F(ServiceTest, UnknownFieldsAreRefusedAtEveryLevelNamingTheEventAndTheNumbe
                      &response)
                   .ok());
   EXPECT_EQ(response.positions(1), 2u);
+}
+
+}  // namespace
+}  // namespace sixhearts::services
+
+namespace sixhearts::services {
+namespace {
+
+// Falling behind means not reading; one write larger than the buffer, published to a
+// subscriber that has taken everything before it, is read from the log instead.
+TEST_F(ServiceTest, ASubscriberAtTheHeadReceivesOneWriteLargerThanItsBuffer) {
+  server_.reset();
+  StartServer(/*subscription_buffer_events=*/16);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto reader = stub_->Subscribe(&context, v1::SubscribeRequest());
+  v1::SubscribeResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  ASSERT_TRUE(message.caught_up());
+
+  for (int round = 0; round < 2; ++round) {
+    v1::AppendRequest request;
+    for (int i = 0; i < 17; ++i) {
+      *request.add_events() =
+          Interaction(100 + 17 * round + i, "42", absl::StrCat("X-", round, "-", i));
+    }
+    v1::AppendResponse response;
+    ASSERT_TRUE(Append(request, &response).ok());
+    std::vector<uint64_t> seen;
+    while (seen.size() < 17 && reader->Read(&message)) {
+      EXPECT_FALSE(message.caught_up());  // sent once, at the end of the first catch-up
+      for (const auto& e : message.events()) seen.push_back(e.position());
+    }
+    ASSERT_EQ(seen.size(), 17u) << reader->Finish().error_message();
+    for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], 17 * round + i + 1);
+    EXPECT_EQ(message.checkpoint_position(), 17u * (round + 1));
+  }
+  context.TryCancel();
+  reader->Finish();
 }
 
 }  // namespace
