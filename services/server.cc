@@ -22,6 +22,7 @@
 #include "services/receivables/receivables_service.h"
 #include "services/relationships/relationships_fold.h"
 #include "services/relationships/relationships_service.h"
+#include "spdlog/spdlog.h"
 
 namespace sixhearts::services {
 namespace {
@@ -157,6 +158,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   // reports NOT_SERVING, for a supervisor to restart ledgerd once the storage is fixed.
   store_options.on_storage_failure =
       [health, chained = options.store.on_storage_failure](const absl::Status& failure) {
+        spdlog::error("appends are refused from now on: {}", failure.ToString());
         health->SetServingStatus(std::string(kEventStoreServiceName), false);
         if (chained) chained(failure);
       };
@@ -210,7 +212,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->impl_->admin->Attach(self->store_.get());
   health->SetServingStatus(true);
-  health->SetServingStatus(std::string(kEventStoreServiceName), true);
+  // A log found damaged at open (or by a projection's first read) stays NOT_SERVING; the
+  // second look covers damage noted between the first and the set.
+  health->SetServingStatus(std::string(kEventStoreServiceName), self->store_->damage().ok());
+  if (!self->store_->damage().ok()) {
+    health->SetServingStatus(std::string(kEventStoreServiceName), false);
+  }
   self->impl_->serving = true;
   return self;
 }
