@@ -154,6 +154,70 @@ std::string FormatPercent(int64_t rate_ppm) {
   return absl::StrCat(negative ? "-" : "", v / 10'000, ".", fraction, "%");
 }
 
+std::string_view RateTableName(RateTableId id) {
+  switch (id) {
+    case RateTableId::kCnLpr1y:
+      return kCnLpr;
+    case RateTableId::kUsPromptPayment:
+      return kUsPpa;
+    case RateTableId::kEcbMainRefinancing:
+      return kEcb;
+  }
+  return "";
+}
+
+const RateTable& TableOf(const RateTables& tables, RateTableId id) {
+  switch (id) {
+    case RateTableId::kCnLpr1y:
+      return tables.cn_lpr_1y;
+    case RateTableId::kUsPromptPayment:
+      return tables.us_prompt_payment;
+    case RateTableId::kEcbMainRefinancing:
+      break;
+  }
+  return tables.ecb_main_refinancing;
+}
+
+absl::CivilDay NextPublication(RateTableId id, absl::CivilDay last_entry) {
+  if (id == RateTableId::kCnLpr1y) {
+    // Published on the 20th (moved to the next working day): the first 20th after the entry.
+    const absl::CivilDay this_month(last_entry.year(), last_entry.month(), 20);
+    if (last_entry < this_month) return this_month;
+    return absl::CivilDay(absl::CivilMonth(last_entry) + 1) + 19;
+  }
+  return last_entry.month() < 7 ? absl::CivilDay(last_entry.year(), 7, 1)
+                                : absl::CivilDay(last_entry.year() + 1, 1, 1);
+}
+
+std::optional<CarriedRate> CarriedPast(const RateTables& tables, RateTableId id,
+                                       absl::CivilDay day) {
+  const std::vector<RateEntry>& entries = TableOf(tables, id).entries();
+  if (entries.empty()) return std::nullopt;
+  const RateEntry& last = entries.back();
+  const absl::CivilDay next = NextPublication(id, last.from);
+  if (day < next) return std::nullopt;
+  return CarriedRate{id, last.from, last.rate_ppm, next, day};
+}
+
+std::string DescribeCarriedRate(const CarriedRate& c) {
+  const std::string_view name = RateTableName(c.table);
+  return absl::StrCat("rate carried forward: ", absl::string_view(name.data(), name.size()),
+                      " ends with ",
+                      FormatPercent(c.rate_ppm), " from ", absl::FormatCivilTime(c.last_entry),
+                      "; the next rate was due ", absl::FormatCivilTime(c.next_publication),
+                      "; used for ", absl::FormatCivilTime(c.used_for), ", ",
+                      c.days_after_last_entry(), " days after the last entry");
+}
+
+void MergeCarriedRate(const CarriedRate& carried, std::vector<CarriedRate>* list) {
+  for (CarriedRate& known : *list) {
+    if (known.table != carried.table) continue;
+    if (carried.used_for > known.used_for) known = carried;
+    return;
+  }
+  list->push_back(carried);
+}
+
 std::string FormatRateTables(const RateTables& tables) {
   std::string out;
   auto table = [&](absl::string_view name, const RateTable& t) {
