@@ -13,6 +13,7 @@
 #include "services/auth/authenticator.h"
 #include "services/compliance/compliance_service.h"
 #include "services/compliance/compliance_state.h"
+#include "services/compliance/rates.h"
 #include "services/event_store_service.h"
 #include "services/in_flight.h"
 #include "services/metrics/http_exporter.h"
@@ -29,6 +30,48 @@ namespace {
 
 // The health service name of the EventStore service (its full protobuf name).
 constexpr char kEventStoreServiceName[] = "sixhearts.ledger.v1.EventStore";
+
+// Says, at start-up, which statutory rate tables end before their publisher's next rate
+// (reports flag every rate carried past it), and exports each table's last entry and that
+// next publication as gauges (Unix seconds of the day, UTC) for an alert on time().
+void ReportRateTables(const compliance::RateTables& rates, absl::Time now,
+                      metrics::LedgerMetrics* metrics) {
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  auto seconds = [](absl::CivilDay day) {
+    return static_cast<double>(absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone())));
+  };
+  metrics::Registry::Family<metrics::Gauge>* last_entry = nullptr;
+  metrics::Registry::Family<metrics::Gauge>* next_publication = nullptr;
+  if (metrics != nullptr) {
+    last_entry = &metrics->registry().AddGauge(
+        "ledger_compliance_rate_table_last_entry_timestamp_seconds",
+        "Day of the last entry of each statutory rate table (Unix seconds, UTC).", {"table"});
+    next_publication = &metrics->registry().AddGauge(
+        "ledger_compliance_rate_table_next_publication_timestamp_seconds",
+        "Day the publisher of each rate table next published after its last entry (Unix "
+        "seconds, UTC); past it, reports flag the rate as carried forward.",
+        {"table"});
+  }
+  for (compliance::RateTableId id : compliance::kRateTableIds) {
+    const auto& entries = compliance::TableOf(rates, id).entries();
+    if (entries.empty()) continue;
+    const std::string name(compliance::RateTableName(id));
+    const absl::CivilDay last = entries.back().from;
+    const absl::CivilDay next = compliance::NextPublication(id, last);
+    if (metrics != nullptr) {
+      last_entry->With({name}).Set(seconds(last));
+      next_publication->With({name}).Set(seconds(next));
+    }
+    if (today >= next) {
+      spdlog::warn(
+          "compliance rate table {} ends with {} from {}; its next rate was due {}, {} days ago: "
+          "reports flag every rate carried past it; add the newer rates with --compliance-rates "
+          "(docs/compliance.md \"Rate tables\")",
+          name, compliance::FormatPercent(entries.back().rate_ppm), absl::FormatCivilTime(last),
+          absl::FormatCivilTime(next), today - next);
+    }
+  }
+}
 
 }  // namespace
 
@@ -120,6 +163,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     if (!rates.ok()) return rates.status();
     statutory.rates = std::move(*rates);
   }
+  ReportRateTables(statutory.rates,
+                   (options.store.clock != nullptr ? options.store.clock : ledger::SystemClock())
+                       ->Now(),
+                   self->impl_->metrics.get());
   self->impl_->compliance = std::make_unique<compliance::ComplianceService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock(),
       std::move(statutory));

@@ -75,13 +75,17 @@ RateTables DefaultRateTables() {
   // Federal Register).
   t.us_prompt_payment = RateTable({E(2023, 1, 1, 47500), E(2023, 7, 1, 48750), E(2024, 1, 1, 46250),
                                    E(2024, 7, 1, 48750), E(2025, 1, 1, 46250)});
-  // ECB main refinancing operations (fixed rate tenders), from each effective day.
+  // ECB main refinancing operations (fixed rate tenders), from each effective day; the
+  // entries of 1 July 2025 and 1 January 2026 restate the rate in force on the half-year
+  // days the EU rules read (unchanged at the decisions of 24 July and 18 December 2025,
+  // docs/compliance.md), so the table is known to hold through 2026-H1.
   t.ecb_main_refinancing = RateTable(
       {E(2016, 3, 16, 0), E(2022, 7, 27, 5000), E(2022, 9, 14, 12500), E(2022, 11, 2, 20000),
        E(2022, 12, 21, 25000), E(2023, 2, 8, 30000), E(2023, 3, 22, 35000), E(2023, 5, 10, 37500),
        E(2023, 6, 21, 40000), E(2023, 8, 2, 42500), E(2023, 9, 20, 45000), E(2024, 6, 12, 42500),
        E(2024, 9, 18, 36500), E(2024, 10, 23, 34000), E(2024, 12, 18, 31500), E(2025, 2, 5, 29000),
-       E(2025, 3, 12, 26500), E(2025, 4, 23, 24000), E(2025, 6, 11, 21500)});
+       E(2025, 3, 12, 26500), E(2025, 4, 23, 24000), E(2025, 6, 11, 21500), E(2025, 7, 1, 21500),
+       E(2026, 1, 1, 21500)});
   return t;
 }
 
