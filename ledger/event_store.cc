@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -30,6 +31,7 @@
 #include "ledger/rocksdb_status.h"
 #include "ledger/subscription.h"
 #include "ledger/validate.h"
+#include "ledger/wire_check.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
@@ -115,12 +117,28 @@ class StreamPrefixTransform final : public rocksdb::SliceTransform {
   }
 };
 
+// Marks a status as damage of the log itself (a gap, a record that does not parse or fails
+// its chain), which stops appends (EventStore::Impl::NoteDamage), apart from other
+// DATA_LOSS (a projection row, a key) and from the caller's own errors.
+constexpr char kLogDamagePayload[] = "type.sixhearts.ledger/LogDamage";
+
+absl::Status LogDamage(absl::Status status) {
+  status.SetPayload(kLogDamagePayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsLogDamage(const absl::Status& status) {
+  return status.GetPayload(kLogDamagePayload).has_value();
+}
+
 absl::Status GapError(uint64_t position) {
-  return absl::DataLossError(absl::StrCat("the log has a gap: position ", position, " is missing"));
+  return LogDamage(
+      absl::DataLossError(absl::StrCat("the log has a gap: position ", position, " is missing")));
 }
 
 absl::Status DoesNotParseError(uint64_t position) {
-  return absl::DataLossError(absl::StrCat("the record at position ", position, " does not parse"));
+  return LogDamage(
+      absl::DataLossError(absl::StrCat("the record at position ", position, " does not parse")));
 }
 
 // A record read back must hash, chained to the stored hash of the record before it, to its
@@ -132,10 +150,10 @@ absl::Status CheckChained(uint64_t position, const format::Hash& previous,
                           const format::RecordView& record) {
   const format::Hash computed = format::ChainHashOfEvent(previous, position, record.event_bytes);
   if (computed != record.hash) {
-    return absl::DataLossError(absl::StrCat(
+    return LogDamage(absl::DataLossError(absl::StrCat(
         "the record at position ", position, " fails its chain hash (stored ",
         format::HashToHex(record.hash), ", recomputed ", format::HashToHex(computed),
-        "): the log is damaged; Verify names the first bad position, a backup can replace it"));
+        "): the log is damaged; Verify names the first bad position, a backup can replace it")));
   }
   return absl::OkStatus();
 }
@@ -143,8 +161,8 @@ absl::Status CheckChained(uint64_t position, const format::Hash& previous,
 // The parsed event of a record that passed CheckChained must name the record's position.
 absl::Status CheckNamesPosition(uint64_t position, const v1::Event& event) {
   if (event.position() != position) {
-    return absl::DataLossError(absl::StrCat("the record at position ", position,
-                                            " holds the event of position ", event.position()));
+    return LogDamage(absl::DataLossError(absl::StrCat(
+        "the record at position ", position, " holds the event of position ", event.position())));
   }
   return absl::OkStatus();
 }
@@ -264,6 +282,26 @@ class EventStore::Impl {
     return h;
   }
 
+  // Damage of the log found by a read or at open (IsLogDamage): from the first, appends are
+  // refused (nothing is chained onto damage) and on_storage_failure runs; reads of the
+  // intact ranges go on. Counted by the observer each time it is found. Thread-safe.
+  void NoteDamage(const absl::Status& found) const;
+  // `status`, after noting it when it reports damage of the log.
+  absl::Status Noted(absl::Status status) const {
+    if (IsLogDamage(status)) NoteDamage(status);
+    return status;
+  }
+  template <typename T>
+  absl::StatusOr<T> Noted(absl::StatusOr<T> result) const {
+    if (!result.ok() && IsLogDamage(result.status())) NoteDamage(result.status());
+    return result;
+  }
+  // OK, or the first damage noted.
+  absl::Status damage() const {
+    absl::MutexLock lock(&damage_mu_);
+    return damage_;
+  }
+
   const Limits& limits() const { return options_.limits; }
   LiveFeed* feed() { return &feed_; }
   absl::Time Now() const { return clock_->Now(); }
@@ -334,6 +372,9 @@ class EventStore::Impl {
   absl::Time last_recorded_at_ = absl::InfinitePast();
   absl::flat_hash_map<std::string, StreamTip> stream_versions_;
   absl::Status storage_failure_;
+
+  mutable absl::Mutex damage_mu_;
+  mutable absl::Status damage_ ABSL_GUARDED_BY(damage_mu_);
 
   LiveFeed feed_;
 
@@ -477,6 +518,14 @@ absl::Status EventStore::Impl::Open() {
     }
     head_hash_ = record->hash;
     last_recorded_at_ = ToAbslTime(last.recorded_at());
+    // The head is what the next append chains onto: check it before the first one.
+    if (replica_of_.empty()) {
+      auto previous = StoredHashAt(head_position_ - 1);
+      absl::Status chain = previous.ok() ? CheckChained(head_position_, *previous, *record)
+                                         : previous.status();
+      if (chain.ok()) chain = CheckNamesPosition(head_position_, last);
+      if (!Noted(chain).ok() && !IsLogDamage(chain)) return chain;
+    }
   }
   if (!it->status().ok()) return FromRocksDB(it->status(), "recover head");
   feed_.Reset(head_position_, format::HashBytes(head_hash_), last_recorded_at_);
@@ -616,6 +665,9 @@ absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::st
                                                    " events exceed max_batch_events (",
                                                    limits.max_batch_events, ")"));
   }
+  // Unknown fields would be stored as they came: unvalidated, outside the text limits and
+  // the per-subject encryption, and so beyond erasure.
+  if (absl::Status s = RefuseUnknownFields(request, ""); !s.ok()) return s;
   PendingAppend* pending = &out;
   pending->expected.assign(request.expected().begin(), request.expected().end());
   pending->actor = std::string(actor);
@@ -966,6 +1018,16 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
   return response;
 }
 
+void EventStore::Impl::NoteDamage(const absl::Status& found) const {
+  if (options_.observer != nullptr) options_.observer->OnLogDamage(found);
+  {
+    absl::MutexLock lock(&damage_mu_);
+    if (!damage_.ok()) return;
+    damage_ = found;
+  }
+  if (options_.on_storage_failure) options_.on_storage_failure(found);
+}
+
 void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
   // Callbacks run after the commit, outside any lock; each pending append is freed here.
   auto finish = [&group] {
@@ -982,6 +1044,14 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
         absl::StrCat("appends are refused since a write failed (", storage_failure_.message(),
                      "); every acknowledged event is stored; restart ledgerd (reopen the "
                      "store) once the storage is fixed"));
+    for (PendingAppend* pending : group) pending->result = refused;
+    return finish();
+  }
+  if (absl::Status damage = this->damage(); !damage.ok()) {
+    const absl::Status refused = absl::FailedPreconditionError(
+        absl::StrCat("appends are refused: the log is damaged (", damage.message(),
+                     "); new events would chain onto the damage; reads before it go on; "
+                     "restore the log from a backup (README \"Storage faults\")"));
     for (PendingAppend* pending : group) pending->result = refused;
     return finish();
   }
@@ -1061,14 +1131,23 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward,
   std::optional<ForwardChainCheck> forward;
   if (!backward) {
     auto previous = StoredHashAt(start - 1);
-    if (!previous.ok()) return previous.status();
+    if (!previous.ok()) return Noted(previous.status());
     forward.emplace(start, *previous);
   }
   uint32_t scanned = 0;
+  // Damage ends the page after the intact records before it, so that a reader (a
+  // subscriber too) gets every position up to the damage; the next page starts there and
+  // is refused.
+  auto damaged = [&](const absl::Status& found) -> absl::StatusOr<ReadPage> {
+    if (!IsLogDamage(found)) return found;
+    NoteDamage(found);
+    if (scanned > 0) return page;
+    return found;
+  };
   while (true) {
     if (!it->Valid()) {
       if (forward && it->status().ok() && forward->next() <= head) {
-        return GapError(forward->next());
+        return damaged(GapError(forward->next()));
       }
       page.end = true;
       break;
@@ -1080,20 +1159,20 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward,
     }
     if (page.events.size() >= max_events || scanned >= options_.limits.max_scan_records) break;
     auto record = format::DecodeRecord(it->value().ToStringView());
-    if (!record) return DoesNotParseError(position);
+    if (!record) return damaged(DoesNotParseError(position));
     if (forward) {
-      if (absl::Status s = forward->Check(position, *record); !s.ok()) return s;
+      if (absl::Status s = forward->Check(position, *record); !s.ok()) return damaged(s);
     } else {
       auto previous = StoredHashAt(position - 1);
-      if (!previous.ok()) return previous.status();
-      if (absl::Status s = CheckChained(position, *previous, *record); !s.ok()) return s;
+      if (!previous.ok()) return damaged(previous.status());
+      if (absl::Status s = CheckChained(position, *previous, *record); !s.ok()) return damaged(s);
     }
     v1::Event event;
     if (!event.ParseFromArray(record->event_bytes.data(),
                               static_cast<int>(record->event_bytes.size()))) {
-      return DoesNotParseError(position);
+      return damaged(DoesNotParseError(position));
     }
-    if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return s;
+    if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return damaged(s);
     ++scanned;
     page.scanned_to_position = position;
     if (MatchesFilter(event, filter)) {
@@ -1438,27 +1517,27 @@ absl::Status EventStore::ForEachEvent(uint64_t from_position, uint64_t to_positi
   std::unique_ptr<rocksdb::Iterator> it(impl_->db()->NewIterator(read, impl_->log_family()));
   v1::Event event;
   auto previous = impl_->StoredHashAt(from_position - 1);
-  if (!previous.ok()) return previous.status();
+  if (!previous.ok()) return impl_->Noted(previous.status());
   ForwardChainCheck chain(from_position, *previous);
   const TypePrefilter prefilter(filter);
   for (it->Seek(format::PositionKey(from_position)); it->Valid(); it->Next()) {
     const uint64_t position = format::DecodeUint64(it->key().ToStringView());
     auto record = format::DecodeRecord(it->value().ToStringView());
-    if (!record) return DoesNotParseError(position);
-    if (absl::Status s = chain.Check(position, *record); !s.ok()) return s;
+    if (!record) return impl_->Noted(DoesNotParseError(position));
+    if (absl::Status s = chain.Check(position, *record); !s.ok()) return impl_->Noted(s);
     if (prefilter.Skip(record->event_bytes)) continue;
     event.Clear();
     if (!event.ParseFromArray(record->event_bytes.data(),
                               static_cast<int>(record->event_bytes.size()))) {
-      return DoesNotParseError(position);
+      return impl_->Noted(DoesNotParseError(position));
     }
-    if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return s;
+    if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return impl_->Noted(s);
     if (!MatchesFilter(event, filter)) continue;
     if (absl::Status s = impl_->OpenEvent(event); !s.ok()) return s;
     event.set_hash(reinterpret_cast<const char*>(record->hash.data()), record->hash.size());
     if (absl::Status s = fn(event); !s.ok()) return s;
   }
-  return chain.End(it->status(), "scan log", to_position);
+  return impl_->Noted(chain.End(it->status(), "scan log", to_position));
 }
 
 absl::Status EventStore::ForEachEventPipelined(
@@ -1557,7 +1636,7 @@ absl::Status EventStore::ForEachEventPipelined(
   }
   producer.join();
   if (!consumer_status.ok()) return consumer_status;
-  return producer_status;
+  return impl_->Noted(producer_status);
 }
 
 absl::Status EventStore::ForEachRecord(
@@ -1601,7 +1680,7 @@ absl::Status EventStore::ForEachRecord(
 absl::StatusOr<ReadPage> EventStore::ReadStream(std::string_view stream, uint64_t from_version,
                                                 uint32_t limit,
                                                 const v1::EventFilter& filter) const {
-  return impl_->ReadStream(stream, from_version, limit, filter);
+  return impl_->Noted(impl_->ReadStream(stream, from_version, limit, filter));
 }
 
 absl::StatusOr<uint64_t> EventStore::StreamVersion(std::string_view stream) const {
@@ -1614,8 +1693,16 @@ Head EventStore::head() const { return impl_->head(); }
 
 absl::StatusOr<VerifyResult> EventStore::Verify(uint64_t from_position,
                                                 uint64_t to_position) const {
-  return impl_->Verify(from_position, to_position);
+  auto result = impl_->Verify(from_position, to_position);
+  if (result.ok() && !result->ok) {
+    impl_->NoteDamage(LogDamage(absl::DataLossError(absl::StrCat(
+        "the log fails verification at position ", result->first_bad_position, ": ",
+        result->problem))));
+  }
+  return result;
 }
+
+absl::Status EventStore::damage() const { return impl_->damage(); }
 
 absl::StatusOr<std::unique_ptr<Subscription>> EventStore::Subscribe(uint64_t after_position,
                                                                     const v1::EventFilter& filter) {

@@ -154,6 +154,13 @@ class EventStore {
   // Recomputes the chain over [from_position, to_position] (0 = start / head).
   absl::StatusOr<VerifyResult> Verify(uint64_t from_position, uint64_t to_position) const;
 
+  // OK, or the first damage of the log found so far (DATA_LOSS naming the position): by
+  // the check of the head record at open, by any read that met a record failing its
+  // chain, a gap or a record that does not parse, or by Verify. From then on appends are
+  // refused with FAILED_PRECONDITION naming it, and on_storage_failure has run; reads of
+  // the intact ranges go on (a page ends before the damage, the next one is refused).
+  absl::Status damage() const;
+
   // Starts a subscription delivering events after `after_position`: catch-up from the
   // log, then live. RESOURCE_EXHAUSTED when limits.max_subscriptions are open.
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(uint64_t after_position,

@@ -21,11 +21,20 @@ namespace sixhearts::ledger {
 using EventBatchPtr = std::shared_ptr<const std::vector<v1::Event>>;
 
 // The queue of one live subscription. Guarded by the feed's mutex.
+//
+// A group that does not fit beside what is queued overflows the queue: the consumer has
+// not taken more than buffer_events events (it fell behind) and is dropped. A group that
+// alone is larger than the buffer, published to an empty queue (the consumer has taken
+// everything before it), sets `reread` instead: nothing more is queued, and the consumer
+// leaves the feed and reads on from the log, a page at a time, until it is at the head
+// again. So the size of one write never drops a consumer that keeps up, and no queue
+// holds more than buffer_events events.
 struct LiveQueue {
   std::deque<EventBatchPtr> batches;
   size_t queued_events = 0;
   bool overflowed = false;
   uint64_t overflow_position = 0;
+  bool reread = false;
 };
 
 class LiveFeed {
@@ -47,10 +56,10 @@ class LiveFeed {
   bool Register(LiveQueue* queue, uint64_t after_position);
   void Unregister(LiveQueue* queue);
 
-  // Waits until `queue` has something, overflowed, the feed closed, or `timeout`.
-  // Moves queued batches into `out`. Returns false when the feed is closed.
+  // Waits until `queue` has something, overflowed, is to be reread, the feed closed, or
+  // `timeout`. Moves queued batches into `out`. Returns false when the feed is closed.
   bool Take(LiveQueue* queue, absl::Duration timeout, std::vector<EventBatchPtr>* out,
-            bool* overflowed, uint64_t* overflow_position);
+            bool* overflowed, uint64_t* overflow_position, bool* reread);
 
   // Ends every live subscription (their Take returns false). Idempotent.
   void Close();

@@ -26,6 +26,10 @@ class StoreObserver {
   // `events_written` new events, which took `write_duration` (the WAL sync included).
   virtual void OnGroupCommit(size_t requests, size_t events_written,
                              absl::Duration write_duration) = 0;
+
+  // A read (or the check of the head at open) found the log damaged: `found` is the
+  // DATA_LOSS naming the position. May run on any thread, once per finding.
+  virtual void OnLogDamage(const absl::Status& found) { (void)found; }
 };
 
 }  // namespace sixhearts::ledger

@@ -39,9 +39,11 @@ struct EventStoreOptions {
   // cent of throughput. Default: false.
   bool statistics = false;
   Limits limits;
-  // Called once, on the writer thread, when a write fails and the store starts refusing
-  // appends (README "Storage faults"); must be quick. The server marks the EventStore
-  // service NOT_SERVING in its health service. Default: none.
+  // Called once when the store starts refusing appends (README "Storage faults"): on the
+  // writer thread when a write fails, or on the thread that found the log damaged (at
+  // open, or any reader; EventStore::damage). Must be quick and must not call back into
+  // the store. The server marks the EventStore service NOT_SERVING in its health service.
+  // Default: none.
   std::function<void(const absl::Status&)> on_storage_failure;
   // For tests only: the file system the data directory's RocksDB reads and writes through
   // (not the keystore's), e.g. one that injects I/O errors

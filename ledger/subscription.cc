@@ -26,7 +26,11 @@ void LiveFeed::Publish(EventBatchPtr events, const std::string& head_hash, absl:
   head_hash_ = head_hash;
   head_recorded_at_ = recorded_at;
   for (LiveQueue* q : queues_) {
-    if (q->overflowed) continue;
+    if (q->overflowed || q->reread) continue;
+    if (q->queued_events + events->size() > buffer_events_ && q->batches.empty()) {
+      q->reread = true;  // it keeps up; this group alone exceeds the buffer (live_feed.h)
+      continue;
+    }
     if (q->queued_events + events->size() > buffer_events_) {
       // What is queued stays deliverable; the consumer learns of the overflow after it.
       q->overflowed = true;
@@ -63,9 +67,9 @@ void LiveFeed::Unregister(LiveQueue* queue) {
 }
 
 bool LiveFeed::Take(LiveQueue* queue, absl::Duration timeout, std::vector<EventBatchPtr>* out,
-                    bool* overflowed, uint64_t* overflow_position) {
+                    bool* overflowed, uint64_t* overflow_position, bool* reread) {
   auto ready = [this, queue]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return closed_ || queue->overflowed || !queue->batches.empty();
+    return closed_ || queue->overflowed || queue->reread || !queue->batches.empty();
   };
   mu_.LockWhenWithTimeout(absl::Condition(&ready), timeout);
   for (auto& batch : queue->batches) out->push_back(std::move(batch));
@@ -73,6 +77,7 @@ bool LiveFeed::Take(LiveQueue* queue, absl::Duration timeout, std::vector<EventB
   queue->queued_events = 0;
   *overflowed = queue->overflowed;
   *overflow_position = queue->overflow_position;
+  *reread = queue->reread;
   const bool open = !closed_;
   mu_.Unlock();
   return open;
@@ -112,27 +117,42 @@ class Subscription::Impl {
   }
 
   absl::StatusOr<SubscriptionBatch> Next(absl::Duration timeout) {
+    if (live_) return NextLive(timeout);
+    return NextFromLog();
+  }
+
+  bool live() const { return live_; }
+
+ private:
+  // Catch-up: one page of the log after the checkpoint; at the head, joins the feed.
+  absl::StatusOr<SubscriptionBatch> NextFromLog() {
     SubscriptionBatch batch;
-    if (!live_) {
-      if (feed_->closed()) return Closed();
-      auto page = store_->ReadLog(checkpoint_ + 1, /*backward=*/false,
-                                  store_->limits().max_read_events, filter_);
-      if (!page.ok()) return page.status();
-      if (page->scanned_to_position > checkpoint_) checkpoint_ = page->scanned_to_position;
-      batch.events = std::move(page->events);
-      // Register only when the log holds nothing after the checkpoint; if the writer
-      // published meanwhile, the next call reads that from the log.
-      if (batch.events.empty() && feed_->Register(&queue_, checkpoint_)) {
-        live_ = true;
-        batch.caught_up = true;
-      }
-      batch.checkpoint_position = checkpoint_;
-      return batch;
+    if (feed_->closed()) return Closed();
+    auto page = store_->ReadLog(checkpoint_ + 1, /*backward=*/false,
+                                store_->limits().max_read_events, filter_);
+    if (!page.ok()) return page.status();
+    if (page->scanned_to_position > checkpoint_) checkpoint_ = page->scanned_to_position;
+    batch.events = std::move(page->events);
+    // Register only when the log holds nothing after the checkpoint; if the writer
+    // published meanwhile, the next call reads that from the log.
+    if (batch.events.empty() && feed_->Register(&queue_, checkpoint_)) {
+      live_ = true;
+      // Once per subscription: a return to the feed after a reread is not news.
+      batch.caught_up = !caught_up_sent_;
+      caught_up_sent_ = true;
     }
+    batch.checkpoint_position = checkpoint_;
+    return batch;
+  }
+
+  absl::StatusOr<SubscriptionBatch> NextLive(absl::Duration timeout) {
+    SubscriptionBatch batch;
     std::vector<EventBatchPtr> taken;
     bool overflowed = false;
     uint64_t overflow_position = 0;
-    const bool open = feed_->Take(&queue_, timeout, &taken, &overflowed, &overflow_position);
+    bool reread = false;
+    const bool open =
+        feed_->Take(&queue_, timeout, &taken, &overflowed, &overflow_position, &reread);
     for (const auto& published : taken) {
       for (const auto& event : *published) {
         if (event.position() <= checkpoint_) continue;
@@ -149,12 +169,16 @@ class Subscription::Impl {
                        "; subscribe again with after_position=", checkpoint_));
     }
     if (!open && batch.events.empty()) return Closed();
+    if (reread && open) {
+      // A group larger than the buffer: read it (and what follows) from the log.
+      feed_->Unregister(&queue_);
+      queue_ = LiveQueue();
+      live_ = false;
+      if (batch.events.empty()) return NextFromLog();
+    }
     return batch;
   }
 
-  bool live() const { return live_; }
-
- private:
   absl::Status Closed() const {
     return absl::UnavailableError(absl::StrCat(
         "the ledger is shutting down; subscribe again with after_position=", checkpoint_));
@@ -166,6 +190,7 @@ class Subscription::Impl {
   v1::EventFilter filter_;
   LiveQueue queue_;
   bool live_ = false;
+  bool caught_up_sent_ = false;
 };
 
 Subscription::Subscription(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -4,7 +4,9 @@
 // Thread-safety: one consumer thread calls Next; the store's writer feeds it.
 // A live subscription holds at most limits.subscription_buffer_events queued events;
 // a consumer that lets more pile up is dropped with RESOURCE_EXHAUSTED and resumes by
-// subscribing again from its last checkpoint_position.
+// subscribing again from its last checkpoint_position. One committed group larger than
+// the buffer, published when the consumer had taken everything before it, is read from
+// the log instead (ledger/live_feed.h): the size of one write never drops a consumer.
 #ifndef SIXHEARTS_LEDGER_SUBSCRIPTION_H_
 #define SIXHEARTS_LEDGER_SUBSCRIPTION_H_
 

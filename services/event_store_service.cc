@@ -9,7 +9,8 @@
 #include "ledger/audit_export.h"
 #include "ledger/dates.h"
 #include "ledger/subscription.h"
-#include "services/auth/authenticator.h"
+#include "ledger/wire_check.h"
+#include "grpcpp/support/proto_buffer_reader.h"
 #include "services/grpc_status.h"
 
 namespace sixhearts::services {
@@ -41,28 +42,56 @@ grpc::Status StreamPages(grpc::ServerContext* context, uint32_t limit, ReadPage 
   return grpc::Status::OK;
 }
 
+grpc::Status ParseAppendRequest(const grpc::ByteBuffer& bytes, v1::AppendRequest* request) {
+  grpc::ByteBuffer copy(bytes);  // the reader consumes what it reads
+  grpc::ProtoBufferReader reader(&copy);
+  if (request->ParseFromZeroCopyStream(&reader)) return grpc::Status::OK;
+  // Only a refused request pays for the flat copy the walk reads.
+  std::string flat;
+  if (std::vector<grpc::Slice> slices; bytes.Dump(&slices).ok()) {
+    for (const grpc::Slice& slice : slices) {
+      flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  const std::string where = ledger::DescribeParseFailure(*v1::AppendRequest::descriptor(), flat);
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      absl::StrCat("the request could not be parsed as ",
+                                   v1::AppendRequest::descriptor()->full_name(),
+                                   where.empty() ? "" : ": ", where));
+}
+
 }  // namespace
 
-std::string ActorOf(const grpc::ServerContextBase& context) {
-  std::string principal = auth::PrincipalOf(context);
+std::string EventStoreService::ActorOf(const grpc::ServerContextBase& context) const {
+  std::string principal = gate_ == nullptr ? std::string() : gate_->PrincipalOf(context);
   // Without authentication (loopback only) every caller is the same anonymous principal.
   if (principal.empty()) return "anonymous";
   return principal;
 }
 
 grpc::ServerUnaryReactor* EventStoreService::Append(grpc::CallbackServerContext* context,
-                                                    const v1::AppendRequest* request,
-                                                    v1::AppendResponse* response) {
+                                                    const grpc::ByteBuffer* request_bytes,
+                                                    grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ledger::EventStore* store = store_.load();
   if (store == nullptr) {
     reactor->Finish(NotReady());
     return reactor;
   }
-  store->AppendAsync(*request, ActorOf(*context),
-                     [reactor, response](absl::StatusOr<v1::AppendResponse> result) {
-                       if (result.ok()) *response = std::move(*result);
-                       reactor->Finish(ToGrpcStatus(result.status()));
+  v1::AppendRequest request;
+  if (grpc::Status parsed = ParseAppendRequest(*request_bytes, &request); !parsed.ok()) {
+    reactor->Finish(parsed);
+    return reactor;
+  }
+  store->AppendAsync(request, ActorOf(*context),
+                     [reactor, response_bytes](absl::StatusOr<v1::AppendResponse> result) {
+                       grpc::Status status = ToGrpcStatus(result.status());
+                       if (result.ok()) {
+                         bool own_buffer = false;
+                         status = grpc::SerializationTraits<v1::AppendResponse>::Serialize(
+                             *result, response_bytes, &own_buffer);
+                       }
+                       reactor->Finish(status);
                      });
   return reactor;
 }

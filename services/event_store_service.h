@@ -5,24 +5,35 @@
 #include <atomic>
 
 #include "ledger/event_store.h"
+#include "services/auth/authenticator.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 
 namespace sixhearts::services {
 
 // Thread-safe. Returns UNAVAILABLE until a store is attached (recovery still running).
 // Append uses gRPC's callback API so that no server thread waits for the disk: the
-// store's writer completes the call when its group commit is durable.
+// store's writer completes the call when its group commit is durable. It takes the raw
+// request bytes and parses them itself: gRPC answers a request its own parser refuses
+// with UNIMPLEMENTED and no message, where this is bad input (INVALID_ARGUMENT naming the
+// field).
 class EventStoreService final
-    : public ledger::v1::EventStore::WithCallbackMethod_Append<ledger::v1::EventStore::Service> {
+    : public ledger::v1::EventStore::WithRawCallbackMethod_Append<
+          ledger::v1::EventStore::Service> {
  public:
   EventStoreService() = default;
 
   // Attaches the opened store. REQUIRES: `store` outlives the service's RPCs.
   void Attach(ledger::EventStore* store) { store_.store(store); }
 
+  // The gate whose principals are the actors of appended events. REQUIRES: set before the
+  // server starts; without one every caller is "anonymous".
+  void SetCallGate(std::shared_ptr<const auth::CallGate> gate) { gate_ = std::move(gate); }
+
+  // `request` holds a sixhearts.ledger.v1.AppendRequest; `response` receives an
+  // AppendResponse.
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
-                                   const ledger::v1::AppendRequest* request,
-                                   ledger::v1::AppendResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::Status ReadLog(grpc::ServerContext* context, const ledger::v1::ReadLogRequest* request,
                        grpc::ServerWriter<ledger::v1::ReadResponse>* writer) override;
   grpc::Status ReadStream(grpc::ServerContext* context,
@@ -42,11 +53,12 @@ class EventStoreService final
                             ledger::v1::EraseSubjectResponse* response) override;
 
  private:
-  std::atomic<ledger::EventStore*> store_{nullptr};
-};
+  // The principal recorded as the actor of events appended through `context`.
+  std::string ActorOf(const grpc::ServerContextBase& context) const;
 
-// The principal recorded as the actor of events appended through `context`.
-std::string ActorOf(const grpc::ServerContextBase& context);
+  std::atomic<ledger::EventStore*> store_{nullptr};
+  std::shared_ptr<const auth::CallGate> gate_;
+};
 
 }  // namespace sixhearts::services
 

@@ -27,6 +27,7 @@
 #include "services/receivables/receivables_service.h"
 #include "services/relationships/relationships_fold.h"
 #include "services/relationships/relationships_service.h"
+#include "spdlog/spdlog.h"
 
 namespace sixhearts::services {
 namespace {
@@ -52,6 +53,48 @@ absl::Status CheckListen(const char* name, const std::string& listen) {
                                                    "\" is not a number from 0 to 65535"));
   }
   return absl::OkStatus();
+}
+
+// Says, at start-up, which statutory rate tables end before their publisher's next rate
+// (reports flag every rate carried past it), and exports each table's last entry and that
+// next publication as gauges (Unix seconds of the day, UTC) for an alert on time().
+void ReportRateTables(const compliance::RateTables& rates, absl::Time now,
+                      metrics::LedgerMetrics* metrics) {
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  auto seconds = [](absl::CivilDay day) {
+    return static_cast<double>(absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone())));
+  };
+  metrics::Registry::Family<metrics::Gauge>* last_entry = nullptr;
+  metrics::Registry::Family<metrics::Gauge>* next_publication = nullptr;
+  if (metrics != nullptr) {
+    last_entry = &metrics->registry().AddGauge(
+        "ledger_compliance_rate_table_last_entry_timestamp_seconds",
+        "Day of the last entry of each statutory rate table (Unix seconds, UTC).", {"table"});
+    next_publication = &metrics->registry().AddGauge(
+        "ledger_compliance_rate_table_next_publication_timestamp_seconds",
+        "Day the publisher of each rate table next published after its last entry (Unix "
+        "seconds, UTC); past it, reports flag the rate as carried forward.",
+        {"table"});
+  }
+  for (compliance::RateTableId id : compliance::kRateTableIds) {
+    const auto& entries = compliance::TableOf(rates, id).entries();
+    if (entries.empty()) continue;
+    const std::string name(compliance::RateTableName(id));
+    const absl::CivilDay last = entries.back().from;
+    const absl::CivilDay next = compliance::NextPublication(id, last);
+    if (metrics != nullptr) {
+      last_entry->With({name}).Set(seconds(last));
+      next_publication->With({name}).Set(seconds(next));
+    }
+    if (today >= next) {
+      spdlog::warn(
+          "compliance rate table {} ends with {} from {}; its next rate was due {}, {} days ago: "
+          "reports flag every rate carried past it; add the newer rates with --compliance-rates "
+          "(docs/compliance.md \"Rate tables\")",
+          name, compliance::FormatPercent(entries.back().rate_ppm), absl::FormatCivilTime(last),
+          absl::FormatCivilTime(next), today - next);
+    }
+  }
 }
 
 }  // namespace
@@ -117,10 +160,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   const ledger::Limits& limits = options.store.limits;
   self->impl_->in_flight = std::make_unique<InFlightLimit>(limits.max_in_flight_requests);
   InFlightLimit* in_flight = self->impl_->in_flight.get();
-  auto credentials = auth::MakeServerCredentials(
-      auth_config, self->host_,
+  auto gate = std::make_shared<auth::CallGate>(
+      auth_config.has_value() ? std::make_optional(auth_config->principals) : std::nullopt,
       [in_flight](std::string_view method) { return in_flight->Check(method); });
+  auto credentials = auth::MakeServerCredentials(auth_config, self->host_, gate);
   if (!credentials.ok()) return credentials.status();
+  self->impl_->event_store.SetCallGate(gate);
   self->security_ = auth::DescribeSecurity(auth_config);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -164,6 +209,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     if (!rates.ok()) return rates.status();
     statutory.rates = std::move(*rates);
   }
+  ReportRateTables(statutory.rates,
+                   (options.store.clock != nullptr ? options.store.clock : ledger::SystemClock())
+                       ->Now(),
+                   self->impl_->metrics.get());
   self->impl_->compliance = std::make_unique<compliance::ComplianceService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock(),
       std::move(statutory));
@@ -202,6 +251,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   // reports NOT_SERVING, for a supervisor to restart ledgerd once the storage is fixed.
   store_options.on_storage_failure =
       [health, chained = options.store.on_storage_failure](const absl::Status& failure) {
+        spdlog::error("appends are refused from now on: {}", failure.ToString());
         health->SetServingStatus(std::string(kEventStoreServiceName), false);
         if (chained) chained(failure);
       };
@@ -256,7 +306,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->impl_->admin->Attach(self->store_.get());
   health->SetServingStatus(true);
-  health->SetServingStatus(std::string(kEventStoreServiceName), true);
+  // A log found damaged at open (or by a projection's first read) stays NOT_SERVING; the
+  // second look covers damage noted between the first and the set.
+  health->SetServingStatus(std::string(kEventStoreServiceName), self->store_->damage().ok());
+  if (!self->store_->damage().ok()) {
+    health->SetServingStatus(std::string(kEventStoreServiceName), false);
+  }
   self->impl_->serving = true;
   return self;
 }

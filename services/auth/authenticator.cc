@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -166,10 +167,9 @@ grpc::Status CallGate::Process(const InputMetadata& auth_metadata, grpc::AuthCon
   }
   if (access->access == Access::kPublic) return admit_(method);
 
+  (void)consumed_auth_metadata;  // the token stays: PrincipalOf reads it again
   const Principal* principal = nullptr;
   if (authorization.has_value()) {
-    // The credential is consumed: the handler's metadata no longer holds it.
-    consumed_auth_metadata->insert({"authorization", std::string(*authorization)});
     if (!absl::StartsWith(Sv(*authorization), Sv(kBearerPrefix))) {
       return Refuse(grpc::StatusCode::UNAUTHENTICATED,
                     absl::StrCat(method, ": the authorization metadata is not \"Bearer <token>\""));
@@ -197,10 +197,28 @@ grpc::Status CallGate::Process(const InputMetadata& auth_metadata, grpc::AuthCon
   }
   // Admission after the checks: a caller that would be refused anyway is not told to
   // retry.
-  if (grpc::Status admitted = admit_(method); !admitted.ok()) return admitted;
-  context->AddProperty(kPrincipalProperty, principal->name);
-  context->SetPeerIdentityPropertyName(kPrincipalProperty);
-  return grpc::Status::OK;
+  // Nothing is added to `context`: it is the connection's, shared by its calls.
+  return admit_(method);
+}
+
+std::string CallGate::PrincipalOf(const grpc::ServerContextBase& context) const {
+  if (!principals_.has_value()) return std::string();
+  const Principal* principal = nullptr;
+  const auto& metadata = context.client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    const std::string_view authorization = View(it->second);
+    if (absl::StartsWith(Sv(authorization), Sv(kBearerPrefix))) {
+      principal = FindByToken(authorization.substr(kBearerPrefix.size()));
+    }
+  } else if (std::shared_ptr<const grpc::AuthContext> auth = context.auth_context()) {
+    principal = FindByCertificate(*auth);
+  }
+  // Process refused every call without a principal, so none reaches here.
+  if (principal == nullptr) {
+    spdlog::critical("a call passed the call gate without a principal");
+    std::abort();
+  }
+  return principal->name;
 }
 
 bool IsLoopbackHost(std::string_view host) {
@@ -218,7 +236,8 @@ bool IsLoopbackHost(std::string_view host) {
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const std::optional<AuthConfig>& config, std::string_view host, AdmitFn admit) {
+    const std::optional<AuthConfig>& config, std::string_view host,
+    std::shared_ptr<CallGate> gate) {
   const bool loopback = IsLoopbackHost(host);
   if (!config.has_value()) {
     if (!loopback) {
@@ -232,7 +251,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     // runs the gate (admission) only for credentials other than insecure ones.
     std::shared_ptr<grpc::ServerCredentials> local =
         grpc::experimental::LocalServerCredentials(LOCAL_TCP);
-    local->SetAuthMetadataProcessor(std::make_shared<CallGate>(std::nullopt, std::move(admit)));
+    local->SetAuthMetadataProcessor(std::move(gate));
     return local;
   }
   std::shared_ptr<grpc::ServerCredentials> credentials;
@@ -251,8 +270,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     // the auth processor.
     credentials = grpc::experimental::LocalServerCredentials(LOCAL_TCP);
   }
-  credentials->SetAuthMetadataProcessor(
-      std::make_shared<CallGate>(config->principals, std::move(admit)));
+  credentials->SetAuthMetadataProcessor(std::move(gate));
   return credentials;
 }
 
@@ -270,15 +288,6 @@ std::string DescribeSecurity(const std::optional<AuthConfig>& config) {
                            ? "requested"
                            : "not requested";
   return absl::StrCat("TLS with bearer tokens, client certificates ", client, ", ", principals);
-}
-
-std::string PrincipalOf(const grpc::ServerContextBase& context) {
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth == nullptr) return std::string();
-  for (const grpc::string_ref& value : auth->FindPropertyValues(kPrincipalProperty)) {
-    return std::string(View(value));
-  }
-  return std::string();
 }
 
 }  // namespace sixhearts::services::auth

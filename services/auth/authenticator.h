@@ -2,8 +2,11 @@
 // that gRPC runs before any handler. It finds the caller's principal (bearer token, or a
 // verified client certificate), looks the method up in the role table (roles.h) and
 // refuses with UNAUTHENTICATED or PERMISSION_DENIED; handlers only ever see calls that
-// passed, with the principal in their auth context. The token itself is consumed here:
-// handlers never see it, and no message or log line contains it.
+// passed. gRPC's auth context belongs to the connection, not to the call (its properties
+// outlive the call, and one connection carries calls of several principals), so the
+// principal of a call is found again from that call's own credentials (PrincipalOf); the
+// token stays in the call's metadata for that, is read by nothing else, and no message or
+// log line contains it.
 #ifndef SIXHEARTS_SERVICES_AUTH_AUTHENTICATOR_H_
 #define SIXHEARTS_SERVICES_AUTH_AUTHENTICATOR_H_
 
@@ -20,9 +23,6 @@
 #include "services/auth/auth_config.h"
 
 namespace sixhearts::services::auth {
-
-// The auth-context property holding the authenticated principal's name.
-inline constexpr char kPrincipalProperty[] = "sixhearts_principal";
 
 // Decides whether the server has room for one more call of `method`: OK or
 // RESOURCE_EXHAUSTED naming the limit (services/in_flight.h).
@@ -42,6 +42,11 @@ class CallGate final : public grpc::AuthMetadataProcessor {
                        OutputMetadata* consumed_auth_metadata,
                        OutputMetadata* response_metadata) override;
 
+  // The principal whose credentials `context`'s call carried (its bearer token, else the
+  // connection's verified client certificate), or "" when the server runs without
+  // authentication. REQUIRES: the call passed Process.
+  std::string PrincipalOf(const grpc::ServerContextBase& context) const;
+
  private:
   const Principal* FindByToken(std::string_view token) const;
   const Principal* FindByCertificate(const grpc::AuthContext& context) const;
@@ -54,20 +59,18 @@ class CallGate final : public grpc::AuthMetadataProcessor {
 bool IsLoopbackHost(std::string_view host);
 
 // The credentials of the listening port for `config` (absent: no authentication) and the
-// host it binds, with a CallGate that uses `admit`. No configuration, or one without TLS,
+// host it binds, with `gate` as their auth processor (a CallGate over `config`'s
+// principals, or over none without `config`). No configuration, or one without TLS,
 // binds loopback only (gRPC local credentials): without TLS tokens would cross the
 // network in clear. Errors: FAILED_PRECONDITION for a
 // non-loopback host that would need TLS; INVALID_ARGUMENT or NOT_FOUND naming a TLS file
 // that cannot be read or does not hold a matching PEM certificate and key.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const std::optional<AuthConfig>& config, std::string_view host, AdmitFn admit);
+    const std::optional<AuthConfig>& config, std::string_view host,
+    std::shared_ptr<CallGate> gate);
 
 // One line saying how the port is protected, for the start-up log.
 std::string DescribeSecurity(const std::optional<AuthConfig>& config);
-
-// The authenticated principal of a call, or "" when the server runs without
-// authentication.
-std::string PrincipalOf(const grpc::ServerContextBase& context);
 
 }  // namespace sixhearts::services::auth
 

@@ -75,13 +75,17 @@ RateTables DefaultRateTables() {
   // Federal Register).
   t.us_prompt_payment = RateTable({E(2023, 1, 1, 47500), E(2023, 7, 1, 48750), E(2024, 1, 1, 46250),
                                    E(2024, 7, 1, 48750), E(2025, 1, 1, 46250)});
-  // ECB main refinancing operations (fixed rate tenders), from each effective day.
+  // ECB main refinancing operations (fixed rate tenders), from each effective day; the
+  // entries of 1 July 2025 and 1 January 2026 restate the rate in force on the half-year
+  // days the EU rules read (unchanged at the decisions of 24 July and 18 December 2025,
+  // docs/compliance.md), so the table is known to hold through 2026-H1.
   t.ecb_main_refinancing = RateTable(
       {E(2016, 3, 16, 0), E(2022, 7, 27, 5000), E(2022, 9, 14, 12500), E(2022, 11, 2, 20000),
        E(2022, 12, 21, 25000), E(2023, 2, 8, 30000), E(2023, 3, 22, 35000), E(2023, 5, 10, 37500),
        E(2023, 6, 21, 40000), E(2023, 8, 2, 42500), E(2023, 9, 20, 45000), E(2024, 6, 12, 42500),
        E(2024, 9, 18, 36500), E(2024, 10, 23, 34000), E(2024, 12, 18, 31500), E(2025, 2, 5, 29000),
-       E(2025, 3, 12, 26500), E(2025, 4, 23, 24000), E(2025, 6, 11, 21500)});
+       E(2025, 3, 12, 26500), E(2025, 4, 23, 24000), E(2025, 6, 11, 21500), E(2025, 7, 1, 21500),
+       E(2026, 1, 1, 21500)});
   return t;
 }
 
@@ -152,6 +156,70 @@ std::string FormatPercent(int64_t rate_ppm) {
   std::string fraction = absl::StrCat(v % 10'000 + 10'000).substr(1);  // 4 digits
   while (fraction.size() > 2 && fraction.back() == '0') fraction.pop_back();
   return absl::StrCat(negative ? "-" : "", v / 10'000, ".", fraction, "%");
+}
+
+std::string_view RateTableName(RateTableId id) {
+  switch (id) {
+    case RateTableId::kCnLpr1y:
+      return kCnLpr;
+    case RateTableId::kUsPromptPayment:
+      return kUsPpa;
+    case RateTableId::kEcbMainRefinancing:
+      return kEcb;
+  }
+  return "";
+}
+
+const RateTable& TableOf(const RateTables& tables, RateTableId id) {
+  switch (id) {
+    case RateTableId::kCnLpr1y:
+      return tables.cn_lpr_1y;
+    case RateTableId::kUsPromptPayment:
+      return tables.us_prompt_payment;
+    case RateTableId::kEcbMainRefinancing:
+      break;
+  }
+  return tables.ecb_main_refinancing;
+}
+
+absl::CivilDay NextPublication(RateTableId id, absl::CivilDay last_entry) {
+  if (id == RateTableId::kCnLpr1y) {
+    // Published on the 20th (moved to the next working day): the first 20th after the entry.
+    const absl::CivilDay this_month(last_entry.year(), last_entry.month(), 20);
+    if (last_entry < this_month) return this_month;
+    return absl::CivilDay(absl::CivilMonth(last_entry) + 1) + 19;
+  }
+  return last_entry.month() < 7 ? absl::CivilDay(last_entry.year(), 7, 1)
+                                : absl::CivilDay(last_entry.year() + 1, 1, 1);
+}
+
+std::optional<CarriedRate> CarriedPast(const RateTables& tables, RateTableId id,
+                                       absl::CivilDay day) {
+  const std::vector<RateEntry>& entries = TableOf(tables, id).entries();
+  if (entries.empty()) return std::nullopt;
+  const RateEntry& last = entries.back();
+  const absl::CivilDay next = NextPublication(id, last.from);
+  if (day < next) return std::nullopt;
+  return CarriedRate{id, last.from, last.rate_ppm, next, day};
+}
+
+std::string DescribeCarriedRate(const CarriedRate& c) {
+  const std::string_view name = RateTableName(c.table);
+  return absl::StrCat("rate carried forward: ", absl::string_view(name.data(), name.size()),
+                      " ends with ",
+                      FormatPercent(c.rate_ppm), " from ", absl::FormatCivilTime(c.last_entry),
+                      "; the next rate was due ", absl::FormatCivilTime(c.next_publication),
+                      "; used for ", absl::FormatCivilTime(c.used_for), ", ",
+                      c.days_after_last_entry(), " days after the last entry");
+}
+
+void MergeCarriedRate(const CarriedRate& carried, std::vector<CarriedRate>* list) {
+  for (CarriedRate& known : *list) {
+    if (known.table != carried.table) continue;
+    if (carried.used_for > known.used_for) known = carried;
+    return;
+  }
+  list->push_back(carried);
 }
 
 std::string FormatRateTables(const RateTables& tables) {

@@ -87,6 +87,46 @@ std::string FormatRateTables(const RateTables& tables);
 // "4.625%" for 46250 ppm: the exact decimal, trailing zeros dropped (at least 2 digits).
 std::string FormatPercent(int64_t rate_ppm);
 
+// The tables by name, for the checks below.
+enum class RateTableId { kCnLpr1y, kUsPromptPayment, kEcbMainRefinancing };
+inline constexpr RateTableId kRateTableIds[] = {
+    RateTableId::kCnLpr1y, RateTableId::kUsPromptPayment, RateTableId::kEcbMainRefinancing};
+std::string_view RateTableName(RateTableId id);  // "cn_lpr_1y", as in the file format
+const RateTable& TableOf(const RateTables& tables, RateTableId id);
+
+// The day the publisher of `id` next published after `last_entry` (docs/compliance.md
+// "Rate tables"): the LPR on the 20th of each month; the Treasury rate for each
+// half-year, from 1 January and 1 July; the ECB rate the EU rules read, the one in force
+// on 1 January and 1 July. A table is only as current as its last entry: a rate used for
+// a day on or after this was carried forward, and a newer one may apply. To state that a
+// rate still holds, repeat it with the later publication day.
+absl::CivilDay NextPublication(RateTableId id, absl::CivilDay last_entry);
+
+// A rate used for a day on or after its table's next publication after the last entry.
+struct CarriedRate {
+  RateTableId table = RateTableId::kCnLpr1y;
+  absl::CivilDay last_entry;        // `from` of the table's last entry
+  int64_t rate_ppm = 0;             // its rate: the one used
+  absl::CivilDay next_publication;  // NextPublication(table, last_entry)
+  absl::CivilDay used_for;          // the (latest) day it was used for
+  // used_for - last_entry: how old the rate was where it was used.
+  int64_t days_after_last_entry() const { return used_for - last_entry; }
+  bool operator==(const CarriedRate&) const = default;
+};
+
+// The carried rate when `day`'s rate in `id` was carried forward; nullopt when the table
+// covers `day` (or has no entry).
+std::optional<CarriedRate> CarriedPast(const RateTables& tables, RateTableId id,
+                                       absl::CivilDay day);
+
+// One line for people: "rate carried forward: us_prompt_payment ends with 4.625% from
+// 2025-01-01; the next rate was due 2025-07-01; used for 2026-03-02, 425 days after the
+// last entry".
+std::string DescribeCarriedRate(const CarriedRate& carried);
+
+// Adds `carried` to `list`, one per table, keeping the latest day used.
+void MergeCarriedRate(const CarriedRate& carried, std::vector<CarriedRate>* list);
+
 }  // namespace sixhearts::services::compliance
 
 #endif  // SIXHEARTS_SERVICES_COMPLIANCE_RATES_H_

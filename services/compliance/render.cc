@@ -179,6 +179,19 @@ std::string ComplianceJson(const ComplianceReport& r) {
       .S("period_from", Day(r.period_from));
   JsonDigest(j, r.digest);
   j.S("rate_tables", r.rate_tables);
+  // Rates used past their table's next publication: a newer rate may apply.
+  j.Key("carried_rates").Begin('[');
+  for (const CarriedRate& c : r.carried_rates) {
+    j.Begin('{')
+        .S("table", std::string(RateTableName(c.table)))
+        .S("last_entry", Day(c.last_entry))
+        .S("rate", FormatPercent(c.rate_ppm))
+        .S("next_publication", Day(c.next_publication))
+        .S("used_for", Day(c.used_for))
+        .I("days_after_last_entry", c.days_after_last_entry())
+        .End();
+  }
+  j.End();
   j.Key("aging").Begin('{');
   j.Key("buckets").Begin('[');
   for (const auto& b : r.aging.buckets) j.Str(b.label);
@@ -484,6 +497,12 @@ std::string ComplianceCsv(const ComplianceReport& r) {
            a.due_rule,
            a.interest_rule,
            absl::StrJoin(a.notes, "; ")});
+  }
+  c.Section("carried_rates", {"table", "last_entry", "rate", "next_publication", "used_for",
+                              "days_after_last_entry"});
+  for (const CarriedRate& cr : r.carried_rates) {
+    c.Row({"", std::string(RateTableName(cr.table)), Day(cr.last_entry), FormatPercent(cr.rate_ppm),
+           Day(cr.next_publication), Day(cr.used_for), N(cr.days_after_last_entry())});
   }
   c.Section("contract_findings", {"client_id", "contract_id", "rule_set", "term", "value", "limit",
                                   "article", "finding"});
@@ -849,6 +868,10 @@ std::string ComplianceHtml(const ComplianceReport& r) {
   Table(b, {"Client", "Name", "Rule set", "Why", "Health index", "Overdue by law"}, rows,
         {false, false, false, false, true, true});
   absl::StrAppend(&b, "<h2>Rates used</h2>\n<pre class=\"note\">", Html(r.rate_tables), "</pre>\n");
+  for (const CarriedRate& c : r.carried_rates) {
+    absl::StrAppend(&b, "<p class=\"note\"><strong>Warning:</strong> ",
+                    Html(DescribeCarriedRate(c)), ": a newer rate may apply.</p>\n");
+  }
   return Page(absl::StrCat("Compliance report ", Day(r.as_of)), b);
 }
 

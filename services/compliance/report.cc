@@ -159,6 +159,9 @@ absl::StatusOr<ComplianceReport> BuildComplianceReport(const ReceivablesState& r
           ++total.invoices_paid_late;
         total.interest_minor += a.interest_minor;
         total.fixed_compensation_minor += a.fixed_compensation_minor;
+        for (const CarriedRate& carried : a.carried_rates) {
+          MergeCarriedRate(carried, &r.carried_rates);
+        }
         r.invoices.push_back(std::move(a));
       }
       if (facts != nullptr) {

@@ -101,6 +101,9 @@ struct ComplianceReport {
   absl::CivilDay period_from;
   LogDigest digest;
   std::string rate_tables;  // FormatRateTables of the rates used
+  // Rates the listed invoices used for days past their table's next publication, one
+  // per table with the latest day used (the invoices' notes name each).
+  std::vector<CarriedRate> carried_rates;
   receivables::AgingReport aging;
   // Invoices overdue by law on as_of, disputed past due, or paid late within the period;
   // by client id, then invoice id.

@@ -453,12 +453,19 @@ InvoiceAssessment AssessInvoice(std::string_view client_id, const receivables::C
   }
 
   // ------------------------------------------------------------------------ interest
+  // A rate used for a day past its table's next publication is flagged, never silent.
+  auto flag = [&](RateTableId table, absl::CivilDay day) {
+    if (auto carried = CarriedPast(options.rates, table, day)) {
+      MergeCarriedRate(*carried, &a.carried_rates);
+    }
+  };
   switch (rule_set) {
     case RuleSet::kCn: {
       if (terms.late_interest_rate_bps > 0) {
         int64_t rate = int64_t{terms.late_interest_rate_bps} * 100;
         a.interest_rule = absl::StrCat("CN Art 17: agreed rate ", FormatPercent(rate), " a year (",
                                        options.cn_year_days, "-day year), simple");
+        flag(RateTableId::kCnLpr1y, contract->signed_on);
         if (std::optional<int64_t> lpr = options.rates.cn_lpr_1y.RateOn(contract->signed_on);
             lpr && *lpr > rate) {
           a.interest_rule =
@@ -485,6 +492,7 @@ InvoiceAssessment AssessInvoice(std::string_view client_id, const receivables::C
       auto rate_on = [&](absl::CivilDay d) -> std::optional<int64_t> {
         std::optional<int64_t> ecb = options.rates.ecb_main_refinancing.RateOn(HalfYearStart(d));
         if (!ecb) return std::nullopt;
+        flag(RateTableId::kEcbMainRefinancing, HalfYearStart(d));
         return *ecb + options.eu_margin_ppm;
       };
       std::optional<int64_t> first = rate_on(due + 1);
@@ -517,6 +525,7 @@ InvoiceAssessment AssessInvoice(std::string_view client_id, const receivables::C
       // paid ends the most recent layer first (LIFO), so each layer compounds from its
       // own start, as a separate late payment would.
       std::optional<int64_t> rate = options.rates.us_prompt_payment.RateOn(due + 1);
+      if (rate) flag(RateTableId::kUsPromptPayment, due + 1);
       if (!rate) {
         a.interest_rule = absl::StrCat("US 5 CFR 1315.10(a)(1): no Treasury rate in the table for ",
                                        Day(due + 1));
@@ -529,6 +538,7 @@ InvoiceAssessment AssessInvoice(std::string_view client_id, const receivables::C
       auto close = [&](const Layer& layer, int64_t amount, absl::CivilDay end) {
         const std::optional<int64_t> layer_rate =
             options.rates.us_prompt_payment.RateOn(layer.start + 1);
+        if (layer_rate) flag(RateTableId::kUsPromptPayment, layer.start + 1);
         const int64_t days = std::min<int64_t>(end - layer.start, options.us_max_interest_days);
         total += CompoundInterestMinor(amount, days, layer_rate.value_or(*rate),
                                        options.us_year_days, options.us_compounding_days);
@@ -570,6 +580,9 @@ InvoiceAssessment AssessInvoice(std::string_view client_id, const receivables::C
     case RuleSet::kNone:
       break;
   }
+  for (const CarriedRate& carried : a.carried_rates) {
+    a.notes.push_back(DescribeCarriedRate(carried));
+  }
   return a;
 }
 
@@ -596,10 +609,13 @@ std::vector<TermFinding> CheckContractTerms(std::string_view client_id, const Co
         const int64_t rate = int64_t{terms.late_interest_rate_bps} * 100;
         std::optional<int64_t> lpr = options.rates.cn_lpr_1y.RateOn(contract.signed_on);
         if (lpr && rate < *lpr) {
+          auto carried = CarriedPast(options.rates, RateTableId::kCnLpr1y, contract.signed_on);
           add("late_interest_rate", rate, *lpr, "CN Art 17",
               absl::StrCat("agreed late-interest rate ", FormatPercent(rate),
                            " is below the 1-year LPR ", FormatPercent(*lpr), " on signing day ",
-                           Day(contract.signed_on)));
+                           Day(contract.signed_on),
+                           carried ? absl::StrCat(" (", DescribeCarriedRate(*carried), ")")
+                                   : std::string()));
         }
       }
       break;

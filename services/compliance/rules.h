@@ -140,6 +140,9 @@ struct InvoiceAssessment {
   std::string due_rule;
   std::string interest_rule;
   std::vector<std::string> notes;  // fallbacks and caps that applied
+  // Table rates used for days past their table's next publication (one per table, the
+  // latest day used); each is also a line of `notes`.
+  std::vector<CarriedRate> carried_rates;
 };
 
 // Assesses one invoice issued on or before as_of under `rule_set` (not kNone). `facts`

@@ -105,6 +105,12 @@ LedgerMetrics::LedgerMetrics()
                                          "Append requests that were idempotent retries of a "
                                          "stored batch and wrote nothing.")
                              .With({})),
+      log_damage_found_(registry_
+                            .AddCounter("ledger_log_damage_found_total",
+                                        "Reads (and start-up checks of the head) that found the "
+                                        "log damaged: a record failing its chain, a gap, a record "
+                                        "that does not parse. From the first, appends are refused.")
+                            .With({})),
       append_seconds_(registry_
                           .AddHistogram("ledger_append_seconds",
                                         "Time from submitting an Append to its outcome (durable "
@@ -173,6 +179,8 @@ void LedgerMetrics::OnGroupCommit(size_t requests, size_t events_written,
   group_commit_events_.Observe(static_cast<double>(events_written));
   sync_seconds_.Observe(absl::ToDoubleSeconds(write_duration));
 }
+
+void LedgerMetrics::OnLogDamage(const absl::Status&) { log_damage_found_.Increment(); }
 
 void LedgerMetrics::OnCallStarted(const std::string& method) {
   grpc_started_.With({method}).Increment();

@@ -41,6 +41,7 @@ class LedgerMetrics final : public ledger::StoreObserver {
                     absl::Duration latency) override;
   void OnGroupCommit(size_t requests, size_t events_written,
                      absl::Duration write_duration) override;
+  void OnLogDamage(const absl::Status& found) override;
 
   // Called by the interceptor when a call ends.
   void OnCallStarted(const std::string& method);
@@ -53,6 +54,7 @@ class LedgerMetrics final : public ledger::StoreObserver {
   Registry::Family<Counter>& append_requests_;
   Counter& appended_events_;
   Counter& duplicate_appends_;
+  Counter& log_damage_found_;
   Histogram& append_seconds_;
   Histogram& append_batch_events_;
   Histogram& group_commit_requests_;

@@ -38,6 +38,24 @@ v1::EventFilter OnlyInvoices() {
   return filter;
 }
 
+// Reads pages from `from` as a client does, until the log ends or a page is refused: the
+// positions served and the final status. A page ends before damage; the next is refused.
+std::pair<std::vector<uint64_t>, absl::Status> ReadPages(const EventStore& store, uint64_t from,
+                                                         bool backward,
+                                                         const v1::EventFilter& filter) {
+  std::vector<uint64_t> positions;
+  uint64_t next = from;
+  for (int pages = 0; pages < 100; ++pages) {
+    auto page = store.ReadLog(next, backward, 0, filter);
+    if (!page.ok()) return {positions, page.status()};
+    for (const auto& event : page->events) positions.push_back(event.position());
+    if (page->end || page->scanned_to_position == 0) break;
+    if (backward && page->scanned_to_position == 1) break;
+    next = backward ? page->scanned_to_position - 1 : page->scanned_to_position + 1;
+  }
+  return {positions, absl::OkStatus()};
+}
+
 class StorageFaultsTest : public ::testing::Test {
  protected:
   StorageFaultsTest() : faulty_(std::make_shared<FaultyFileSystem>()) {}
@@ -261,17 +279,20 @@ TEST_F(StorageFaultsTest, RewrittenRecordIsNamedByEveryReadPath) {
   ASSERT_TRUE(Reopen().ok());
   const std::string named = "the record at position 4 fails its chain hash";
 
-  auto forward = store_->ReadLog(0, false, 0, {});
-  EXPECT_EQ(forward.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(absl::StartsWith(forward.status().message(), named)) << forward.status();
+  // Pages end before the damage; the next is refused.
+  auto [forward_positions, forward] = ReadPages(*store_, 0, false, {});
+  EXPECT_EQ(forward_positions, (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(forward.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StartsWith(forward.message(), named)) << forward;
   // Reads that stop before the damage are served.
   auto before = store_->ReadLog(1, false, 3, {});
   ASSERT_TRUE(before.ok()) << before.status();
   EXPECT_EQ(before->events.size(), 3u);
 
-  auto backward = store_->ReadLog(0, true, 0, {});
-  EXPECT_EQ(backward.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(absl::StartsWith(backward.status().message(), named)) << backward.status();
+  auto [backward_positions, backward] = ReadPages(*store_, 0, true, {});
+  EXPECT_EQ(backward_positions, (std::vector<uint64_t>{6, 5}));
+  EXPECT_EQ(backward.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StartsWith(backward.message(), named)) << backward;
 
   auto stream = store_->ReadStream("client-42", 0, 0, {});
   EXPECT_EQ(stream.status().code(), absl::StatusCode::kDataLoss);
@@ -288,14 +309,21 @@ TEST_F(StorageFaultsTest, RewrittenRecordIsNamedByEveryReadPath) {
   // A subscription's catch-up.
   auto subscription = store_->Subscribe(0, {});
   ASSERT_TRUE(subscription.ok()) << subscription.status();
+  auto intact = (*subscription)->Next(absl::Seconds(1));
+  ASSERT_TRUE(intact.ok()) << intact.status();
+  EXPECT_EQ(intact->events.size(), 3u);
+  EXPECT_EQ(intact->checkpoint_position, 3u);
   auto batch = (*subscription)->Next(absl::Seconds(1));
   EXPECT_EQ(batch.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_TRUE(absl::StartsWith(batch.status().message(), named)) << batch.status();
 
-  // A retry of the damaged event's batch reads it back to compare: refused, named.
+  // Damage found, appends are refused (even a retry of the damaged event's batch), named.
+  EXPECT_TRUE(absl::StartsWith(store_->damage().message(), named)) << store_->damage();
   auto retry = AppendOne(4);
-  EXPECT_EQ(retry.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(absl::StartsWith(retry.status().message(), named)) << retry.status();
+  EXPECT_EQ(retry.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StartsWith(retry.status().message(),
+                               "appends are refused: the log is damaged (" + named))
+      << retry.status();
 
   auto verify = store_->Verify(0, 0);
   ASSERT_TRUE(verify.ok());
@@ -368,9 +396,10 @@ class TypeFilteredScanTest : public StorageFaultsTest {
       EXPECT_TRUE(absl::StartsWith(scan.status.message(), named)) << scan.status;
       EXPECT_EQ(scan.positions, before) << pipelined;
     }
-    auto page = store_->ReadLog(0, false, 0, OnlyInvoices());
-    EXPECT_EQ(page.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_TRUE(absl::StartsWith(page.status().message(), named)) << page.status();
+    auto [positions, status] = ReadPages(*store_, 0, false, OnlyInvoices());
+    EXPECT_EQ(positions, before);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+    EXPECT_TRUE(absl::StartsWith(status.message(), named)) << status;
   }
 };
 
@@ -424,8 +453,8 @@ TEST_F(StorageFaultsTest, MissingRecordIsAGapOnEveryReadPath) {
     EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
     EXPECT_EQ(status.message(), named);
   };
-  expect_named(store_->ReadLog(0, false, 0, {}).status());
-  expect_named(store_->ReadLog(0, true, 0, {}).status());
+  expect_named(ReadPages(*store_, 0, false, {}).second);
+  expect_named(ReadPages(*store_, 0, true, {}).second);
   expect_named(store_->ReadStream("client-42", 0, 0, {}).status());
   for (bool pipelined : {false, true}) {
     expect_named(Scan(pipelined, 0, {}).status);

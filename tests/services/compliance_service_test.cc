@@ -285,6 +285,58 @@ TEST_F(ComplianceServiceTest, BadRequestsNameTheField) {
   EXPECT_EQ(Disclosure(disclosure).status.error_message(), "year: must be in [2, 9999], got 0");
 }
 
+// A US federal agency invoiced in 2026: the Treasury table ends with 2025-H1 (4.625% from
+// 2025-01-01), whose successor was due 2025-07-01. Issued 2026-02-02 with no delivery or
+// acceptance, it is due 30 days after receipt, 2026-03-04; the rate in effect on
+// 2026-03-05 applies, so the 2025-H1 rate is carried forward 2026-03-05 - 2025-01-01 =
+// 365 + 63 = 428 days after its entry. Every format says so; none may say it silently.
+TEST_F(ComplianceServiceTest, ARateCarriedPastItsTablesNextPublicationIsFlaggedInEveryFormat) {
+  clock_.Set(Utc(2026, 6, 1, 10));
+  v1::Event agency = ClientRegistered(1, "agency");
+  agency.mutable_client_registered()->set_jurisdiction(v1::JURISDICTION_US);
+  v1::Event invoice = Envelope(2, "agency", D(2026, 2, 2));
+  auto* p = invoice.mutable_invoice_issued();
+  p->set_invoice_id("US-1");
+  *p->mutable_amount() = Money(1'000'000);
+  *p->mutable_issue_date() = D(2026, 2, 2);
+  *p->mutable_due_date() = D(2026, 3, 4);
+  Append(Batch({agency, invoice}));
+
+  const std::string line =
+      "rate carried forward: us_prompt_payment ends with 4.625% from 2025-01-01; the next rate "
+      "was due 2025-07-01; used for 2026-03-05, 428 days after the last entry";
+  auto request = [](v1::ComplianceReportFormat format) {
+    v1::ComplianceReportRequest r;
+    *r.mutable_as_of() = D(2026, 5, 29);
+    *r.mutable_known_at() = Stamp(Utc(2026, 6, 1, 12));
+    r.set_format(format);
+    return r;
+  };
+  Fetched json = Report(request(v1::COMPLIANCE_REPORT_FORMAT_JSON));
+  ASSERT_TRUE(json.status.ok()) << json.status.error_message();
+  EXPECT_NE(json.content.find("\"statutory_due_date\":\"2026-03-04\""), std::string::npos);
+  EXPECT_NE(json.content.find(
+                "\"carried_rates\":[\n{\"table\":\"us_prompt_payment\",\"last_entry\":\"2025-01-01\","
+                "\"rate\":\"4.625%\",\"next_publication\":\"2025-07-01\",\"used_for\":\"2026-03-05\","
+                "\"days_after_last_entry\":428}\n]"),
+            std::string::npos)
+      << json.content.substr(0, 1500);
+  EXPECT_NE(json.content.find("\"" + line + "\""), std::string::npos);  // the invoice's note
+
+  Fetched csv = Report(request(v1::COMPLIANCE_REPORT_FORMAT_CSV));
+  ASSERT_TRUE(csv.status.ok()) << csv.status.error_message();
+  EXPECT_NE(csv.content.find("carried_rates,table,last_entry,rate,next_publication,used_for,"
+                             "days_after_last_entry\r\n,us_prompt_payment,2025-01-01,4.625%,"
+                             "2025-07-01,2026-03-05,428\r\n"),
+            std::string::npos)
+      << csv.content;
+
+  Fetched html = Report(request(v1::COMPLIANCE_REPORT_FORMAT_HTML));
+  ASSERT_TRUE(html.status.ok()) << html.status.error_message();
+  EXPECT_NE(html.content.find("<strong>Warning:</strong> " + line + ": a newer rate may apply."),
+            std::string::npos);
+}
+
 TEST(ComplianceRatesFile, ABadFileStopsStartUpNamingTheLine) {
   TempDir dir;
   const std::string rates = dir.sub("rates.txt");

@@ -1,9 +1,14 @@
 // Integration tests: the real gRPC server on a loopback port over a real RocksDB
 // directory, called through generated stubs as other services would.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <mutex>
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "services/server.h"
@@ -26,10 +31,13 @@ class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { StartServer(); }
 
-  void StartServer() {
+  void StartServer(size_t subscription_buffer_events = 0) {
     ServerOptions options;
     options.data_dir = dir_.sub("ledger");
     options.listen = "127.0.0.1:0";
+    if (subscription_buffer_events != 0) {
+      options.store.limits.subscription_buffer_events = subscription_buffer_events;
+    }
     auto server = LedgerServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -40,6 +48,31 @@ class ServiceTest : public ::testing::Test {
   grpc::Status Append(const v1::AppendRequest& request, v1::AppendResponse* response) {
     grpc::ClientContext context;
     return stub_->Append(&context, request, response);
+  }
+
+  // Sends `bytes` as the request of `method` (e.g. "/sixhearts.ledger.v1.EventStore/Append")
+  // as they are, without a serializer in between.
+  grpc::Status CallRaw(const std::string& method, const std::string& bytes) {
+    grpc::GenericStub stub(channel_);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    std::mutex mu;
+    std::condition_variable done_cv;
+    bool done = false;
+    grpc::Status result;
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                   [&](grpc::Status status) {
+                     std::lock_guard<std::mutex> lock(mu);
+                     result = status;
+                     done = true;
+                     done_cv.notify_all();
+                   });
+    std::unique_lock<std::mutex> lock(mu);
+    done_cv.wait(lock, [&] { return done; });
+    return result;
   }
 
   TempDir dir_;
@@ -256,6 +289,132 @@ TEST_F(ServiceTest, UnknownFilterTypeIsInvalidArgument) {
   EXPECT_EQ(status.error_message(),
             "filter.types[0]: unknown event type \"InvoicePaid\" (type names are payload message "
             "names such as InvoiceIssued)");
+}
+
+}  // namespace
+}  // namespace sixhearts::services
+
+namespace sixhearts::services {
+namespace {
+
+constexpr char kAppendMethod[] = "/sixhearts.ledger.v1.EventStore/Append";
+
+// Bytes that are no AppendRequest are bad input, not a missing method: INVALID_ARGUMENT
+// naming, where the wire format tells, the field.
+TEST_F(ServiceTest, AnAppendRequestThatDoesNotParseIsInvalidArgumentNamingTheField) {
+  // events (1, 5 bytes) { event_id (1, 3 bytes) ff fe fd }: not UTF-8.
+  grpc::Status status = CallRaw(kAppendMethod, std::string("\x0a\x05\x0a\x03\xff\xfe\xfd", 7));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "the request could not be parsed as sixhearts.ledger.v1.AppendRequest: "
+            "events[0].event_id: not valid UTF-8");
+
+  // The second event's stream (2) says 9 bytes where 2 are left.
+  status = CallRaw(kAppendMethod, std::string("\x0a\x00\x0a\x04\x12\x09\x61\x62", 8));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "the request could not be parsed as sixhearts.ledger.v1.AppendRequest: "
+            "events[1].stream: 9 bytes announced, 2 left");
+
+  // Field number 0 cannot be written by any encoder.
+  status = CallRaw(kAppendMethod, std::string("\x00\x01", 2));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "the request could not be parsed as sixhearts.ledger.v1.AppendRequest: "
+            "byte 0: tag with field number 0");
+
+  v1::DigestResponse digest;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->Digest(&context, {}, &digest).ok());
+  EXPECT_EQ(digest.head_position(), 0u);
+}
+
+// Unknown fields would be stored unvalidated, unencrypted and for ever: refused at every
+// level, naming the event and the field number.
+TEST_F(ServiceTest, UnknownFieldsAreRefusedAtEveryLevelNamingTheEventAndTheNumber) {
+  v1::AppendResponse response;
+  auto in_payload = Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 9900)});
+  v1::InvoiceIssued* invoice = in_payload.mutable_events(1)->mutable_invoice_issued();
+  invoice->GetReflection()->MutableUnknownFields(invoice)->AddVarint(99, 1);
+  grpc::Status status = Append(in_payload, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "events[1].invoice_issued: unknown field 99 (sixhearts.ledger.v1.InvoiceIssued has "
+            "no field of that number)");
+
+  auto in_money = Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 9900)});
+  v1::Money* amount = in_money.mutable_events(1)->mutable_invoice_issued()->mutable_amount();
+  amount->GetReflection()->MutableUnknownFields(amount)->AddLengthDelimited(7, "secret");
+  status = Append(in_money, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "events[1].invoice_issued.amount: unknown field 7 (sixhearts.ledger.v1.Money has no "
+            "field of that number)");
+
+  auto in_event = Batch({ClientRegistered(1, "42")});
+  v1::Event* event = in_event.mutable_events(0);
+  event->GetReflection()->MutableUnknownFields(event)->AddFixed32(98, 5);
+  status = Append(in_event, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "events[0]: unknown field 98 (sixhearts.ledger.v1.Event has no field of that number)");
+
+  auto in_request = Batch({ClientRegistered(1, "42")});
+  in_request.GetReflection()->MutableUnknownFields(&in_request)->AddVarint(3, 1);
+  status = Append(in_request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "request: unknown field 3 (sixhearts.ledger.v1.AppendRequest has no field of that "
+            "number)");
+
+  v1::DigestResponse digest;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->Digest(&context, {}, &digest).ok());
+  EXPECT_EQ(digest.head_position(), 0u);
+  // The same events without the unknown fields are taken.
+  ASSERT_TRUE(Append(Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 9900)}),
+                     &response)
+                  .ok());
+  EXPECT_EQ(response.positions(1), 2u);
+}
+
+}  // namespace
+}  // namespace sixhearts::services
+
+namespace sixhearts::services {
+namespace {
+
+// Falling behind means not reading; one write larger than the buffer, published to a
+// subscriber that has taken everything before it, is read from the log instead.
+TEST_F(ServiceTest, ASubscriberAtTheHeadReceivesOneWriteLargerThanItsBuffer) {
+  server_.reset();
+  StartServer(/*subscription_buffer_events=*/16);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto reader = stub_->Subscribe(&context, v1::SubscribeRequest());
+  v1::SubscribeResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  ASSERT_TRUE(message.caught_up());
+
+  for (int round = 0; round < 2; ++round) {
+    v1::AppendRequest request;
+    for (int i = 0; i < 17; ++i) {
+      *request.add_events() =
+          Interaction(100 + 17 * round + i, "42", absl::StrCat("X-", round, "-", i));
+    }
+    v1::AppendResponse response;
+    ASSERT_TRUE(Append(request, &response).ok());
+    std::vector<uint64_t> seen;
+    while (seen.size() < 17 && reader->Read(&message)) {
+      EXPECT_FALSE(message.caught_up());  // sent once, at the end of the first catch-up
+      for (const auto& e : message.events()) seen.push_back(e.position());
+    }
+    ASSERT_EQ(seen.size(), 17u) << reader->Finish().error_message();
+    for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], 17 * round + i + 1);
+    EXPECT_EQ(message.checkpoint_position(), 17u * (round + 1));
+  }
+  context.TryCancel();
+  reader->Finish();
 }
 
 }  // namespace

@@ -4,7 +4,11 @@
 // fails verification; after a restart on healthy storage, everything acknowledged is
 // there and appends go on. A record changed on disk reaches clients as DATA_LOSS naming
 // its position, never as an event.
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <vector>
 
@@ -31,11 +35,12 @@ class StorageFaultsServiceTest : public ::testing::Test {
  protected:
   StorageFaultsServiceTest() : faulty_(std::make_shared<FaultyFileSystem>()) {}
 
-  void StartServer() {
+  void StartServer(bool metrics = false) {
     server_.reset();
     ServerOptions options;
     options.data_dir = dir_.sub("ledger");
     options.listen = "127.0.0.1:0";
+    if (metrics) options.metrics_listen = "127.0.0.1:0";
     options.store.file_system = faulty_;
     auto server = LedgerServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
@@ -187,6 +192,107 @@ TEST_F(StorageFaultsServiceTest, DamagedRecordIsDataLossNamingItsPosition) {
   const v1::VerifyResponse verified = Verify();
   EXPECT_FALSE(verified.ok());
   EXPECT_EQ(verified.first_bad_position(), 2u);
+}
+
+// The body of GET /metrics on `port`, read with a raw socket.
+std::string ScrapeMetrics(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  (void)::write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
+  ::close(fd);
+  return response.substr(response.find("\r\n\r\n") + 4);
+}
+
+// The value of the unlabelled metric `name` in `body`, or -1.
+double MetricValue(const std::string& body, const std::string& name) {
+  const size_t at = body.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + name.size() + 2));
+}
+
+// Damage is never built on: once a read (or the start-up check of the head) finds a record
+// that fails its chain, appends are refused naming it and the EventStore health is
+// NOT_SERVING, while everything before the damage is still served, to a subscriber too.
+TEST_F(StorageFaultsServiceTest, DamageFoundByAReadStopsAppendsAndServesTheIntactRange) {
+  StartServer();
+  v1::AppendResponse response;
+  for (uint64_t id = 1; id <= 4; ++id) ASSERT_TRUE(AppendOne(id, &response).ok());
+  server_.reset();
+  testing::RewriteLogRecord(dir_.sub("ledger"), 3, [](std::string& value) {
+    const size_t at = value.find("X-3");
+    ASSERT_NE(at, std::string::npos);
+    value[at + 2] = '8';
+  });
+  StartServer(/*metrics=*/true);
+
+  const std::string named = "the record at position 3 fails its chain hash";
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    auto reader = stub_->Subscribe(&context, v1::SubscribeRequest());
+    v1::SubscribeResponse message;
+    std::vector<uint64_t> seen;
+    while (reader->Read(&message)) {
+      for (const auto& event : message.events()) seen.push_back(event.position());
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2}));
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS);
+    EXPECT_TRUE(absl::StartsWith(status.error_message(), named)) << status.error_message();
+  }
+  std::vector<v1::Event> events;
+  EXPECT_EQ(ReadAll(&events).error_code(), grpc::StatusCode::DATA_LOSS);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].position(), 2u);
+
+  EXPECT_EQ(Health("sixhearts.ledger.v1.EventStore"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health(""), grpc::health::v1::HealthCheckResponse::SERVING);
+  grpc::Status refused = AppendOne(5, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StartsWith(refused.error_message(),
+                               "appends are refused: the log is damaged (" + named))
+      << refused.error_message();
+  EXPECT_EQ(Digest().head_position(), 4u);
+  EXPECT_GE(MetricValue(ScrapeMetrics(server_->metrics_port()), "ledger_log_damage_found_total"),
+            1);
+}
+
+TEST_F(StorageFaultsServiceTest, ADamagedHeadIsFoundAtStartUpAndNothingChainsOntoIt) {
+  StartServer();
+  v1::AppendResponse response;
+  for (uint64_t id = 1; id <= 4; ++id) ASSERT_TRUE(AppendOne(id, &response).ok());
+  server_.reset();
+  testing::RewriteLogRecord(dir_.sub("ledger"), 4, [](std::string& value) {
+    const size_t at = value.find("X-4");
+    ASSERT_NE(at, std::string::npos);
+    value[at + 2] = '9';
+  });
+  StartServer();
+  EXPECT_EQ(Health("sixhearts.ledger.v1.EventStore"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  grpc::Status refused = AppendOne(5, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StartsWith(refused.error_message(),
+                               "appends are refused: the log is damaged (the record at position "
+                               "4 fails its chain hash"))
+      << refused.error_message();
+  EXPECT_EQ(Digest().head_position(), 4u);
+  std::vector<v1::Event> events;
+  EXPECT_EQ(ReadAll(&events).error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_EQ(events.size(), 3u);
 }
 
 }  // namespace

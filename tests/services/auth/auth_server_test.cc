@@ -164,6 +164,27 @@ TEST_F(AuthServerTest, TheActorOfAnAppendedEventIsTheAuthenticatedPrincipal) {
   EXPECT_EQ(actors, std::vector<std::string>{"erp-import"});
 }
 
+// gRPC's auth context belongs to the connection and outlives each call: the actor must
+// come from the credentials of the call that appends, not from whichever call on the
+// connection authenticated first.
+TEST_F(AuthServerTest, OneConnectionCarryingTwoPrincipalsStampsEachCallWithItsOwn) {
+  Start(AuthToml(tokens_, TlsSection()));
+  auto channel = TlsChannel();
+  v1::DigestResponse digest;
+  ASSERT_TRUE(Digest(channel.get(), tokens_.reader, &digest).ok());
+  ASSERT_TRUE(Append(channel.get(), tokens_.writer, Batch({ClientRegistered(1, "42")})).ok());
+  EXPECT_EQ(Append(channel.get(), tokens_.reader, Batch({ClientRegistered(2, "43")})).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Digest(channel.get(), tokens_.auditor, &digest).ok());
+  ASSERT_TRUE(Append(channel.get(), tokens_.writer, Batch({ClientRegistered(3, "44")})).ok());
+
+  auto page = server_->store()->ReadLog(1, false, 10, v1::EventFilter());
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> actors;
+  for (const auto& event : page->events) actors.push_back(event.actor());
+  EXPECT_EQ(actors, (std::vector<std::string>{"erp-import", "erp-import"}));
+}
+
 TEST_F(AuthServerTest, MissingOrUnknownCredentialsAreUnauthenticated) {
   Start(AuthToml(tokens_, TlsSection()));
   auto channel = TlsChannel();

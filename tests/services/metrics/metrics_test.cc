@@ -260,3 +260,42 @@ TEST(LedgerdMetricsTest, AMetricsPortInUseStopsStartUp) {
 
 }  // namespace
 }  // namespace sixhearts
+
+namespace sixhearts {
+namespace {
+
+// ledgerd says at start which compiled-in rate tables end before their publisher's next
+// rate, and exports each table's last entry and that next publication (Unix seconds of the
+// day, UTC): us_prompt_payment 2025-01-01 = 1735689600, next 2025-07-01 = 1751328000;
+// cn_lpr_1y 2025-05-20 = 1747699200, next 2025-06-20 = 1750377600; ecb_main_refinancing
+// 2026-01-01 = 1767225600, next 2026-07-01 = 1782864000.
+TEST(LedgerdMetricsTest, WarnsOfRateTablesPastTheirNextPublicationAndExportsTheirDates) {
+  TempDir dir;
+  Subprocess server({LEDGERD_PATH, "--data-dir", dir.sub("data"), "--listen", "127.0.0.1:0",
+                     "--metrics-listen", "127.0.0.1:0"},
+                    dir.sub("out"));
+  ASSERT_TRUE(server.WaitForOutput("serving on", 20s)) << server.Output();
+  const int metrics_port = PortFromLog(server.Output(), "metrics on ");
+  ASSERT_GT(metrics_port, 0) << server.Output();
+  EXPECT_NE(server.Output().find(
+                "compliance rate table us_prompt_payment ends with 4.625% from 2025-01-01; its "
+                "next rate was due 2025-07-01, "),
+            std::string::npos)
+      << server.Output();
+  EXPECT_NE(server.Output().find("compliance rate table cn_lpr_1y ends with 3.00% from "
+                                 "2025-05-20; its next rate was due 2025-06-20, "),
+            std::string::npos);
+  const std::string body = Scrape(metrics_port);
+  const std::string last = "ledger_compliance_rate_table_last_entry_timestamp_seconds";
+  const std::string next = "ledger_compliance_rate_table_next_publication_timestamp_seconds";
+  EXPECT_NE(body.find(last + "{table=\"us_prompt_payment\"} 1735689600\n"), std::string::npos)
+      << body;
+  EXPECT_NE(body.find(next + "{table=\"us_prompt_payment\"} 1751328000\n"), std::string::npos);
+  EXPECT_NE(body.find(last + "{table=\"cn_lpr_1y\"} 1747699200\n"), std::string::npos);
+  EXPECT_NE(body.find(next + "{table=\"cn_lpr_1y\"} 1750377600\n"), std::string::npos);
+  EXPECT_NE(body.find(last + "{table=\"ecb_main_refinancing\"} 1767225600\n"), std::string::npos);
+  EXPECT_NE(body.find(next + "{table=\"ecb_main_refinancing\"} 1782864000\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sixhearts
