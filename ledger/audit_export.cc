@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
 #include "ledger/format.h"
+#include "ledger/quoted.h"
 #include "ledger/validate.h"
 
 namespace sixhearts::ledger {
@@ -53,12 +54,13 @@ absl::Status ValidateAuditExportRequest(const AuditExportRequest& request, uint6
   if (request.client_id.empty()) return absl::InvalidArgumentError("client_id: required");
   if (!IsValidStreamName(absl::StrCat("client-", request.client_id), limits)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("client_id: \"", request.client_id, "\" does not make a valid stream name"));
+        absl::StrCat("client_id: ", QuotedInput(request.client_id),
+                     " does not make a valid stream name"));
   }
   if (request.to < request.from) {
-    return absl::InvalidArgumentError(absl::StrCat("to: ", absl::FormatCivilTime(request.to),
+    return absl::InvalidArgumentError(absl::StrCat("to: ", FormatDay(request.to),
                                                    " is before from ",
-                                                   absl::FormatCivilTime(request.from)));
+                                                   FormatDay(request.from)));
   }
   if (request.verified_position > head_position) {
     return absl::InvalidArgumentError(absl::StrCat("verified_position: ", request.verified_position,

@@ -1,6 +1,7 @@
 // Civil-date helpers shared by validation, projections and reports.
 #include "ledger/dates.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace sixhearts::ledger {
@@ -32,6 +33,41 @@ v1::Date FromCivilDay(absl::CivilDay day) {
 
 std::string FormatDate(const v1::Date& date) {
   return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(), date.day());
+}
+
+std::string FormatDay(absl::CivilDay day) {
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
+}
+
+std::string FormatMonth(absl::CivilMonth month) {
+  return absl::StrFormat("%04d-%02d", month.year(), month.month());
+}
+
+std::string FormatUtcTime(absl::Time t) {
+  return absl::FormatTime("%E4Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
+namespace {
+
+// Bounds of google.protobuf.Timestamp: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
+constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
+constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
+
+}  // namespace
+
+bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
+  return t.seconds() >= kMinTimestampSeconds && t.seconds() <= kMaxTimestampSeconds &&
+         t.nanos() >= 0 && t.nanos() <= 999'999'999;
+}
+
+absl::Status CheckTimestamp(const google::protobuf::Timestamp& t, const char* field) {
+  if (IsValidTimestamp(t)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": not a valid timestamp: seconds=",
+                                                 t.seconds(), " nanos=", t.nanos()));
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 std::optional<absl::CivilDay> ParseIsoDay(std::string_view text) {

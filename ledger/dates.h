@@ -1,5 +1,7 @@
-// Conversions between the schema's civil `Date` and Abseil's civil time, and the
-// rendering used everywhere a date is shown ("2026-03-31").
+// Conversions between the schema's civil `Date` and Abseil's civil time, the check of a
+// `google.protobuf.Timestamp` every request field goes through, and the renderings used
+// everywhere a date or a time is shown: ISO 8601 with four-digit years ("0001-01-01",
+// "2026-03-31T10:00:00Z"), which Abseil's "%Y" does not pad.
 #ifndef SIXHEARTS_LEDGER_DATES_H_
 #define SIXHEARTS_LEDGER_DATES_H_
 
@@ -7,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "sixhearts/ledger/v1/events.pb.h"
@@ -25,6 +28,24 @@ v1::Date FromCivilDay(absl::CivilDay day);
 
 // "YYYY-MM-DD"; an invalid date renders its raw fields, e.g. "2026-02-30".
 std::string FormatDate(const v1::Date& date);
+
+// "YYYY-MM-DD" and "YYYY-MM", years zero-padded to four digits.
+std::string FormatDay(absl::CivilDay day);
+std::string FormatMonth(absl::CivilMonth month);
+
+// RFC 3339 in UTC with as many fraction digits as needed: "2026-03-31T10:00:00.5Z".
+std::string FormatUtcTime(absl::Time t);
+
+// True when `t` lies in google.protobuf.Timestamp's range, 0001-01-01T00:00:00Z ..
+// 9999-12-31T23:59:59.999999999Z, with nanos in [0, 999999999].
+bool IsValidTimestamp(const google::protobuf::Timestamp& t);
+
+// INVALID_ARGUMENT "<field>: not a valid timestamp: seconds=S nanos=N" unless
+// IsValidTimestamp(t): the one check of every timestamp field of a request.
+absl::Status CheckTimestamp(const google::protobuf::Timestamp& t, const char* field);
+
+// REQUIRES: IsValidTimestamp(t).
+absl::Time ToTime(const google::protobuf::Timestamp& t);
 
 // Parses "YYYY-MM-DD" strictly; nullopt when malformed or not a real day.
 std::optional<absl::CivilDay> ParseIsoDay(std::string_view text);

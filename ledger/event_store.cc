@@ -23,11 +23,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/util/time_util.h"
+#include "ledger/dates.h"
 #include "ledger/event_types.h"
 #include "ledger/format.h"
 #include "ledger/live_feed.h"
 #include "ledger/log_chain.h"
 #include "ledger/personal_data.h"
+#include "ledger/quoted.h"
 #include "ledger/rocksdb_status.h"
 #include "ledger/subscription.h"
 #include "ledger/validate.h"
@@ -709,7 +711,7 @@ absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::st
     const std::string path = absl::StrCat("expected[", i, "]");
     if (!IsValidStreamName(expected.stream(), limits)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ".stream: not a valid stream name: \"", expected.stream(), "\""));
+          absl::StrCat(path, ".stream: not a valid stream name: ", QuotedInput(expected.stream())));
     }
     if (!v1::ExpectedVersion::Kind_IsValid(expected.kind())) {
       return absl::InvalidArgumentError(absl::StrCat(path, ".kind: unknown value"));
@@ -945,7 +947,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
       const std::string kind(EntityKindName(ref.kind));
       if (!found->has_value()) {
         return reject(absl::InvalidArgumentError(
-            absl::StrCat(path, ref.field, ": no ", kind, " \"", ref.id, "\" in stream ", stream)));
+            absl::StrCat(path, ref.field, ": no ", kind, " ", QuotedInput(ref.id), " in stream ", stream)));
       }
       const format::EntityValue& value = **found;
       if (r == 0) first_reference_currency = value.currency;
@@ -971,7 +973,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
       if (found->has_value() && !creation.replaces) {
         return reject(absl::AlreadyExistsError(
             absl::StrCat(path, creation.field, ": ", std::string(EntityKindName(creation.kind)),
-                         " \"", creation.id, "\" already exists in stream ", stream, " (position ",
+                         " ", QuotedInput(creation.id), " already exists in stream ", stream, " (position ",
                          (*found)->position, ")")));
       }
       const format::EntityValue value{creation.currency, creation.amount_minor, position};
@@ -1056,7 +1058,10 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     return finish();
   }
   // recorded_at never decreases along positions, so "known at T" is a prefix of the log.
-  const absl::Time recorded_at = std::max(clock_->Now(), last_recorded_at_);
+  // It is taken at the precision it is stored at (whole microseconds, ToTimestamp), so the
+  // head's time in memory is the stored one and a cut at it holds the whole batch.
+  const absl::Time recorded_at =
+      std::max(absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now())), last_recorded_at_);
   Overlay overlay;
   rocksdb::WriteBatch batch;
   const uint64_t first_position = head_position_ + 1;
@@ -1202,7 +1207,7 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadStream(std::string_view stream,
                                                       const v1::EventFilter& filter) const {
   if (!IsValidStreamName(stream, options_.limits)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("stream: not a valid stream name: \"", std::string(stream), "\""));
+        absl::StrCat("stream: not a valid stream name: ", QuotedInput(stream)));
   }
   ReadPage page;
   const uint64_t head = feed_.head_position();
@@ -1240,7 +1245,15 @@ absl::StatusOr<ReadPage> EventStore::Impl::ReadStream(std::string_view stream,
 
 absl::StatusOr<VerifyResult> EventStore::Impl::Verify(uint64_t from, uint64_t to) const {
   const uint64_t head = feed_.head_position();
-  if (to == 0 || to > head) to = head;
+  // A position beyond the head does not exist: checking it cannot say "ok".
+  if (from > head) {
+    return absl::OutOfRangeError(
+        absl::StrCat("from_position: ", from, " is beyond the head ", head));
+  }
+  if (to > head) {
+    return absl::OutOfRangeError(absl::StrCat("to_position: ", to, " is beyond the head ", head));
+  }
+  if (to == 0) to = head;
   return VerifyLogChain(db_, log_, from, to);
 }
 
@@ -1251,7 +1264,7 @@ namespace {
 absl::Status CheckProjectionName(std::string_view name, const Limits& limits) {
   if (!IsValidStreamName(name, limits)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("projection name: not valid: \"", std::string(name), "\""));
+        absl::StrCat("projection name: not valid: ", QuotedInput(name)));
   }
   return absl::OkStatus();
 }
@@ -1413,8 +1426,18 @@ absl::Status ValidateFilter(const v1::EventFilter& filter) {
   for (int i = 0; i < filter.types_size(); ++i) {
     if (!IsKnownEventType(filter.types(i))) {
       return absl::InvalidArgumentError(
-          absl::StrCat("filter.types[", i, "]: unknown event type \"", filter.types(i),
-                       "\" (type names are payload message names such as InvoiceIssued)"));
+          absl::StrCat("filter.types[", i, "]: unknown event type ", QuotedInput(filter.types(i)),
+                       " (type names are payload message names such as InvoiceIssued)"));
+    }
+  }
+  if (filter.has_occurred_from()) {
+    if (absl::Status s = CheckTimestamp(filter.occurred_from(), "filter.occurred_from"); !s.ok()) {
+      return s;
+    }
+  }
+  if (filter.has_occurred_to()) {
+    if (absl::Status s = CheckTimestamp(filter.occurred_to(), "filter.occurred_to"); !s.ok()) {
+      return s;
     }
   }
   return absl::OkStatus();
@@ -1455,14 +1478,14 @@ absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_vi
   if (subject.empty()) return absl::InvalidArgumentError("subject_id: required");
   if (!IsValidStreamName(subject, limits())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("subject_id: not a valid subject id: \"", subject, "\""));
+        absl::StrCat("subject_id: not a valid subject id: ", QuotedInput(subject)));
   }
   if (reason.empty()) return absl::InvalidArgumentError("reason: required");
   auto key = impl_->keys()->Find(subject);
   if (!key.ok()) return key.status();
   if (!key->has_value()) {
-    return absl::NotFoundError(absl::StrCat("subject_id: no key for subject \"", subject,
-                                            "\": nothing was stored for it, or it is erased"));
+    return absl::NotFoundError(absl::StrCat("subject_id: no key for subject ", QuotedInput(subject),
+                                            ": nothing was stored for it, or it is erased"));
   }
   // The audit record first: if destroying the key then fails, the caller retries and the
   // log shows both attempts; the other order could erase without a record.

@@ -5,6 +5,7 @@
 #ifndef SIXHEARTS_LEDGER_QUOTED_H_
 #define SIXHEARTS_LEDGER_QUOTED_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,25 @@ inline std::string Quoted(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
   AppendQuoted(s, out);
+  return out;
+}
+
+// The most bytes of any input that an error message quotes (a limit on everything,
+// STYLE.md): a gRPC status message travels in the response metadata, which a client
+// accepts up to 8 KiB by default, so a message echoing a 9 KB id in full would reach the
+// caller as RESOURCE_EXHAUSTED instead of its own status.
+inline constexpr size_t kMaxQuotedInputBytes = 64;
+
+// An input as an error message quotes it: Quoted() of at most kMaxQuotedInputBytes
+// (cut before a UTF-8 continuation byte), followed by `... (N bytes)` when it was cut.
+inline std::string QuotedInput(std::string_view s) {
+  if (s.size() <= kMaxQuotedInputBytes) return Quoted(s);
+  size_t cut = kMaxQuotedInputBytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+  std::string out = Quoted(s.substr(0, cut));
+  out += "... (";
+  out += std::to_string(s.size());
+  out += " bytes)";
   return out;
 }
 

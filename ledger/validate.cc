@@ -9,6 +9,7 @@
 #include "ledger/currency.h"
 #include "ledger/dates.h"
 #include "ledger/format.h"
+#include "ledger/quoted.h"
 
 namespace sixhearts::ledger {
 namespace {
@@ -57,7 +58,7 @@ class Checker {
   void Currency(absl::string_view field, const std::string& code) {
     if (code.empty()) return Fail(field, "required");
     if (!IsKnownCurrency(code)) {
-      Fail(field, absl::StrCat("unknown currency \"", code, "\" (ISO 4217, upper case)"));
+      Fail(field, absl::StrCat("unknown currency ", QuotedInput(code), " (ISO 4217, upper case)"));
     }
   }
   void Money(absl::string_view field, const v1::Money& money, bool has_money) {
@@ -137,8 +138,8 @@ void CheckPayload(const v1::Event& e, Checker& c) {
       c.Text("client_registered.region", p.region());
       if (c.ok() && e.stream() != absl::StrCat("client-", p.client_id())) {
         c.Fail("client_registered.client_id",
-               absl::StrCat("\"", p.client_id(), "\" does not match stream \"", e.stream(),
-                            "\" (expected client-", p.client_id(), ")"));
+               absl::StrCat(QuotedInput(p.client_id()), " does not match stream ",
+                            QuotedInput(e.stream()), " (expected client-", p.client_id(), ")"));
       }
       break;
     }
@@ -397,21 +398,19 @@ absl::Status ValidateEvent(const v1::Event& event, std::string_view path, const 
   if (event.event_id().empty()) {
     c.Fail("event_id", "required (a UUID chosen by the caller; the idempotency key)");
   } else if (!format::IdKey(event.event_id())) {
-    c.Fail("event_id", absl::StrCat("not a UUID in 8-4-4-4-12 form: \"", event.event_id(), "\""));
+    c.Fail("event_id",
+           absl::StrCat("not a UUID in 8-4-4-4-12 form: ", QuotedInput(event.event_id())));
   }
   if (event.stream().empty()) {
     c.Fail("stream", "required");
   } else if (!IsValidStreamName(event.stream(), limits)) {
     c.Fail("stream", absl::StrCat("must be 1..", limits.max_id_bytes,
-                                  " characters of [A-Za-z0-9._:-], got \"", event.stream(), "\""));
+                                  " characters of [A-Za-z0-9._:-], got ",
+                                  QuotedInput(event.stream())));
   }
   if (!event.has_occurred_at()) {
     c.Fail("occurred_at", "required (business time)");
-  } else if (event.occurred_at().seconds() <
-                 google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
-             event.occurred_at().seconds() >
-                 google::protobuf::util::TimeUtil::kTimestampMaxSeconds ||
-             event.occurred_at().nanos() < 0 || event.occurred_at().nanos() > 999'999'999) {
+  } else if (!IsValidTimestamp(event.occurred_at())) {
     c.Fail("occurred_at", "not a valid timestamp");
   }
   c.OptionalId("correlation_id", event.correlation_id());

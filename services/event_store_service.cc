@@ -12,6 +12,7 @@
 #include "ledger/wire_check.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "services/grpc_status.h"
+#include "services/request_fields.h"
 
 namespace sixhearts::services {
 namespace v1 = ledger::v1;
@@ -101,6 +102,10 @@ grpc::Status EventStoreService::ReadLog(grpc::ServerContext* context,
                                         grpc::ServerWriter<v1::ReadResponse>* writer) {
   ledger::EventStore* store = store_.load();
   if (store == nullptr) return NotReady();
+  if (absl::Status s = CheckEnum(request->direction(), v1::Direction_IsValid, "direction");
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   if (absl::Status s = ledger::ValidateFilter(request->filter()); !s.ok()) {
     return ToGrpcStatus(s);
   }

@@ -7,7 +7,16 @@ namespace sixhearts::services {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  const std::string message(status.message());
+  std::string text = message.substr(0, kMaxStatusMessageBytes);
+  if (message.size() > kMaxStatusMessageBytes) {
+    // Cut before a UTF-8 continuation byte, and say so.
+    while (!text.empty() && (static_cast<unsigned char>(message[text.size()]) & 0xc0) == 0x80) {
+      text.pop_back();
+    }
+    text += "... (message cut)";
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), text);
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

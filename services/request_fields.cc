@@ -1,17 +1,10 @@
-// Request field checks shared by the Receivables and Relationships services.
+// Request field checks shared by the services.
 #include "services/request_fields.h"
 
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
 
 namespace sixhearts::services {
-namespace {
-
-// Bounds of google.protobuf.Timestamp: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
-constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
-constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
-
-}  // namespace
 
 absl::StatusOr<absl::CivilDay> DayOrToday(bool present, const ledger::v1::Date& date,
                                           const char* field, ledger::Clock* clock) {
@@ -24,15 +17,23 @@ absl::StatusOr<absl::CivilDay> DayOrToday(bool present, const ledger::v1::Date& 
 }
 
 absl::StatusOr<std::optional<absl::Time>> KnownAt(bool present,
-                                                  const google::protobuf::Timestamp& known_at) {
+                                                  const google::protobuf::Timestamp& known_at,
+                                                  ledger::Clock* clock) {
   if (!present) return std::nullopt;
-  if (known_at.seconds() < kMinTimestampSeconds || known_at.seconds() > kMaxTimestampSeconds ||
-      known_at.nanos() < 0 || known_at.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("known_at: not a valid timestamp: seconds=", known_at.seconds(),
-                     " nanos=", known_at.nanos()));
+  if (absl::Status s = ledger::CheckTimestamp(known_at, "known_at"); !s.ok()) return s;
+  const absl::Time t = ledger::ToTime(known_at);
+  const absl::Time now = clock->Now();
+  if (t > now) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "known_at: ", ledger::FormatUtcTime(t), " is later than the server's clock (",
+        ledger::FormatUtcTime(now), "); a cut in the future would change as events are appended"));
   }
-  return absl::FromUnixSeconds(known_at.seconds()) + absl::Nanoseconds(known_at.nanos());
+  return t;
+}
+
+absl::Status CheckEnum(int value, bool (*is_valid)(int), const char* field) {
+  if (is_valid(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": unknown value ", value));
 }
 
 }  // namespace sixhearts::services

@@ -1,5 +1,5 @@
-// Checks of request fields shared by the report services: a business day that defaults
-// to today, and a record time. Errors name the field.
+// Checks of request fields shared by the services: a business day that defaults to
+// today, a record time, an enum. Errors name the field.
 #ifndef SIXHEARTS_SERVICES_REQUEST_FIELDS_H_
 #define SIXHEARTS_SERVICES_REQUEST_FIELDS_H_
 
@@ -19,9 +19,17 @@ namespace sixhearts::services {
 absl::StatusOr<absl::CivilDay> DayOrToday(bool present, const ledger::v1::Date& date,
                                           const char* field, ledger::Clock* clock);
 
-// A known_at field: nullopt when absent; INVALID_ARGUMENT outside Timestamp's range.
+// A known_at field: nullopt when absent; INVALID_ARGUMENT naming it outside Timestamp's
+// range or when later than `clock`'s now: a cut in the future would take in events
+// appended after the answer, so the same request would not give the same answer
+// (README "Cuts").
 absl::StatusOr<std::optional<absl::Time>> KnownAt(bool present,
-                                                  const google::protobuf::Timestamp& known_at);
+                                                  const google::protobuf::Timestamp& known_at,
+                                                  ledger::Clock* clock);
+
+// An enum field: INVALID_ARGUMENT "<field>: unknown value N" unless `is_valid(value)`
+// (the generated <Enum>_IsValid).
+absl::Status CheckEnum(int value, bool (*is_valid)(int), const char* field);
 
 }  // namespace sixhearts::services
 

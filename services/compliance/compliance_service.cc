@@ -100,7 +100,7 @@ absl::StatusOr<uint32_t> ChunkBytes(uint32_t requested) {
 
 absl::StatusOr<absl::Time> KnownAtOrNow(bool present, const google::protobuf::Timestamp& t,
                                         ledger::Clock* clock) {
-  absl::StatusOr<std::optional<absl::Time>> known_at = KnownAt(present, t);
+  absl::StatusOr<std::optional<absl::Time>> known_at = KnownAt(present, t, clock);
   if (!known_at.ok()) return known_at.status();
   return known_at->value_or(clock->Now());
 }

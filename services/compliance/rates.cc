@@ -228,7 +228,7 @@ std::string FormatRateTables(const RateTables& tables) {
     for (const RateEntry& e : t.entries()) {
       std::string percent = FormatPercent(e.rate_ppm);
       percent.pop_back();  // the file format has no '%'
-      absl::StrAppend(&out, name, " ", absl::FormatCivilTime(e.from), " ", percent, "\n");
+      absl::StrAppend(&out, name, " ", ledger::FormatDay(e.from), " ", percent, "\n");
     }
   };
   table(kCnLpr, tables.cn_lpr_1y);

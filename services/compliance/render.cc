@@ -10,17 +10,16 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "ledger/currency.h"
+#include "ledger/dates.h"
 #include "ledger/quoted.h"
 #include "services/relationships/hearts.h"
 
 namespace sixhearts::services::compliance {
 namespace {
 
-std::string Day(absl::CivilDay d) { return absl::FormatCivilTime(d); }
-std::string Time(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
-}
-std::string Month(absl::CivilMonth m) { return absl::FormatCivilTime(m); }
+std::string Day(absl::CivilDay d) { return ledger::FormatDay(d); }
+std::string Time(absl::Time t) { return ledger::FormatUtcTime(t); }
+std::string Month(absl::CivilMonth m) { return ledger::FormatMonth(m); }
 
 std::string_view PromiseStatusName(receivables::PromiseStatus s) {
   switch (s) {

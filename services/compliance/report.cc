@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/dates.h"
 
 namespace sixhearts::services::compliance {
 namespace {
@@ -48,8 +49,8 @@ absl::Status ValidateReportRequest(const ReportRequest& request) {
   if (request.period_from) {
     if (*request.period_from > request.as_of) {
       return absl::InvalidArgumentError(
-          absl::StrCat("period_from: ", absl::FormatCivilTime(*request.period_from),
-                       " is after as_of ", absl::FormatCivilTime(request.as_of)));
+          absl::StrCat("period_from: ", ledger::FormatDay(*request.period_from),
+                       " is after as_of ", ledger::FormatDay(request.as_of)));
     }
     if (request.as_of - *request.period_from >= kMaxReportPeriodDays) {
       return absl::InvalidArgumentError(
@@ -69,7 +70,9 @@ absl::StatusOr<ComplianceReport> BuildComplianceReport(const ReceivablesState& r
   ComplianceReport r;
   r.as_of = request.as_of;
   r.known_at = request.known_at;
-  r.period_from = request.period_from.value_or(request.as_of - (kDefaultReportPeriodDays - 1));
+  // The default period never starts before the first day a Date can name (0001-01-01).
+  r.period_from = request.period_from.value_or(
+      std::max(request.as_of - (kDefaultReportPeriodDays - 1), absl::CivilDay(1, 1, 1)));
   r.digest = digest;
   r.rate_tables = FormatRateTables(options.rates);
 

@@ -8,6 +8,7 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/dates.h"
 
 namespace sixhearts::services::compliance {
 namespace {
@@ -16,7 +17,7 @@ using receivables::Dispute;
 using receivables::Invoice;
 using receivables::Movement;
 
-std::string Day(absl::CivilDay d) { return absl::FormatCivilTime(d); }
+std::string Day(absl::CivilDay d) { return ledger::FormatDay(d); }
 
 // num / den rounded half up. REQUIRES: num >= 0, den > 0.
 int64_t RoundDiv(absl::int128 num, absl::int128 den) {

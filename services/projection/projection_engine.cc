@@ -222,10 +222,16 @@ class ProjectionEngine::Impl {
   }
 
   // Applies events (position, target] matching `filter` in one pass over the log.
-  // `on_event` (optional) runs after each event, for snapshots during rebuilds.
+  // `on_event` (optional) runs after each event, for snapshots during rebuilds. An empty
+  // range scans nothing: the store reads a `to` of 0 as "the head", and a cut before
+  // the first event (target 0) must stay the empty view.
   absl::Status ReplayInto(Folded& folded, uint64_t target, const v1::EventFilter& filter,
                           const ProgressFn& progress,
                           const std::function<absl::Status(const Folded&)>& on_event) {
+    if (target <= folded.position) {
+      if (progress) progress(target, target);
+      return absl::OkStatus();
+    }
     absl::Time last_progress = absl::Now();
     uint64_t since_clock_check = 0;
     absl::Status scanned = store_->ForEachEventPipelined(
@@ -519,7 +525,9 @@ absl::Status ProjectionEngine::ReadTogether(
       from = std::min(from, replays[i].position);
     }
   }
-  if (!replaying.empty()) {
+  // Nothing to replay when every replaying fold is at the cut; in particular a cut before
+  // the first event (target 0) is the empty view, never "to the head" (the store's 0).
+  if (!replaying.empty() && *target > from) {
     // The union of the replaying folds' types; no type filter when one reads every type.
     v1::EventFilter filter;
     for (size_t i : replaying) {

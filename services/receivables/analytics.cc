@@ -188,8 +188,13 @@ absl::StatusOr<AgingReport> ComputeAging(const ReceivablesState& state, absl::Ci
     return absl::InvalidArgumentError(
         absl::StrCat("at most ", kMaxAgingBuckets - 1, " bucket bounds, got ", bounds.size()));
   }
-  for (size_t i = 1; i < bounds.size(); ++i) {
-    if (bounds[i] <= bounds[i - 1]) {
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    if (bounds[i] < -kMaxAgingBoundDays || bounds[i] > kMaxAgingBoundDays) {
+      return absl::InvalidArgumentError(absl::StrCat("bucket upper bound ", bounds[i],
+                                                     " is outside [", -kMaxAgingBoundDays, ", ",
+                                                     kMaxAgingBoundDays, "]"));
+    }
+    if (i > 0 && bounds[i] <= bounds[i - 1]) {
       return absl::InvalidArgumentError("bucket upper bounds must be strictly ascending");
     }
   }

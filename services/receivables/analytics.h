@@ -27,6 +27,9 @@ namespace sixhearts::services::receivables {
 
 // Bounds on caller-supplied options, so a request cannot ask for unbounded work.
 inline constexpr size_t kMaxAgingBuckets = 64;
+// Aging bucket bounds lie in [-kMaxAgingBoundDays, kMaxAgingBoundDays] (a century), so a
+// bucket's label and its bounds (the next bound + 1) stay within int32 and mean something.
+inline constexpr int64_t kMaxAgingBoundDays = 36'500;
 inline constexpr int kMaxCountbackMonths = 1200;
 inline constexpr int64_t kMaxPromiseToleranceDays = 3650;
 
@@ -45,7 +48,8 @@ struct AgingOptions {
   // ascending; one more bucket holds everything older than the last bound. An invoice
   // goes in the first bucket whose bound is >= its age (age = as_of - due_date).
   // Default {0, 30, 60, 90, 180, 365}: not yet due, 1-30, 31-60, 61-90, 91-180,
-  // 181-365, over 365. At most kMaxAgingBuckets - 1 bounds.
+  // 181-365, over 365. At most kMaxAgingBuckets - 1 bounds, each within
+  // +-kMaxAgingBoundDays.
   std::vector<int64_t> bucket_upper_bounds_days = {0, 30, 60, 90, 180, 365};
   // Default: by client.
   AgingGroupBy group_by = AgingGroupBy::kClient;

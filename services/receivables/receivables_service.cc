@@ -60,6 +60,13 @@ absl::StatusOr<AgingOptions> ToAgingOptions(const v1::AgingRequest& request) {
                                                      kMaxAgingBuckets - 1, " bounds, got ",
                                                      bounds.size()));
     }
+    for (int i = 0; i < bounds.size(); ++i) {
+      if (bounds[i] < -kMaxAgingBoundDays || bounds[i] > kMaxAgingBoundDays) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bucket_upper_bounds_days[", i, "]: ", bounds[i], " is outside [",
+                         -kMaxAgingBoundDays, ", ", kMaxAgingBoundDays, "]"));
+      }
+    }
     for (int i = 1; i < bounds.size(); ++i) {
       if (bounds[i] <= bounds[i - 1]) {
         return absl::InvalidArgumentError(
@@ -199,7 +206,7 @@ grpc::Status ReceivablesService::Aging(grpc::ServerContext* /*context*/,
       DayOrToday(request->has_as_of(), request->as_of(), "as_of", clock_);
   if (!as_of.ok()) return ToGrpcStatus(as_of.status());
   absl::StatusOr<std::optional<absl::Time>> known_at =
-      KnownAt(request->has_known_at(), request->known_at());
+      KnownAt(request->has_known_at(), request->known_at(), clock_);
   if (!known_at.ok()) return ToGrpcStatus(known_at.status());
   absl::StatusOr<AgingOptions> options = ToAgingOptions(*request);
   if (!options.ok()) return ToGrpcStatus(options.status());
@@ -231,11 +238,11 @@ grpc::Status ReceivablesService::Dso(grpc::ServerContext* /*context*/,
   if (!to.ok()) return ToGrpcStatus(to.status());
   if (*from > *to) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("from: after to (", absl::FormatCivilTime(*from), " > ",
-                                     absl::FormatCivilTime(*to), ")"));
+                        absl::StrCat("from: after to (", ledger::FormatDay(*from), " > ",
+                                     ledger::FormatDay(*to), ")"));
   }
   absl::StatusOr<std::optional<absl::Time>> known_at =
-      KnownAt(request->has_known_at(), request->known_at());
+      KnownAt(request->has_known_at(), request->known_at(), clock_);
   if (!known_at.ok()) return ToGrpcStatus(known_at.status());
   DsoOptions options;
   switch (request->method()) {
@@ -322,7 +329,7 @@ grpc::Status ReceivablesService::Promises(grpc::ServerContext* /*context*/,
       DayOrToday(request->has_as_of(), request->as_of(), "as_of", clock_);
   if (!as_of.ok()) return ToGrpcStatus(as_of.status());
   absl::StatusOr<std::optional<absl::Time>> known_at =
-      KnownAt(request->has_known_at(), request->known_at());
+      KnownAt(request->has_known_at(), request->known_at(), clock_);
   if (!known_at.ok()) return ToGrpcStatus(known_at.status());
   PromiseOptions options;
   options.tolerance_days =
@@ -362,7 +369,7 @@ grpc::Status ReceivablesService::Disputes(grpc::ServerContext* /*context*/,
       DayOrToday(request->has_as_of(), request->as_of(), "as_of", clock_);
   if (!as_of.ok()) return ToGrpcStatus(as_of.status());
   absl::StatusOr<std::optional<absl::Time>> known_at =
-      KnownAt(request->has_known_at(), request->known_at());
+      KnownAt(request->has_known_at(), request->known_at(), clock_);
   if (!known_at.ok()) return ToGrpcStatus(known_at.status());
 
   absl::Status status =

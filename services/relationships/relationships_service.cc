@@ -17,6 +17,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "ledger/dates.h"
+#include "ledger/quoted.h"
 #include "services/grpc_status.h"
 #include "services/receivables/analytics.h"
 #include "services/receivables/receivables_fold.h"
@@ -86,7 +87,7 @@ absl::StatusOr<ReadAt> ReadAtOf(const Request& request, ledger::Clock* clock) {
       DayOrToday(request.has_as_of(), request.as_of(), "as_of", clock);
   if (!day.ok()) return day.status();
   absl::StatusOr<std::optional<absl::Time>> known_at =
-      KnownAt(request.has_known_at(), request.known_at());
+      KnownAt(request.has_known_at(), request.known_at(), clock);
   if (!known_at.ok()) return known_at.status();
   return ReadAt{*day, *known_at};
 }
@@ -466,8 +467,9 @@ grpc::Status RelationshipsService::Timeline(grpc::ServerContext* /*context*/,
             ComputeTimeline(state, money, request->client_id(), at->day, options);
         if (absl::IsNotFound(timeline.status())) {
           // The analytics' message does not name the request field; this one does.
-          return absl::NotFoundError(absl::StrCat("client_id: no client \"", request->client_id(),
-                                                  "\" on ", ledger::FormatDate(DateOf(at->day))));
+          return absl::NotFoundError(absl::StrCat("client_id: no client ",
+                                                  ledger::QuotedInput(request->client_id()), " on ",
+                                                  ledger::FormatDate(DateOf(at->day))));
         }
         if (!timeline.ok()) return timeline.status();
         ToProto(*timeline, response);

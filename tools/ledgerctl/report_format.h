@@ -22,7 +22,7 @@ inline std::string DateCell(const ledger::v1::Date& date) {
 
 // RFC 3339 with "Z", as people write UTC instants (absl's RFC3339_full writes +00:00).
 inline std::string FormatTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ",
+  return absl::FormatTime("%E4Y-%m-%d%ET%H:%M:%E*SZ",
                           absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()),
                           absl::UTCTimeZone());
 }
