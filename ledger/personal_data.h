@@ -1,8 +1,11 @@
-// Personal data sealed per subject, for erasure by crypto-shredding (issue 6 item 7;
-// ledger/FORMAT.md "Personal data"). The name, phone and email of every Contact are
-// stored encrypted (AES-256-GCM) with a key of the person's subject; the keys live in a
-// keystore directory apart from the log. Destroying a subject's key erases its data while
-// the log, and so the hash chain, stays byte for byte the same.
+// Personal data sealed per subject, for erasure by crypto-shredding (issue 6 item 7,
+// issue 16; ledger/FORMAT.md "Personal data"). The name, phone and email of every Contact
+// and the free text of the events that carry it (a client's name, summaries, a survey's
+// comment, a dispute's reason) are stored encrypted (AES-256-GCM) with a key of their
+// subject; the keys live in a keystore directory apart from the log. Destroying a
+// subject's key erases its data while the log, and so the hash chain, stays byte for
+// byte the same. Views (projection state) keep a reference to the event in place of
+// the text, opened when a report is read.
 //
 // Thread-safety: KeyStore may be used from any thread.
 #ifndef SIXHEARTS_LEDGER_PERSONAL_DATA_H_
@@ -15,6 +18,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "sixhearts/ledger/v1/events.pb.h"
@@ -27,6 +31,11 @@ namespace sixhearts::ledger {
 
 // What an erased name, phone or email reads as (the Contact's `erased` is also set).
 inline constexpr char kErasedMarker[] = "[erased]";
+
+// Marks a reference to an event's personal text inside a view's text (see
+// PersonalTextReference). Event text cannot hold it: validation refuses control
+// characters.
+inline constexpr char kPersonalTextMark = '\x1f';
 
 // The stream a SubjectErased event goes to when the subject is not a client.
 inline constexpr char kSubjectsStream[] = "subjects";
@@ -44,6 +53,14 @@ class KeyStore {
   // process holds it. Keeps at most `max_cached_keys` keys in memory.
   static absl::StatusOr<std::unique_ptr<KeyStore>> Open(const std::string& dir,
                                                         size_t max_cached_keys);
+  // Opens the keystore in `dir`, which a primary ledger holds, read-only and without
+  // its lock (a RocksDB secondary instance whose own logs go under `own_dir`), for a
+  // read replica. CatchUp() follows the primary's new and destroyed keys; GetOrCreate
+  // and Destroy are FAILED_PRECONDITION. FAILED_PRECONDITION when `dir` holds no
+  // keystore.
+  static absl::StatusOr<std::unique_ptr<KeyStore>> OpenFollower(const std::string& dir,
+                                                                const std::string& own_dir,
+                                                                size_t max_cached_keys);
   ~KeyStore();
   KeyStore(const KeyStore&) = delete;
   KeyStore& operator=(const KeyStore&) = delete;
@@ -55,12 +72,24 @@ class KeyStore {
   // Destroys the subject's key: a synced delete, then a flush and a full compaction so
   // that the key's bytes leave the keystore's files (FORMAT.md "Personal data").
   absl::Status Destroy(std::string_view subject);
+  // A follower: when the primary's keystore files changed, reopens them as they are now
+  // and forgets cached keys (a destroyed key stops opening data here from this call
+  // on). OK and a no-op on a primary.
+  absl::Status CatchUp();
 
  private:
-  KeyStore(rocksdb::DB* db, size_t max_cached_keys) : db_(db), max_cached_keys_(max_cached_keys) {}
+  KeyStore(rocksdb::DB* db, size_t max_cached_keys, std::string follows)
+      : db_(db), max_cached_keys_(max_cached_keys), follows_(std::move(follows)) {}
 
   rocksdb::DB* db_;
   const size_t max_cached_keys_;
+  // The primary's keystore directory for a follower; empty for the keystore's owner.
+  const std::string follows_;
+  // A follower's: where its RocksDB logs go, the primary's files when last opened, and
+  // how many times it reopened.
+  std::string own_dir_;
+  std::string fingerprint_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   // Serialises creation and destruction, so a key is created once and a destroyed key
   // is never served from the cache.
   absl::Mutex mu_;
@@ -70,18 +99,32 @@ class KeyStore {
 // The subject of `contact` in `event`: its subject_id, else the event's stream.
 std::string SubjectOf(const v1::Event& event, const v1::Contact& contact);
 
-// True when a contact of `event` holds a name, phone or email in the clear.
+// True when a contact of `event`, or its personal text, is in the clear.
 bool HasPlainPersonalData(const v1::Event& event);
-// True when a contact of `event` holds sealed personal data.
+// True when a contact of `event`, or its personal text, is sealed.
 bool HasSealedPersonalData(const v1::Event& event);
 
-// Seals the name, phone and email of every contact of `event` with its subject's key
-// (creating keys as needed). REQUIRES: the event id is final (it is authenticated).
+// Seals the name, phone and email of every contact of `event`, and its personal text,
+// with their subjects' keys (creating keys as needed). REQUIRES: the event id is final
+// (it is authenticated).
 absl::Status SealPersonalData(v1::Event& event, KeyStore& keys);
 
 // Opens what SealPersonalData sealed; a contact whose subject's key is gone reads
-// kErasedMarker with `erased` set. DATA_LOSS when a ciphertext does not authenticate.
+// kErasedMarker with `erased` set, a text reads kErasedMarker. DATA_LOSS when a
+// ciphertext does not authenticate.
 absl::Status OpenPersonalData(v1::Event& event, KeyStore& keys);
+
+// What a view keeps in place of the event's personal text: kPersonalTextMark, the
+// event's position in decimal, kPersonalTextMark; "" when the event has no such text.
+// A reference holds no personal data, so a view's stored rows hold none, and it is the
+// same in a live view, a rebuild and a replay. REQUIRES: the event's position is set.
+std::string PersonalTextReference(const v1::Event& event);
+// The personal text of an opened event ("" when it has none, "[erased]" when erased).
+std::string PersonalTextOf(const v1::Event& event);
+// `text` with every reference replaced by text_at(position). DATA_LOSS for a malformed
+// reference; text_at's errors are returned.
+absl::StatusOr<std::string> OpenViewText(
+    std::string_view text, absl::FunctionRef<absl::StatusOr<std::string>(uint64_t)> text_at);
 
 }  // namespace sixhearts::ledger
 
