@@ -7,7 +7,6 @@
 
 #include <filesystem>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -95,49 +94,6 @@ std::optional<std::string> Decrypt(const SubjectKey& key, std::string_view nonce
   return out;
 }
 
-// The free-text field of each payload that is personal data (FORMAT.md "Personal data"):
-// the payload's field number in Event and the text field's name; the ledger stores it
-// sealed in `sealed_<name>`. At most one per payload, so a view can refer to it by the
-// event's position alone (PersonalTextReference).
-struct PersonalTextField {
-  int payload_field;
-  const char* text;
-};
-constexpr PersonalTextField kPersonalText[] = {
-    {v1::Event::kClientRegisteredFieldNumber, "name"},
-    {v1::Event::kClientUpdatedFieldNumber, "name"},
-    {v1::Event::kDisputeOpenedFieldNumber, "reason"},
-    {v1::Event::kInteractionLoggedFieldNumber, "summary"},
-    {v1::Event::kConcernRaisedFieldNumber, "summary"},
-    {v1::Event::kSurveyRecordedFieldNumber, "comment"},
-    {v1::Event::kFeedbackMeetingHeldFieldNumber, "summary"},
-};
-
-// Where the personal text of an event sits: its payload message and the plain and
-// sealed fields in it; `path` names it ("interaction_logged.summary").
-struct TextSlot {
-  const google::protobuf::FieldDescriptor* payload = nullptr;
-  const google::protobuf::FieldDescriptor* text = nullptr;
-  const google::protobuf::FieldDescriptor* sealed = nullptr;
-  std::string path;
-};
-
-std::optional<TextSlot> TextSlotOf(const v1::Event& event) {
-  for (const PersonalTextField& f : kPersonalText) {
-    if (static_cast<int>(event.payload_case()) != f.payload_field) continue;
-    TextSlot slot;
-    slot.payload = v1::Event::descriptor()->FindFieldByNumber(f.payload_field);
-    const google::protobuf::Descriptor* message = slot.payload->message_type();
-    slot.text = message->FindFieldByName(f.text);
-    slot.sealed = message->FindFieldByName(absl::StrCat("sealed_", f.text));
-    // The table and events.proto disagree: a build error, not a runtime state.
-    if (slot.text == nullptr || slot.sealed == nullptr) std::abort();
-    slot.path = absl::StrCat(slot.payload->name(), ".", f.text);
-    return slot;
-  }
-  return std::nullopt;
-}
-
 // The subject whose key seals the personal text: the contact's of an interaction that
 // names one, else the client (the stream).
 std::string TextSubjectOf(const v1::Event& event) {
@@ -155,7 +111,7 @@ std::string TextAad(std::string_view subject, std::string_view event_id, std::st
 }
 
 absl::Status SealText(v1::Event& event, KeyStore& keys) {
-  const std::optional<TextSlot> slot = TextSlotOf(event);
+  const std::optional<PersonalTextSlot> slot = PersonalTextSlotOf(event);
   if (!slot) return absl::OkStatus();
   const google::protobuf::Reflection* events = event.GetReflection();
   google::protobuf::Message* payload = events->MutableMessage(&event, slot->payload);
@@ -177,7 +133,7 @@ absl::Status SealText(v1::Event& event, KeyStore& keys) {
 }
 
 absl::Status OpenText(v1::Event& event, KeyStore& keys) {
-  const std::optional<TextSlot> slot = TextSlotOf(event);
+  const std::optional<PersonalTextSlot> slot = PersonalTextSlotOf(event);
   if (!slot) return absl::OkStatus();
   const google::protobuf::Reflection* events = event.GetReflection();
   google::protobuf::Message* payload = events->MutableMessage(&event, slot->payload);
@@ -202,21 +158,6 @@ absl::Status OpenText(v1::Event& event, KeyStore& keys) {
   }
   r->SetString(payload, slot->text, *plain);
   return absl::OkStatus();
-}
-
-// The event's personal text as it reads now; "" when it has none.
-std::string PlainTextOf(const v1::Event& event) {
-  const std::optional<TextSlot> slot = TextSlotOf(event);
-  if (!slot) return "";
-  const google::protobuf::Message& payload = event.GetReflection()->GetMessage(event, slot->payload);
-  return payload.GetReflection()->GetString(payload, slot->text);
-}
-
-bool HasSealedText(const v1::Event& event) {
-  const std::optional<TextSlot> slot = TextSlotOf(event);
-  if (!slot) return false;
-  const google::protobuf::Message& payload = event.GetReflection()->GetMessage(event, slot->payload);
-  return payload.GetReflection()->HasField(payload, slot->sealed);
 }
 
 // Calls fn on every contact of the event.
@@ -443,13 +384,13 @@ std::string SubjectOf(const v1::Event& event, const v1::Contact& contact) {
 }
 
 bool HasPlainPersonalData(const v1::Event& event) {
-  return !PlainTextOf(event).empty() || AnyContact(event, [](const v1::Contact& c) {
+  return !PersonalTextOf(event).empty() || AnyContact(event, [](const v1::Contact& c) {
     return !c.name().empty() || !c.phone().empty() || !c.email().empty();
   });
 }
 
 bool HasSealedPersonalData(const v1::Event& event) {
-  return HasSealedText(event) ||
+  return HasSealedPersonalText(event) ||
          AnyContact(event, [](const v1::Contact& c) { return c.has_sealed(); });
 }
 
@@ -514,40 +455,6 @@ absl::Status OpenPersonalData(v1::Event& event, KeyStore& keys) {
     contact->clear_sealed();
     return absl::OkStatus();
   });
-}
-
-// ------------------------------------------------------------- references in views
-
-std::string PersonalTextReference(const v1::Event& event) {
-  if (PlainTextOf(event).empty() && !HasSealedText(event)) return "";
-  return absl::StrCat(std::string(1, kPersonalTextMark), event.position(),
-                      std::string(1, kPersonalTextMark));
-}
-
-std::string PersonalTextOf(const v1::Event& event) { return PlainTextOf(event); }
-
-absl::StatusOr<std::string> OpenViewText(
-    std::string_view text, absl::FunctionRef<absl::StatusOr<std::string>(uint64_t)> text_at) {
-  if (text.find(kPersonalTextMark) == std::string_view::npos) return std::string(text);
-  std::string out;
-  while (!text.empty()) {
-    const size_t open = text.find(kPersonalTextMark);
-    if (open == std::string_view::npos) break;
-    const size_t close = text.find(kPersonalTextMark, open + 1);
-    uint64_t position = 0;
-    if (close == std::string_view::npos ||
-        !absl::SimpleAtoi(absl::string_view(text.data() + open + 1, close - open - 1), &position) ||
-        position == 0) {
-      return absl::DataLossError("a view holds a malformed reference to personal text");
-    }
-    absl::StatusOr<std::string> opened = text_at(position);
-    if (!opened.ok()) return opened.status();
-    out.append(text.substr(0, open));
-    out.append(*opened);
-    text.remove_prefix(close + 1);
-  }
-  out.append(text);
-  return out;
 }
 
 }  // namespace sixhearts::ledger

@@ -18,9 +18,9 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "ledger/personal_text.h"
 #include "sixhearts/ledger/v1/events.pb.h"
 
 namespace rocksdb {
@@ -31,11 +31,6 @@ namespace sixhearts::ledger {
 
 // What an erased name, phone or email reads as (the Contact's `erased` is also set).
 inline constexpr char kErasedMarker[] = "[erased]";
-
-// Marks a reference to an event's personal text inside a view's text (see
-// PersonalTextReference). Event text cannot hold it: validation refuses control
-// characters.
-inline constexpr char kPersonalTextMark = '\x1f';
 
 // The stream a SubjectErased event goes to when the subject is not a client.
 inline constexpr char kSubjectsStream[] = "subjects";
@@ -85,15 +80,15 @@ class KeyStore {
   const size_t max_cached_keys_;
   // The primary's keystore directory for a follower; empty for the keystore's owner.
   const std::string follows_;
-  // A follower's: where its RocksDB logs go, the primary's files when last opened, and
-  // how many times it reopened.
+  // A follower's: where its RocksDB logs go; below, the primary's files when last opened,
+  // and how many times it reopened.
   std::string own_dir_;
-  std::string fingerprint_ ABSL_GUARDED_BY(mu_);
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   // Serialises creation and destruction, so a key is created once and a destroyed key
-  // is never served from the cache.
+  // is never served from the cache; and a follower's reopening.
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, SubjectKey> cache_ ABSL_GUARDED_BY(mu_);
+  std::string fingerprint_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // The subject of `contact` in `event`: its subject_id, else the event's stream.
@@ -113,18 +108,6 @@ absl::Status SealPersonalData(v1::Event& event, KeyStore& keys);
 // kErasedMarker with `erased` set, a text reads kErasedMarker. DATA_LOSS when a
 // ciphertext does not authenticate.
 absl::Status OpenPersonalData(v1::Event& event, KeyStore& keys);
-
-// What a view keeps in place of the event's personal text: kPersonalTextMark, the
-// event's position in decimal, kPersonalTextMark; "" when the event has no such text.
-// A reference holds no personal data, so a view's stored rows hold none, and it is the
-// same in a live view, a rebuild and a replay. REQUIRES: the event's position is set.
-std::string PersonalTextReference(const v1::Event& event);
-// The personal text of an opened event ("" when it has none, "[erased]" when erased).
-std::string PersonalTextOf(const v1::Event& event);
-// `text` with every reference replaced by text_at(position). DATA_LOSS for a malformed
-// reference; text_at's errors are returned.
-absl::StatusOr<std::string> OpenViewText(
-    std::string_view text, absl::FunctionRef<absl::StatusOr<std::string>(uint64_t)> text_at);
 
 }  // namespace sixhearts::ledger
 

@@ -8,7 +8,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/time/time.h"
 #include "ledger/dates.h"
-#include "ledger/personal_data.h"
+#include "ledger/personal_text.h"
 
 namespace sixhearts::services::receivables {
 namespace {

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
 #include "ledger/event_types.h"
-#include "ledger/personal_data.h"
+#include "ledger/personal_text.h"
 #include "services/relationships/text_format.h"
 
 namespace sixhearts::services::relationships {

@@ -22,7 +22,7 @@
 #include "gtest/gtest.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
-#include "ledger/personal_data.h"
+#include "ledger/personal_text.h"
 #include "services/receivables/receivables_state.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/hearts.h"
