@@ -462,10 +462,9 @@ absl::Status EventStore::Impl::Open() {
 
   // A replica reads the primary's keystore (by default the primary's DATA_DIR.keys)
   // without its lock, and follows its new and destroyed keys.
-  const std::string keys_dir =
-      !options_.keys_dir.empty()
-          ? options_.keys_dir
-          : absl::StrCat(replica_of_.empty() ? dir : replica_of_, ".keys");
+  const std::string keys_dir = !options_.keys_dir.empty()
+                                   ? options_.keys_dir
+                                   : absl::StrCat(replica_of_.empty() ? dir : replica_of_, ".keys");
   auto keys = replica_of_.empty()
                   ? KeyStore::Open(keys_dir, options_.limits.max_cached_keys)
                   : KeyStore::OpenFollower(keys_dir, absl::StrCat(dir, "/keys-follower"),
@@ -1388,8 +1387,8 @@ absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_vi
                                                                   std::string_view actor) {
   const std::string subject(subject_id);
   if (!replica_of().empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "this ledger is a read replica of ", replica_of(), "; erase on the primary"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("this ledger is a read replica of ", replica_of(), "; erase on the primary"));
   }
   if (subject.empty()) return absl::InvalidArgumentError("subject_id: required");
   if (!IsValidStreamName(subject, limits())) {
@@ -1437,11 +1436,12 @@ absl::Status EventStore::OpenPersonalData(v1::Event& event) const {
 }
 
 absl::StatusOr<std::string> EventStore::OpenViewText(std::string_view text) const {
-  return ::sixhearts::ledger::OpenViewText(text, [&](uint64_t position) -> absl::StatusOr<std::string> {
-    auto event = impl_->ReadEventAt(position, nullptr);
-    if (!event.ok()) return event.status();
-    return PersonalTextOf(*event);
-  });
+  return ::sixhearts::ledger::OpenViewText(text,
+                                           [&](uint64_t position) -> absl::StatusOr<std::string> {
+                                             auto event = impl_->ReadEventAt(position, nullptr);
+                                             if (!event.ok()) return event.status();
+                                             return PersonalTextOf(*event);
+                                           });
 }
 
 absl::Status EventStore::OpenViewTexts(google::protobuf::Message* message) const {

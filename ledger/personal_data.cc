@@ -97,7 +97,8 @@ std::optional<std::string> Decrypt(const SubjectKey& key, std::string_view nonce
 // The subject whose key seals the personal text: the contact's of an interaction that
 // names one, else the client (the stream).
 std::string TextSubjectOf(const v1::Event& event) {
-  if (event.has_interaction_logged() && !event.interaction_logged().contact().subject_id().empty()) {
+  if (event.has_interaction_logged() &&
+      !event.interaction_logged().contact().subject_id().empty()) {
     return event.interaction_logged().contact().subject_id();
   }
   return event.stream();
@@ -125,8 +126,7 @@ absl::Status SealText(v1::Event& event, KeyStore& keys) {
   const std::string nonce = RandomBytes(kNonceBytes);
   sealed.set_key_id(key->key_id);
   sealed.set_nonce(nonce);
-  sealed.set_ciphertext(
-      Encrypt(*key, nonce, TextAad(subject, event.event_id(), slot->path), text));
+  sealed.set_ciphertext(Encrypt(*key, nonce, TextAad(subject, event.event_id(), slot->path), text));
   r->MutableMessage(payload, slot->sealed)->CopyFrom(sealed);
   r->ClearField(payload, slot->text);
   return absl::OkStatus();
@@ -149,9 +149,8 @@ absl::Status OpenText(v1::Event& event, KeyStore& keys) {
     r->SetString(payload, slot->text, kErasedMarker);
     return absl::OkStatus();
   }
-  std::optional<std::string> plain = Decrypt(**key, sealed.nonce(),
-                                             TextAad(subject, event.event_id(), slot->path),
-                                             sealed.ciphertext());
+  std::optional<std::string> plain = Decrypt(
+      **key, sealed.nonce(), TextAad(subject, event.event_id(), slot->path), sealed.ciphertext());
   if (!plain) {
     return absl::DataLossError(absl::StrCat("the ", slot->path, " of the event at position ",
                                             event.position(), " does not decrypt with its key"));

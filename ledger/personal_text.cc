@@ -52,14 +52,16 @@ std::optional<PersonalTextSlot> PersonalTextSlotOf(const v1::Event& event) {
 std::string PersonalTextOf(const v1::Event& event) {
   const std::optional<PersonalTextSlot> slot = PersonalTextSlotOf(event);
   if (!slot) return "";
-  const google::protobuf::Message& payload = event.GetReflection()->GetMessage(event, slot->payload);
+  const google::protobuf::Message& payload =
+      event.GetReflection()->GetMessage(event, slot->payload);
   return payload.GetReflection()->GetString(payload, slot->text);
 }
 
 bool HasSealedPersonalText(const v1::Event& event) {
   const std::optional<PersonalTextSlot> slot = PersonalTextSlotOf(event);
   if (!slot) return false;
-  const google::protobuf::Message& payload = event.GetReflection()->GetMessage(event, slot->payload);
+  const google::protobuf::Message& payload =
+      event.GetReflection()->GetMessage(event, slot->payload);
   return payload.GetReflection()->HasField(payload, slot->sealed);
 }
 

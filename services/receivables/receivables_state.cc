@@ -139,8 +139,7 @@ void ReceivablesState::Apply(const v1::Event& event) {
   }
   switch (event.payload_case()) {
     case v1::Event::kClientRegistered:
-      OnClientRegistered(*client, event.client_registered(),
-                         ledger::PersonalTextReference(event));
+      OnClientRegistered(*client, event.client_registered(), ledger::PersonalTextReference(event));
       break;
     case v1::Event::kClientUpdated:
       OnClientUpdated(*client, ledger::PersonalTextReference(event), event.client_updated());

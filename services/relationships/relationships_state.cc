@@ -279,9 +279,9 @@ HeartSet RelationshipsState::ApplyRelationship(ClientRelationship& client, const
         Ignore("duplicate concern");
         return {};
       }
-      client.concerns.emplace(e.concern_id(),
-                              Concern{e.concern_id(), ledger::PersonalTextReference(event),
-                                      *raised_on, std::nullopt});
+      client.concerns.emplace(
+          e.concern_id(),
+          Concern{e.concern_id(), ledger::PersonalTextReference(event), *raised_on, std::nullopt});
       break;
     }
     case v1::Event::kConcernResolved: {

@@ -288,7 +288,10 @@ TEST_F(PersonalDataTest, FreeTextIsSealedUnderTheClientOrTheContactsSubject) {
   // A view's reference reads the text as it is now.
   const std::string view = absl::StrCat("registered as ", PersonalTextReference(at(1)), "; ",
                                         PersonalTextReference(at(3)));
-  EXPECT_EQ(view, "registered as \x1f" "1\x1f; \x1f" "3\x1f");
+  EXPECT_EQ(view,
+            "registered as \x1f"
+            "1\x1f; \x1f"
+            "3\x1f");
   EXPECT_EQ(*store_->OpenViewText(view),
             "registered as Zhang Wei Consulting; Li Na wants the invoice copy");
 

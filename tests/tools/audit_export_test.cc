@@ -459,15 +459,16 @@ TEST_F(AuditExportTest, ErasureReachesFreeTextInTheLogTheViewsAndEveryFile) {
         "\"summary\":\"concern CN-1: Wang Fang: acceptance paperwork is slow\"",
         "\"summary\":\"dispute D-1 on invoice INV-1: Wang Fang disputes the delivery\"",
         "\"summary\":\"INTERACTION_KIND_ON_SITE_VISIT: Li Lei asked for a copy\""}) {
-    EXPECT_TRUE(absl::StrContains(timeline.output, shown)) << shown << " not in " << timeline.output;
+    EXPECT_TRUE(absl::StrContains(timeline.output, shown))
+        << shown << " not in " << timeline.output;
   }
   RunResult disputes = Ledgerctl({"--json", "disputes", "--as-of", "2026-04-30"});
   ASSERT_EQ(disputes.exit_code, 0) << disputes.output;
   EXPECT_TRUE(absl::StrContains(disputes.output, "\"reason\":\"Wang Fang disputes the delivery\""))
       << disputes.output;
 
-  ASSERT_EQ(Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-28"}).exit_code,
-            0);
+  ASSERT_EQ(
+      Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-28"}).exit_code, 0);
   ASSERT_EQ(Ledgerctl({"erase-subject", "person-9", "--reason", "request of 2026-05-29"}).exit_code,
             0);
   const std::vector<std::string> secrets = {"Wang Fang", kPhone, kPersonText};
@@ -492,7 +493,8 @@ TEST_F(AuditExportTest, ErasureReachesFreeTextInTheLogTheViewsAndEveryFile) {
     timeline = Ledgerctl({"--json", "timeline", "42", "--as-of", "2026-04-30"});
     ASSERT_EQ(timeline.exit_code, 0) << timeline.output;
     for (const std::string& secret : secrets) {
-      EXPECT_FALSE(absl::StrContains(timeline.output, secret)) << secret << " in " << timeline.output;
+      EXPECT_FALSE(absl::StrContains(timeline.output, secret))
+          << secret << " in " << timeline.output;
     }
     for (const char* shown :
          {"\"name\":\"[erased]\"", "\"summary\":\"registered as [erased]\"",
@@ -500,7 +502,8 @@ TEST_F(AuditExportTest, ErasureReachesFreeTextInTheLogTheViewsAndEveryFile) {
           "\"summary\":\"concern CN-1: [erased]\"",
           "\"summary\":\"dispute D-1 on invoice INV-1: [erased]\"",
           "\"description\":\"dispute D-1 opened on invoice INV-1: [erased]\""}) {
-      EXPECT_TRUE(absl::StrContains(timeline.output, shown)) << shown << " not in " << timeline.output;
+      EXPECT_TRUE(absl::StrContains(timeline.output, shown))
+          << shown << " not in " << timeline.output;
     }
     disputes = Ledgerctl({"--json", "disputes", "--as-of", "2026-04-30"});
     ASSERT_EQ(disputes.exit_code, 0) << disputes.output;
@@ -532,8 +535,8 @@ TEST_F(AuditExportTest, ErasureReachesFreeTextInTheComplianceReportAndTheAuditEx
   EXPECT_TRUE(absl::StrContains(before, "Wang Fang Trading")) << before;
   EXPECT_TRUE(absl::StrContains(before, "Wang Fang disputes the delivery")) << before;
 
-  ASSERT_EQ(Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-28"}).exit_code,
-            0);
+  ASSERT_EQ(
+      Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-28"}).exit_code, 0);
   ASSERT_EQ(Ledgerctl({"erase-subject", "person-9", "--reason", "request of 2026-05-29"}).exit_code,
             0);
   const std::vector<std::string> secrets = {"Wang Fang", kPhone, kPersonText};
@@ -601,14 +604,14 @@ TEST_F(AuditExportTest, AReplicaReadsThePrimarysKeysAndFollowsItsErasures) {
   // Erased on the primary: the replica follows within a few catch-up intervals.
   ASSERT_EQ(Ledgerctl({"erase-subject", "person-3", "--reason", "request of 2026-05-28"}).exit_code,
             0);
-  ASSERT_EQ(Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-29"}).exit_code,
-            0);
+  ASSERT_EQ(
+      Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-29"}).exit_code, 0);
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   do {
     read = on_replica({"--json", "stream", "client-42"});
     // The primary appends SubjectErased, then destroys the key: wait for both names.
-  } while (absl::Now() < deadline &&
-           (absl::StrContains(read.output, "Zhang Min") || absl::StrContains(read.output, "Bureau 42")));
+  } while (absl::Now() < deadline && (absl::StrContains(read.output, "Zhang Min") ||
+                                      absl::StrContains(read.output, "Bureau 42")));
   EXPECT_FALSE(absl::StrContains(read.output, "Zhang Min")) << read.output;
   EXPECT_FALSE(absl::StrContains(read.output, "Bureau 42")) << read.output;
   // The contact's name, phone and email and the summary sealed under person-3 (4), and

@@ -17,10 +17,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
 #include "ledger/personal_text.h"
 #include "services/receivables/receivables_state.h"
@@ -244,13 +244,12 @@ struct States {
 // (ledger::PersonalTextReference) opened from `events`, as EventStore::OpenViewText does
 // from the log.
 std::string Opened(const std::string& text, const std::vector<v1::Event>& events) {
-  auto opened =
-      ledger::OpenViewText(text, [&](uint64_t position) -> absl::StatusOr<std::string> {
-        for (const v1::Event& e : events) {
-          if (e.position() == position) return ledger::PersonalTextOf(e);
-        }
-        return absl::NotFoundError(absl::StrCat("no event at position ", position));
-      });
+  auto opened = ledger::OpenViewText(text, [&](uint64_t position) -> absl::StatusOr<std::string> {
+    for (const v1::Event& e : events) {
+      if (e.position() == position) return ledger::PersonalTextOf(e);
+    }
+    return absl::NotFoundError(absl::StrCat("no event at position ", position));
+  });
   EXPECT_TRUE(opened.ok()) << opened.status();
   return opened.value_or("");
 }
