@@ -22,6 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/util/time_util.h"
 #include "ledger/dates.h"
 #include "ledger/event_types.h"
@@ -336,9 +338,10 @@ class EventStore::Impl {
   absl::StatusOr<std::optional<format::EntityValue>> FindEntity(const std::string& key,
                                                                 const Overlay& group,
                                                                 const Overlay& local) const;
-  absl::StatusOr<v1::Event> ReadEventAt(uint64_t position, format::Hash* hash) const;
 
  public:
+  // The event at `position`, chain-checked against its predecessor and opened.
+  absl::StatusOr<v1::Event> ReadEventAt(uint64_t position, format::Hash* hash) const;
   // The chain hash stored with the record at `position` (the zero hash for 0).
   absl::StatusOr<format::Hash> StoredHashAt(uint64_t position) const;
 
@@ -500,9 +503,15 @@ absl::Status EventStore::Impl::Open() {
                      format::kFormatVersion, " only (ledger/FORMAT.md \"Compatibility\")"));
   }
 
-  auto keys =
-      KeyStore::Open(options_.keys_dir.empty() ? absl::StrCat(dir, ".keys") : options_.keys_dir,
-                     options_.limits.max_cached_keys);
+  // A replica reads the primary's keystore (by default the primary's DATA_DIR.keys)
+  // without its lock, and follows its new and destroyed keys.
+  const std::string keys_dir = !options_.keys_dir.empty()
+                                   ? options_.keys_dir
+                                   : absl::StrCat(replica_of_.empty() ? dir : replica_of_, ".keys");
+  auto keys = replica_of_.empty()
+                  ? KeyStore::Open(keys_dir, options_.limits.max_cached_keys)
+                  : KeyStore::OpenFollower(keys_dir, absl::StrCat(dir, "/keys-follower"),
+                                           options_.limits.max_cached_keys);
   if (!keys.ok()) return keys.status();
   keys_ = std::move(*keys);
 
@@ -567,7 +576,9 @@ void EventStore::Impl::CatchUpLoop() {
       if (stopping_) return;
     }
     // A failed catch-up (the primary mid-compaction, a file gone) is retried on the next
-    // tick; the replica keeps serving what it has.
+    // tick; the replica keeps serving what it has. The keys first: the primary creates a
+    // key before it appends what the key seals.
+    keys_->CatchUp().IgnoreError();
     CatchUpOnce().IgnoreError();
   }
 }
@@ -590,6 +601,8 @@ absl::Status EventStore::Impl::CatchUpOnce() {
     }
     if (absl::Status s = CheckChained(position, head_hash_, *record); !s.ok()) return s;
     if (absl::Status s = CheckNamesPosition(position, event); !s.ok()) return s;
+    // Subscribers and projections get events opened, as the primary publishes them.
+    if (absl::Status s = OpenEvent(event); !s.ok()) return s;
     event.set_hash(format::HashBytes(record->hash));
     head_position_ = position;
     head_hash_ = record->hash;
@@ -1475,6 +1488,10 @@ absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_vi
                                                                   std::string_view reason,
                                                                   std::string_view actor) {
   const std::string subject(subject_id);
+  if (!replica_of().empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("this ledger is a read replica of ", replica_of(), "; erase on the primary"));
+  }
   if (subject.empty()) return absl::InvalidArgumentError("subject_id: required");
   if (!IsValidStreamName(subject, limits())) {
     return absl::InvalidArgumentError(
@@ -1518,6 +1535,50 @@ absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_vi
 
 absl::Status EventStore::OpenPersonalData(v1::Event& event) const {
   return impl_->OpenEvent(event);
+}
+
+absl::StatusOr<std::string> EventStore::OpenViewText(std::string_view text) const {
+  return ::sixhearts::ledger::OpenViewText(text,
+                                           [&](uint64_t position) -> absl::StatusOr<std::string> {
+                                             auto event = impl_->ReadEventAt(position, nullptr);
+                                             if (!event.ok()) return event.status();
+                                             return PersonalTextOf(*event);
+                                           });
+}
+
+absl::Status EventStore::OpenViewTexts(google::protobuf::Message* message) const {
+  const google::protobuf::Reflection* r = message->GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  r->ListFields(*message, &fields);
+  for (const google::protobuf::FieldDescriptor* f : fields) {
+    using FD = google::protobuf::FieldDescriptor;
+    if (f->cpp_type() == FD::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < r->FieldSize(*message, f); ++i) {
+          if (absl::Status s = OpenViewTexts(r->MutableRepeatedMessage(message, f, i)); !s.ok()) {
+            return s;
+          }
+        }
+      } else if (absl::Status s = OpenViewTexts(r->MutableMessage(message, f)); !s.ok()) {
+        return s;
+      }
+    } else if (f->cpp_type() == FD::CPPTYPE_STRING && f->type() == FD::TYPE_STRING) {
+      const int n = f->is_repeated() ? r->FieldSize(*message, f) : 1;
+      for (int i = 0; i < n; ++i) {
+        const std::string text =
+            f->is_repeated() ? r->GetRepeatedString(*message, f, i) : r->GetString(*message, f);
+        if (text.find(kPersonalTextMark) == std::string::npos) continue;
+        auto opened = OpenViewText(text);
+        if (!opened.ok()) return opened.status();
+        if (f->is_repeated()) {
+          r->SetRepeatedString(message, f, i, *std::move(opened));
+        } else {
+          r->SetString(message, f, *std::move(opened));
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ReadPage> EventStore::ReadLog(uint64_t from_position, bool backward, uint32_t limit,

@@ -190,9 +190,10 @@ class EventStore {
 
   // Erases the personal data of `subject_id` (FORMAT.md "Personal data"): appends a
   // SubjectErased event with `reason`, stamped with `actor`, then destroys the subject's
-  // key. From then on its contacts read kErasedMarker. INVALID_ARGUMENT naming the field
-  // for a malformed subject id or a missing reason; NOT_FOUND when the subject has no
-  // key (nothing stored for it, or already erased).
+  // key. From then on its contacts and the texts sealed under it read kErasedMarker.
+  // INVALID_ARGUMENT naming the field for a malformed subject id or a missing reason;
+  // NOT_FOUND when the subject has no key (nothing stored for it, or already erased);
+  // FAILED_PRECONDITION naming the primary on a read replica.
   absl::StatusOr<v1::EraseSubjectResponse> EraseSubject(std::string_view subject_id,
                                                         std::string_view reason,
                                                         std::string_view actor);
@@ -200,6 +201,15 @@ class EventStore {
   // Opens the sealed personal data of an event parsed from stored bytes (reads do this
   // themselves; for callers of ForEachRecord).
   absl::Status OpenPersonalData(v1::Event& event) const;
+
+  // A view's text with each reference to an event's personal text
+  // (PersonalTextReference in personal_data.h) replaced by that text as it reads now:
+  // opened, or kErasedMarker once its subject is erased. Views call this when a report
+  // is read, never when they store. Errors: DATA_LOSS for a damaged record or reference.
+  absl::StatusOr<std::string> OpenViewText(std::string_view text) const;
+  // The same over every string field of `message`, recursively (a response before it
+  // is sent).
+  absl::Status OpenViewTexts(google::protobuf::Message* message) const;
 
   // Stops taking appends (they return UNAVAILABLE), waits for the writer to finish the
   // ones already queued and ends live subscriptions. Idempotent.

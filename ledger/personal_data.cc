@@ -8,6 +8,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "ledger/rocksdb_status.h"
 #include "rocksdb/db.h"
 
@@ -92,6 +94,71 @@ std::optional<std::string> Decrypt(const SubjectKey& key, std::string_view nonce
   return out;
 }
 
+// The subject whose key seals the personal text: the contact's of an interaction that
+// names one, else the client (the stream).
+std::string TextSubjectOf(const v1::Event& event) {
+  if (event.has_interaction_logged() &&
+      !event.interaction_logged().contact().subject_id().empty()) {
+    return event.interaction_logged().contact().subject_id();
+  }
+  return event.stream();
+}
+
+std::string TextAad(std::string_view subject, std::string_view event_id, std::string_view path) {
+  std::string aad = Aad(subject, event_id);
+  aad.push_back('\0');
+  aad.append(path);
+  return aad;
+}
+
+absl::Status SealText(v1::Event& event, KeyStore& keys) {
+  const std::optional<PersonalTextSlot> slot = PersonalTextSlotOf(event);
+  if (!slot) return absl::OkStatus();
+  const google::protobuf::Reflection* events = event.GetReflection();
+  google::protobuf::Message* payload = events->MutableMessage(&event, slot->payload);
+  const google::protobuf::Reflection* r = payload->GetReflection();
+  const std::string text = r->GetString(*payload, slot->text);
+  if (text.empty()) return absl::OkStatus();
+  const std::string subject = TextSubjectOf(event);
+  auto key = keys.GetOrCreate(subject);
+  if (!key.ok()) return key.status();
+  v1::SealedPersonalData sealed;
+  const std::string nonce = RandomBytes(kNonceBytes);
+  sealed.set_key_id(key->key_id);
+  sealed.set_nonce(nonce);
+  sealed.set_ciphertext(Encrypt(*key, nonce, TextAad(subject, event.event_id(), slot->path), text));
+  r->MutableMessage(payload, slot->sealed)->CopyFrom(sealed);
+  r->ClearField(payload, slot->text);
+  return absl::OkStatus();
+}
+
+absl::Status OpenText(v1::Event& event, KeyStore& keys) {
+  const std::optional<PersonalTextSlot> slot = PersonalTextSlotOf(event);
+  if (!slot) return absl::OkStatus();
+  const google::protobuf::Reflection* events = event.GetReflection();
+  google::protobuf::Message* payload = events->MutableMessage(&event, slot->payload);
+  const google::protobuf::Reflection* r = payload->GetReflection();
+  if (!r->HasField(*payload, slot->sealed)) return absl::OkStatus();
+  v1::SealedPersonalData sealed;
+  sealed.CopyFrom(r->GetMessage(*payload, slot->sealed));
+  r->ClearField(payload, slot->sealed);
+  const std::string subject = TextSubjectOf(event);
+  auto key = keys.Find(subject);
+  if (!key.ok()) return key.status();
+  if (!key->has_value() || (*key)->key_id != sealed.key_id()) {
+    r->SetString(payload, slot->text, kErasedMarker);
+    return absl::OkStatus();
+  }
+  std::optional<std::string> plain = Decrypt(
+      **key, sealed.nonce(), TextAad(subject, event.event_id(), slot->path), sealed.ciphertext());
+  if (!plain) {
+    return absl::DataLossError(absl::StrCat("the ", slot->path, " of the event at position ",
+                                            event.position(), " does not decrypt with its key"));
+  }
+  r->SetString(payload, slot->text, *plain);
+  return absl::OkStatus();
+}
+
 // Calls fn on every contact of the event.
 template <typename Fn>
 absl::Status ForEachContact(v1::Event& event, Fn fn) {
@@ -133,6 +200,40 @@ bool AnyContact(const v1::Event& event, Pred pred) {
   }
 }
 
+// What the files of a RocksDB directory are now (names, sizes, modification times): it
+// changes with every write, flush and compaction of the primary's keystore.
+std::string DirectoryFingerprint(const std::string& dir) {
+  std::string out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::error_code file_ec;
+    const uintmax_t size = entry.file_size(file_ec);
+    const auto modified = entry.last_write_time(file_ec).time_since_epoch().count();
+    absl::StrAppend(&out, entry.path().filename().string(), ":", size, ":", modified, ";");
+  }
+  return out;
+}
+
+// A RocksDB secondary instance of `dir`, its own logs in `own_dir`.
+absl::StatusOr<rocksdb::DB*> OpenSecondary(const std::string& dir, const std::string& own_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(own_dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create directory ", own_dir, ": ", ec.message()));
+  }
+  rocksdb::Options options;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 1;
+  // A secondary keeps every file it reads open, so the primary's compactions (one after
+  // each erasure) cannot remove them from under it.
+  options.max_open_files = -1;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenAsSecondary(options, dir, own_dir, &db);
+  if (!s.ok()) return FromRocksDB(s, absl::StrCat("open keys directory ", dir, " read-only"));
+  return db;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------ KeyStore
@@ -155,7 +256,43 @@ absl::StatusOr<std::unique_ptr<KeyStore>> KeyStore::Open(const std::string& dir,
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
   if (!s.ok()) return FromRocksDB(s, absl::StrCat("open keys directory ", dir));
-  return std::unique_ptr<KeyStore>(new KeyStore(db, max_cached_keys));
+  return std::unique_ptr<KeyStore>(new KeyStore(db, max_cached_keys, ""));
+}
+
+absl::StatusOr<std::unique_ptr<KeyStore>> KeyStore::OpenFollower(const std::string& dir,
+                                                                 const std::string& own_dir,
+                                                                 size_t max_cached_keys) {
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("keys_dir: ", dir, " holds no keystore (a replica reads its primary's)"));
+  }
+  const std::string fingerprint = DirectoryFingerprint(dir);
+  auto db = OpenSecondary(dir, absl::StrCat(own_dir, "/0"));
+  if (!db.ok()) return db.status();
+  std::unique_ptr<KeyStore> keys(new KeyStore(*db, max_cached_keys, dir));
+  keys->own_dir_ = own_dir;
+  keys->fingerprint_ = fingerprint;
+  return keys;
+}
+
+absl::Status KeyStore::CatchUp() {
+  if (follows_.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  // A new secondary instance rather than TryCatchUpWithPrimary: catching up, a secondary
+  // kept a key in its memtable after the primary had deleted, flushed and compacted it
+  // away (RocksDB 7.8), so an erased subject still read in the clear here. A fresh one
+  // reads the primary's files and write-ahead log as they are.
+  const std::string fingerprint = DirectoryFingerprint(follows_);
+  if (fingerprint == fingerprint_) return absl::OkStatus();
+  ++generation_;
+  auto db = OpenSecondary(follows_, absl::StrCat(own_dir_, "/", generation_ % 2));
+  if (!db.ok()) return db.status();
+  db_->Close().PermitUncheckedError();
+  delete db_;
+  db_ = *db;
+  fingerprint_ = fingerprint;
+  cache_.clear();
+  return absl::OkStatus();
 }
 
 KeyStore::~KeyStore() {
@@ -183,6 +320,10 @@ absl::StatusOr<std::optional<SubjectKey>> KeyStore::Find(std::string_view subjec
 
 absl::StatusOr<SubjectKey> KeyStore::GetOrCreate(std::string_view subject_view) {
   const std::string subject(subject_view);
+  if (!follows_.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the keystore ", follows_, " is read-only here (a replica's)"));
+  }
   auto found = Find(subject);
   if (!found.ok()) return found.status();
   if (found->has_value()) return **found;
@@ -212,6 +353,10 @@ absl::StatusOr<SubjectKey> KeyStore::GetOrCreate(std::string_view subject_view) 
 
 absl::Status KeyStore::Destroy(std::string_view subject_view) {
   const std::string subject(subject_view);
+  if (!follows_.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the keystore ", follows_, " is read-only here (a replica's)"));
+  }
   absl::MutexLock lock(&mu_);
   cache_.erase(subject);
   const rocksdb::Slice key(subject.data(), subject.size());
@@ -238,16 +383,18 @@ std::string SubjectOf(const v1::Event& event, const v1::Contact& contact) {
 }
 
 bool HasPlainPersonalData(const v1::Event& event) {
-  return AnyContact(event, [](const v1::Contact& c) {
+  return !PersonalTextOf(event).empty() || AnyContact(event, [](const v1::Contact& c) {
     return !c.name().empty() || !c.phone().empty() || !c.email().empty();
   });
 }
 
 bool HasSealedPersonalData(const v1::Event& event) {
-  return AnyContact(event, [](const v1::Contact& c) { return c.has_sealed(); });
+  return HasSealedPersonalText(event) ||
+         AnyContact(event, [](const v1::Contact& c) { return c.has_sealed(); });
 }
 
 absl::Status SealPersonalData(v1::Event& event, KeyStore& keys) {
+  if (absl::Status s = SealText(event, keys); !s.ok()) return s;
   const std::string event_id = event.event_id();
   const std::string stream = event.stream();
   return ForEachContact(event, [&](v1::Contact* contact) -> absl::Status {
@@ -274,6 +421,7 @@ absl::Status SealPersonalData(v1::Event& event, KeyStore& keys) {
 }
 
 absl::Status OpenPersonalData(v1::Event& event, KeyStore& keys) {
+  if (absl::Status s = OpenText(event, keys); !s.ok()) return s;
   const std::string event_id = event.event_id();
   const std::string stream = event.stream();
   const uint64_t position = event.position();

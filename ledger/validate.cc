@@ -104,6 +104,10 @@ class Checker {
     if (contact.has_sealed()) Fail(absl::StrCat(field, ".sealed"), "set by the ledger only");
     if (contact.erased()) Fail(absl::StrCat(field, ".erased"), "set by the ledger only");
   }
+  // A personal text field's sealed form: the ledger's, never the caller's.
+  void NotSealed(absl::string_view field, bool sealed) {
+    if (sealed) Fail(field, "set by the ledger only");
+  }
   void Allocations(absl::string_view field,
                    const google::protobuf::RepeatedPtrField<v1::Allocation>& allocations,
                    int64_t* sum) {
@@ -136,6 +140,7 @@ void CheckPayload(const v1::Event& e, Checker& c) {
       c.Enum("client_registered.jurisdiction", p.jurisdiction(), v1::Jurisdiction_IsValid);
       c.Enum("client_registered.client_kind", p.client_kind(), v1::ClientKind_IsValid);
       c.Text("client_registered.region", p.region());
+      c.NotSealed("client_registered.sealed_name", p.has_sealed_name());
       if (c.ok() && e.stream() != absl::StrCat("client-", p.client_id())) {
         c.Fail("client_registered.client_id",
                absl::StrCat(QuotedInput(p.client_id()), " does not match stream ",
@@ -153,6 +158,7 @@ void CheckPayload(const v1::Event& e, Checker& c) {
         c.Fail("client_updated.client_kind", "unknown value");
       }
       c.Text("client_updated.region", p.region());
+      c.NotSealed("client_updated.sealed_name", p.has_sealed_name());
       break;
     }
     case v1::Event::kAccountOwnerAssigned:
@@ -270,6 +276,7 @@ void CheckPayload(const v1::Event& e, Checker& c) {
       c.Positive("dispute_opened.amount_minor", p.amount_minor());
       c.Text("dispute_opened.reason", p.reason(), /*required=*/true);
       c.Date("dispute_opened.opened_on", p.opened_on());
+      c.NotSealed("dispute_opened.sealed_reason", p.has_sealed_reason());
       break;
     }
     case v1::Event::kDisputeResolved: {
@@ -302,12 +309,14 @@ void CheckPayload(const v1::Event& e, Checker& c) {
         c.Fail("interaction_logged.channel", "unknown value");
       }
       c.Range("interaction_logged.sentiment", p.sentiment(), -2, 2);
+      c.NotSealed("interaction_logged.sealed_summary", p.has_sealed_summary());
       break;
     }
     case v1::Event::kConcernRaised:
       c.Id("concern_raised.concern_id", e.concern_raised().concern_id());
       c.Text("concern_raised.summary", e.concern_raised().summary(), true);
       c.Date("concern_raised.raised_on", e.concern_raised().raised_on());
+      c.NotSealed("concern_raised.sealed_summary", e.concern_raised().has_sealed_summary());
       break;
     case v1::Event::kConcernResolved:
       c.Id("concern_resolved.concern_id", e.concern_resolved().concern_id());
@@ -319,12 +328,14 @@ void CheckPayload(const v1::Event& e, Checker& c) {
       c.Range("survey_recorded.score", e.survey_recorded().score(), 1, 5);
       c.Text("survey_recorded.comment", e.survey_recorded().comment());
       c.Date("survey_recorded.surveyed_on", e.survey_recorded().surveyed_on());
+      c.NotSealed("survey_recorded.sealed_comment", e.survey_recorded().has_sealed_comment());
       break;
     case v1::Event::kFeedbackMeetingHeld: {
       const auto& p = e.feedback_meeting_held();
       c.Id("feedback_meeting_held.meeting_id", p.meeting_id());
       c.Date("feedback_meeting_held.held_on", p.held_on());
       c.Text("feedback_meeting_held.summary", p.summary());
+      c.NotSealed("feedback_meeting_held.sealed_summary", p.has_sealed_summary());
       for (int i = 0; i < p.attendees_size(); ++i) {
         c.Contact(absl::StrCat("feedback_meeting_held.attendees[", i, "]"), p.attendees(i));
       }

@@ -154,6 +154,34 @@ projection::ProgressFn ProgressWriter(grpc::ServerWriter<Response>* writer) {
   };
 }
 
+// Replaces the references to personal text the views keep (client names, dispute
+// reasons) by the text as it reads now: opened, or "[erased]" (FORMAT.md "Personal data").
+absl::Status OpenText(const ledger::EventStore& store, std::string& text) {
+  absl::StatusOr<std::string> opened = store.OpenViewText(text);
+  if (!opened.ok()) return opened.status();
+  text = *std::move(opened);
+  return absl::OkStatus();
+}
+
+absl::Status OpenTexts(const ledger::EventStore& store, ComplianceReport& report) {
+  for (ClientHealth& client : report.clients) {
+    if (absl::Status s = OpenText(store, client.name); !s.ok()) return s;
+  }
+  for (auto* list : {&report.disputes.open, &report.disputes.resolved}) {
+    for (receivables::DisputeLine& line : *list) {
+      if (absl::Status s = OpenText(store, line.reason); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OpenTexts(const ledger::EventStore& store, DisclosureReport& report) {
+  for (DisclosureRow& row : report.rows) {
+    if (absl::Status s = OpenText(store, row.name); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<LogDigest> DigestAt(const ledger::EventStore& store, uint64_t position) {
@@ -194,6 +222,9 @@ absl::StatusOr<ComplianceReport> ReadComplianceReport(const ComplianceSources& s
                    return absl::OkStatus();
                  });
   if (!read.ok()) return read;
+  if (report.ok()) {
+    if (absl::Status s = OpenTexts(*sources.store, *report); !s.ok()) return s;
+  }
   return report;
 }
 
@@ -221,6 +252,9 @@ absl::StatusOr<DisclosureReport> ReadDisclosure(const ComplianceSources& sources
                    return absl::OkStatus();
                  });
   if (!read.ok()) return read;
+  if (report.ok()) {
+    if (absl::Status s = OpenTexts(*sources.store, *report); !s.ok()) return s;
+  }
   return report;
 }
 

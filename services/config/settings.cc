@@ -95,7 +95,8 @@ std::vector<Setting> MakeTable() {
   Setting keys_dir = Custom(
       "server.keys_dir", "--keys-dir", SettingType::kString,
       "Personal-data keystore directory, kept apart from the data directory (backups of "
-      "data_dir hold only ciphertext); \"\": DATA_DIR.keys.",
+      "data_dir hold only ciphertext); \"\": DATA_DIR.keys, on a replica the primary's "
+      "(replica.of + .keys), read without its lock.",
       0, 0, [](const LedgerdConfig& c) { return c.server.store.keys_dir; },
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.store.keys_dir = v; });
   keys_dir.allow_empty = true;

@@ -573,6 +573,8 @@ bool ProjectionEngine::WaitFor(uint64_t position, absl::Duration timeout) {
   return impl_->WaitFor(position, timeout);
 }
 
+const ledger::EventStore& ProjectionEngine::store() const { return *impl_->store(); }
+
 ProjectionStatus ProjectionEngine::status() const { return impl_->status(); }
 
 void ProjectionEngine::Stop() { impl_->Stop(); }

@@ -138,6 +138,10 @@ class ProjectionEngine {
 
   ProjectionStatus status() const;
 
+  // The store it folds; reads open the personal text its views refer to through it
+  // (EventStore::OpenViewTexts).
+  const ledger::EventStore& store() const;
+
   // Stops the follower after saving a checkpoint. Idempotent.
   void Stop();
 

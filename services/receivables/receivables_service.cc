@@ -221,6 +221,7 @@ grpc::Status ReceivablesService::Aging(grpc::ServerContext* /*context*/,
       });
   if (!status.ok()) return ToGrpcStatus(status);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
+  if (absl::Status s = engine->store().OpenViewTexts(response); !s.ok()) return ToGrpcStatus(s);
   return grpc::Status::OK;
 }
 
@@ -357,6 +358,7 @@ grpc::Status ReceivablesService::Promises(grpc::ServerContext* /*context*/,
   *response->mutable_as_of() = ledger::FromCivilDay(*as_of);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
   response->set_tolerance_days(static_cast<int32_t>(options.tolerance_days));
+  if (absl::Status s = engine->store().OpenViewTexts(response); !s.ok()) return ToGrpcStatus(s);
   return grpc::Status::OK;
 }
 
@@ -383,6 +385,7 @@ grpc::Status ReceivablesService::Disputes(grpc::ServerContext* /*context*/,
   if (!status.ok()) return ToGrpcStatus(status);
   *response->mutable_as_of() = ledger::FromCivilDay(*as_of);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
+  if (absl::Status s = engine->store().OpenViewTexts(response); !s.ok()) return ToGrpcStatus(s);
   return grpc::Status::OK;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/time/time.h"
 #include "ledger/dates.h"
+#include "ledger/personal_text.h"
 
 namespace sixhearts::services::receivables {
 namespace {
@@ -138,10 +139,10 @@ void ReceivablesState::Apply(const v1::Event& event) {
   }
   switch (event.payload_case()) {
     case v1::Event::kClientRegistered:
-      OnClientRegistered(*client, event.client_registered());
+      OnClientRegistered(*client, event.client_registered(), ledger::PersonalTextReference(event));
       break;
     case v1::Event::kClientUpdated:
-      OnClientUpdated(*client, event.client_updated());
+      OnClientUpdated(*client, ledger::PersonalTextReference(event), event.client_updated());
       break;
     case v1::Event::kAccountOwnerAssigned:
       client->account_owner = event.account_owner_assigned().owner();
@@ -171,7 +172,7 @@ void ReceivablesState::Apply(const v1::Event& event) {
       OnPromiseCancelled(*client, event.promise_to_pay_cancelled(), OccurredDay(event));
       break;
     case v1::Event::kDisputeOpened:
-      OnDisputeOpened(*client, event.dispute_opened());
+      OnDisputeOpened(*client, event.dispute_opened(), ledger::PersonalTextReference(event));
       break;
     case v1::Event::kDisputeResolved:
       OnDisputeResolved(*client, event.dispute_resolved());
@@ -181,7 +182,8 @@ void ReceivablesState::Apply(const v1::Event& event) {
   }
 }
 
-void ReceivablesState::OnClientRegistered(Client& client, const v1::ClientRegistered& e) {
+void ReceivablesState::OnClientRegistered(Client& client, const v1::ClientRegistered& e,
+                                          std::string name) {
   if (e.client_id() != client.client_id) {
     Ignore("client_id does not match stream");
     return;
@@ -191,15 +193,16 @@ void ReceivablesState::OnClientRegistered(Client& client, const v1::ClientRegist
     return;
   }
   client.registered = true;
-  client.name = e.name();
+  client.name = std::move(name);
   client.jurisdiction = e.jurisdiction();
   client.client_kind = e.client_kind();
   client.seller_is_sme = e.seller_is_sme();
   client.region = e.region();
 }
 
-void ReceivablesState::OnClientUpdated(Client& client, const v1::ClientUpdated& e) {
-  if (!e.name().empty()) client.name = e.name();
+void ReceivablesState::OnClientUpdated(Client& client, std::string name,
+                                       const v1::ClientUpdated& e) {
+  if (!name.empty()) client.name = std::move(name);
   if (e.jurisdiction() != v1::JURISDICTION_UNSPECIFIED) client.jurisdiction = e.jurisdiction();
   if (e.client_kind() != v1::CLIENT_KIND_UNSPECIFIED) client.client_kind = e.client_kind();
   if (e.seller_is_sme_changed()) client.seller_is_sme = e.seller_is_sme();
@@ -455,7 +458,8 @@ void ReceivablesState::OnPromiseCancelled(Client& client, const v1::PromiseToPay
   it->second.cancelled_on = cancelled_on;
 }
 
-void ReceivablesState::OnDisputeOpened(Client& client, const v1::DisputeOpened& e) {
+void ReceivablesState::OnDisputeOpened(Client& client, const v1::DisputeOpened& e,
+                                       std::string reason) {
   const std::optional<absl::CivilDay> opened_on = DayOf(e.opened_on());
   if (!opened_on.has_value()) {
     Ignore("invalid date");
@@ -476,7 +480,7 @@ void ReceivablesState::OnDisputeOpened(Client& client, const v1::DisputeOpened& 
   client.disputes.emplace(e.dispute_id(), Dispute{.dispute_id = e.dispute_id(),
                                                   .invoice_id = e.invoice_id(),
                                                   .amount_minor = e.amount_minor(),
-                                                  .reason = e.reason(),
+                                                  .reason = std::move(reason),
                                                   .opened_on = *opened_on,
                                                   .resolution = std::nullopt});
 }

@@ -146,6 +146,9 @@ struct Dispute {
   std::string dispute_id;
   std::string invoice_id;
   int64_t amount_minor = 0;
+  // Personal data: a reference to the DisputeOpened event's reason
+  // (ledger::PersonalTextReference), opened when a report is read
+  // (EventStore::OpenViewText).
   std::string reason;
   absl::CivilDay opened_on;
   std::optional<DisputeResolution> resolution;
@@ -162,6 +165,8 @@ struct Client {
   // False until ClientRegistered arrives; money events of an unregistered stream are
   // still kept, because dropping a payment would be worse than an unnamed client.
   bool registered = false;
+  // Personal data: a reference to the name of the ClientRegistered or ClientUpdated
+  // event that set it (ledger::PersonalTextReference), opened when a report is read.
   std::string name;
   v1::Jurisdiction jurisdiction = v1::JURISDICTION_UNSPECIFIED;
   v1::ClientKind client_kind = v1::CLIENT_KIND_UNSPECIFIED;
@@ -241,8 +246,10 @@ class ReceivablesState {
   void Ignore(std::string_view reason);
   Client* ClientForStream(std::string_view stream);
 
-  void OnClientRegistered(Client& client, const v1::ClientRegistered& e);
-  void OnClientUpdated(Client& client, const v1::ClientUpdated& e);
+  // `name` and `reason`: what the state keeps of the event's personal text, a
+  // reference (ledger::PersonalTextReference).
+  void OnClientRegistered(Client& client, const v1::ClientRegistered& e, std::string name);
+  void OnClientUpdated(Client& client, std::string name, const v1::ClientUpdated& e);
   void OnInvoiceIssued(Client& client, const v1::InvoiceIssued& e);
   void OnPaymentReceived(Client& client, const v1::PaymentReceived& e);
   void OnPaymentAllocated(Client& client, const v1::PaymentAllocated& e);
@@ -252,7 +259,7 @@ class ReceivablesState {
   void OnPromiseMade(Client& client, const v1::PromiseToPayMade& e, absl::CivilDay made_on);
   void OnPromiseCancelled(Client& client, const v1::PromiseToPayCancelled& e,
                           absl::CivilDay cancelled_on);
-  void OnDisputeOpened(Client& client, const v1::DisputeOpened& e);
+  void OnDisputeOpened(Client& client, const v1::DisputeOpened& e, std::string reason);
   void OnDisputeResolved(Client& client, const v1::DisputeResolved& e);
 
   // Applies allocations of `payment` dated `applied_on`; false (and nothing applied)

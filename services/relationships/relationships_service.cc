@@ -23,6 +23,7 @@
 #include "services/receivables/receivables_fold.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/relationships_fold.h"
+#include "services/relationships/text_format.h"
 #include "services/request_fields.h"
 
 namespace sixhearts::services::relationships {
@@ -432,6 +433,9 @@ grpc::Status RelationshipsService::Scorecard(grpc::ServerContext* /*context*/,
   *response->mutable_as_of() = DateOf(at->day);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
   response->set_window_days(static_cast<int32_t>(options.window_days));
+  if (absl::Status s = engines.relationships->store().OpenViewTexts(response); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   return grpc::Status::OK;
 }
 
@@ -482,6 +486,13 @@ grpc::Status RelationshipsService::Timeline(grpc::ServerContext* /*context*/,
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
   response->set_tolerance_days(static_cast<int32_t>(options.promises.tolerance_days));
   response->set_window_days(static_cast<int32_t>(options.scorecard.window_days));
+  if (absl::Status s = engines.relationships->store().OpenViewTexts(response); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  // The personal text a summary shows is cut to the line's length once opened.
+  for (v1::TimelineEntry& entry : *response->mutable_entries()) {
+    entry.set_summary(Truncated(entry.summary(), kMaxTimelineSummaryBytes));
+  }
   return grpc::Status::OK;
 }
 
@@ -512,6 +523,9 @@ grpc::Status RelationshipsService::Plans(grpc::ServerContext* /*context*/,
   if (!status.ok()) return ToGrpcStatus(status);
   *response->mutable_as_of() = DateOf(at->day);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
+  if (absl::Status s = engines.relationships->store().OpenViewTexts(response); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   return grpc::Status::OK;
 }
 
@@ -556,6 +570,9 @@ grpc::Status RelationshipsService::Worklist(grpc::ServerContext* /*context*/,
   if (!status.ok()) return ToGrpcStatus(status);
   *response->mutable_as_of() = DateOf(at->day);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
+  if (absl::Status s = engines.relationships->store().OpenViewTexts(response); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   return grpc::Status::OK;
 }
 
@@ -594,6 +611,9 @@ grpc::Status RelationshipsService::Evidence(grpc::ServerContext* /*context*/,
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
   response->set_window_days(static_cast<int32_t>(*window));
   response->set_tolerance_days(static_cast<int32_t>(*tolerance));
+  if (absl::Status s = engines.relationships->store().OpenViewTexts(response); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   return grpc::Status::OK;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
 #include "ledger/event_types.h"
+#include "ledger/personal_text.h"
 #include "services/relationships/text_format.h"
 
 namespace sixhearts::services::relationships {
@@ -27,13 +28,17 @@ std::string AmountText(const v1::Money& money) {
 
 std::string DateText(const v1::Date& date) { return ledger::FormatDate(date); }
 
-// A one-line description of the event for the timeline. Contact names, phones and emails
-// are personal data (erasable by crypto-shredding) and never copied here; free-text
-// summaries and reasons are business text and are.
-std::string SummaryOf(const v1::Event& event) {
+// A one-line description of the event for the timeline, before the event's personal
+// text (a reference to it, ledger::PersonalTextReference, is appended by the caller
+// when the type shows it: `*with_text`). Contact names, phones and emails are never
+// shown; the personal text (a client's name, a summary, a dispute's reason) is shown as
+// it reads when the timeline is read, so an erasure reaches it.
+std::string SummaryOf(const v1::Event& event, bool* with_text) {
+  *with_text = false;
   switch (event.payload_case()) {
     case v1::Event::kClientRegistered:
-      return absl::StrCat("registered as ", event.client_registered().name());
+      *with_text = true;
+      return "registered as ";
     case v1::Event::kClientUpdated:
       return "registration updated";
     case v1::Event::kAccountOwnerAssigned:
@@ -77,21 +82,24 @@ std::string SummaryOf(const v1::Event& event) {
     case v1::Event::kPromiseToPayCancelled:
       return absl::StrCat("promise ", event.promise_to_pay_cancelled().promise_id(), " cancelled");
     case v1::Event::kDisputeOpened:
+      *with_text = true;
       return absl::StrCat("dispute ", event.dispute_opened().dispute_id(), " on invoice ",
-                          event.dispute_opened().invoice_id(), ": ",
-                          event.dispute_opened().reason());
+                          event.dispute_opened().invoice_id(), ": ");
     case v1::Event::kDisputeResolved:
       return absl::StrCat("dispute ", event.dispute_resolved().dispute_id(), " resolved: ",
                           v1::DisputeOutcome_Name(event.dispute_resolved().outcome()));
     case v1::Event::kInteractionLogged: {
       const v1::InteractionLogged& e = event.interaction_logged();
       std::string text = v1::InteractionKind_Name(e.kind());
-      if (!e.summary().empty()) absl::StrAppend(&text, ": ", e.summary());
+      if (!e.summary().empty()) {
+        absl::StrAppend(&text, ": ");
+        *with_text = true;
+      }
       return text;
     }
     case v1::Event::kConcernRaised:
-      return absl::StrCat("concern ", event.concern_raised().concern_id(), ": ",
-                          event.concern_raised().summary());
+      *with_text = true;
+      return absl::StrCat("concern ", event.concern_raised().concern_id(), ": ");
     case v1::Event::kConcernResolved:
       return absl::StrCat("concern ", event.concern_resolved().concern_id(), " resolved");
     case v1::Event::kSurveyRecorded:
@@ -114,15 +122,6 @@ std::string SummaryOf(const v1::Event& event) {
     default:
       return "";
   }
-}
-
-// Cuts at a byte limit without splitting a UTF-8 sequence.
-std::string Truncated(std::string text, size_t limit) {
-  if (text.size() <= limit) return text;
-  size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  return text;
 }
 
 // Inserts keeping the vector ascending and free of duplicates; events mostly arrive in
@@ -238,11 +237,13 @@ HeartSet RelationshipsState::ApplyRelationship(ClientRelationship& client, const
       if (event.client_registered().client_id() != client.client_id) {
         Ignore("client_id does not match stream");
       } else {
-        client.name = event.client_registered().name();
+        client.name = ledger::PersonalTextReference(event);
       }
       break;
     case v1::Event::kClientUpdated:
-      if (!event.client_updated().name().empty()) client.name = event.client_updated().name();
+      if (!event.client_updated().name().empty()) {
+        client.name = ledger::PersonalTextReference(event);
+      }
       break;
     case v1::Event::kAccountOwnerAssigned: {
       // Stable: a later assignment on the same day wins.
@@ -278,8 +279,9 @@ HeartSet RelationshipsState::ApplyRelationship(ClientRelationship& client, const
         Ignore("duplicate concern");
         return {};
       }
-      client.concerns.emplace(e.concern_id(),
-                              Concern{e.concern_id(), e.summary(), *raised_on, std::nullopt});
+      client.concerns.emplace(
+          e.concern_id(),
+          Concern{e.concern_id(), ledger::PersonalTextReference(event), *raised_on, std::nullopt});
       break;
     }
     case v1::Event::kConcernResolved: {
@@ -412,6 +414,15 @@ HeartSet RelationshipsState::ApplyRelationship(ClientRelationship& client, const
 void RelationshipsState::AddTimelineEntry(ClientRelationship& client, const v1::Event& event,
                                           absl::CivilDay day, HeartSet hearts) {
   const std::string_view hash = event.hash();
+  bool with_text = false;
+  std::string summary = SummaryOf(event, &with_text);
+  // The reference is kept whole (the text it stands for is cut when the timeline is
+  // read); a prefix that fills the line leaves no room for it.
+  if (with_text && summary.size() < kMaxTimelineSummaryBytes) {
+    summary.append(ledger::PersonalTextReference(event));
+  } else {
+    summary = Truncated(std::move(summary), kMaxTimelineSummaryBytes);
+  }
   client.timeline.push_back(
       TimelineEntry{.position = event.position(),
                     .type = std::string(ledger::EventTypeName(event)),
@@ -420,7 +431,7 @@ void RelationshipsState::AddTimelineEntry(ClientRelationship& client, const v1::
                     .actor = event.actor(),
                     .hash_prefix = absl::BytesToHexString(absl::string_view(
                         hash.data(), std::min(hash.size(), kTimelineHashPrefixBytes))),
-                    .summary = Truncated(SummaryOf(event), kMaxTimelineSummaryBytes)});
+                    .summary = std::move(summary)});
   while (client.timeline.size() > options_.timeline_entries_per_client) {
     client.timeline.pop_front();
     ++client.timeline_dropped;

@@ -31,4 +31,12 @@ std::string PercentText(double share) {
   return absl::StrCat(static_cast<int64_t>(std::llround(share * 100.0)), "%");
 }
 
+std::string Truncated(std::string text, size_t limit) {
+  if (text.size() <= limit) return text;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text;
+}
+
 }  // namespace sixhearts::services::relationships

@@ -3,6 +3,7 @@
 #ifndef SIXHEARTS_SERVICES_RELATIONSHIPS_TEXT_FORMAT_H_
 #define SIXHEARTS_SERVICES_RELATIONSHIPS_TEXT_FORMAT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,6 +21,9 @@ std::string DayText(absl::CivilDay day);
 
 // "87%" (rounded to a whole percent) for a share in 0..1.
 std::string PercentText(double share);
+
+// `text` cut at `limit` bytes without splitting a UTF-8 sequence.
+std::string Truncated(std::string text, size_t limit);
 
 }  // namespace sixhearts::services::relationships
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/event_store.h"
 #include "ledger/subscription.h"
@@ -250,6 +251,68 @@ TEST_F(PersonalDataTest, CallersCannotForgeAnErasureOrSealedData) {
             "events[0].interaction_logged.contact.sealed: set by the ledger only");
   EXPECT_EQ(store_->EraseSubject("", "r", "admin").status().message(), "subject_id: required");
   EXPECT_EQ(store_->EraseSubject("client-42", "", "admin").status().message(), "reason: required");
+}
+
+// Issue 16 item 3: free text is sealed too, under the client's key or, for an
+// interaction whose contact names a subject, under that subject's; views keep references
+// to it, opened from the log as it reads now.
+TEST_F(PersonalDataTest, FreeTextIsSealedUnderTheClientOrTheContactsSubject) {
+  v1::Event client = ClientRegistered(1, "42");
+  client.mutable_client_registered()->set_name("Zhang Wei Consulting");
+  v1::Event own = Interaction(2, "42", "X-1");
+  own.mutable_interaction_logged()->set_summary("Zhang Wei: call back on +86 755 8888 1234");
+  v1::Event named = Visit(3, "42", "X-2", "person-7", "Li Na");
+  named.mutable_interaction_logged()->set_summary("Li Na wants the invoice copy");
+  Append(Batch({client, own, named}));
+  std::string log;
+  ASSERT_TRUE(store_
+                  ->ForEachRecord(0, 0,
+                                  [&](uint64_t, std::string_view, std::string_view bytes) {
+                                    log.append(bytes);
+                                    return absl::OkStatus();
+                                  })
+                  .ok());
+  for (const char* secret : {"Zhang Wei", "8888 1234", "Li Na", "invoice copy"}) {
+    EXPECT_FALSE(absl::StrContains(log, secret)) << secret;
+  }
+  const auto at = [&](uint64_t position) {
+    return store_->ReadLog(position, false, 1, {})->events.at(0);
+  };
+  EXPECT_EQ(at(1).client_registered().name(), "Zhang Wei Consulting");
+  EXPECT_FALSE(at(1).client_registered().has_sealed_name());
+  EXPECT_EQ(at(3).interaction_logged().summary(), "Li Na wants the invoice copy");
+  // A retry of the same batch is recognised although the stored form differs.
+  auto retry = store_->Append(Batch({client, own, named}), "alice");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate());
+  // A view's reference reads the text as it is now.
+  const std::string view = absl::StrCat("registered as ", PersonalTextReference(at(1)), "; ",
+                                        PersonalTextReference(at(3)));
+  EXPECT_EQ(view,
+            "registered as \x1f"
+            "1\x1f; \x1f"
+            "3\x1f");
+  EXPECT_EQ(*store_->OpenViewText(view),
+            "registered as Zhang Wei Consulting; Li Na wants the invoice copy");
+
+  // Erasing person-7 erases the summary sealed under it, not the client's texts.
+  ASSERT_TRUE(store_->EraseSubject("person-7", "request", "admin").ok());
+  EXPECT_EQ(at(3).interaction_logged().summary(), "[erased]");
+  EXPECT_EQ(at(2).interaction_logged().summary(), "Zhang Wei: call back on +86 755 8888 1234");
+  EXPECT_EQ(*store_->OpenViewText(view), "registered as Zhang Wei Consulting; [erased]");
+  // Erasing the client erases its name and the summary sealed under it.
+  ASSERT_TRUE(store_->EraseSubject("client-42", "request", "admin").ok());
+  EXPECT_EQ(at(1).client_registered().name(), "[erased]");
+  EXPECT_EQ(at(2).interaction_logged().summary(), "[erased]");
+  EXPECT_EQ(*store_->OpenViewText(view), "registered as [erased]; [erased]");
+  EXPECT_TRUE(store_->Verify(0, 0)->ok);
+
+  v1::Event forged = Interaction(9, "42", "X-9");
+  forged.mutable_interaction_logged()->mutable_sealed_summary()->set_nonce("x");
+  EXPECT_EQ(store_->Append(Batch({forged}), "mallory").status().message(),
+            "events[0].interaction_logged.sealed_summary: set by the ledger only");
+  EXPECT_EQ(store_->OpenViewText("\x1fnot a position\x1f").status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -857,7 +858,13 @@ TEST_F(LedgerctlRelationshipsTest, TimelineAsCsvAndJson) {
 
   // beta over two months: INV-B1 (due 04-30) is overdue at the end of May and of June, no
   // invoice fell due in either month, and the health index is 0 throughout. The hashes are
-  // those of the format-2 chain over these fixed events, ids and record times.
+  // the stored chain's: the client names and summaries are sealed with random nonces
+  // (ledger/FORMAT.md "Personal data"), so they differ from one run to the next.
+  const auto hash_prefix = [&](uint64_t position) {
+    auto page = store_->ReadLog(position, false, 1, {});
+    EXPECT_TRUE(page.ok()) << page.status();
+    return absl::BytesToHexString(page->events.at(0).hash().substr(0, 8));
+  };
   Run json = Ctl({"--json", "timeline", "beta", "--as-of", "2026-06-30", "--months", "2"});
   ASSERT_EQ(json.exit_code, 0) << json.output;
   const auto month = [](const char* month, const char* last_day, bool last) {
@@ -875,13 +882,19 @@ TEST_F(LedgerctlRelationshipsTest, TimelineAsCsvAndJson) {
           "\"known_at\":null,\"position\":24,\"window_days\":180,\"tolerance_days\":3,"
           "\"entries_dropped\":0,\"entries\":[\n"
           "{\"position\":22,\"day\":\"2026-01-05\",\"type\":\"ClientRegistered\",\"hearts\":"
-          "\"\",\"actor\":\"anonymous\",\"hash\":\"07421172f98d7c41\",\"summary\":"
+          "\"\",\"actor\":\"anonymous\",\"hash\":\"",
+          hash_prefix(22),
+          "\",\"summary\":"
           "\"registered as Bureau beta\"},\n"
           "{\"position\":23,\"day\":\"2026-01-05\",\"type\":\"AccountOwnerAssigned\","
-          "\"hearts\":\"\",\"actor\":\"anonymous\",\"hash\":\"de7b4252a0e278c6\",\"summary\":"
+          "\"hearts\":\"\",\"actor\":\"anonymous\",\"hash\":\"",
+          hash_prefix(23),
+          "\",\"summary\":"
           "\"account owner bob\"},\n"
           "{\"position\":24,\"day\":\"2026-03-01\",\"type\":\"InvoiceIssued\",\"hearts\":"
-          "\"\",\"actor\":\"anonymous\",\"hash\":\"ea54fe65eeef12d4\",\"summary\":"
+          "\"\",\"actor\":\"anonymous\",\"hash\":\"",
+          hash_prefix(24),
+          "\",\"summary\":"
           "\"invoice INV-B1 1000.00 CNY due 2026-04-30\"}\n"
           "],\"milestones\":[],\"series\":[\n",
           month("2026-05", "2026-05-31", false), month("2026-06", "2026-06-30", true), "]}\n"));

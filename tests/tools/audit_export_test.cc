@@ -12,7 +12,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "rocksdb/sst_file_reader.h"
 #include "services/server.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/test_events.h"
@@ -332,6 +336,292 @@ TEST_F(AuditExportTest, ErasureKeepsTheChainReportsAndAuditExportWorking) {
   RunResult check = Check(file, digest);
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_FALSE(absl::StrContains(Read(file), "Zhang Wei"));
+}
+
+// Issue 16 item 3: free text that may name people. The texts of a client (its name, an
+// interaction's summary, a concern, a survey comment, a meeting summary, a dispute's
+// reason) and of a contact's subject (an interaction's summary naming person-9).
+constexpr char kClientName[] = "Wang Fang Trading";
+constexpr char kPhone[] = "13800001111";
+constexpr char kPersonText[] = "Li Lei asked for a copy";
+
+// The events of client 42, positions 1..8; 8 is sealed under person-9, the rest under
+// client-42.
+std::vector<v1::Event> FreeTextHistory() {
+  std::vector<v1::Event> events;
+  v1::Event client = ClientRegistered(1, "42");
+  client.mutable_client_registered()->set_name(kClientName);
+  events.push_back(client);
+  v1::Event call = Interaction(2, "42", "X-1");
+  call.mutable_interaction_logged()->set_summary(absl::StrCat("called Wang Fang on ", kPhone));
+  events.push_back(call);
+  v1::Event concern = ::sixhearts::testing::Envelope(3, "42");
+  concern.mutable_concern_raised()->set_concern_id("CN-1");
+  concern.mutable_concern_raised()->set_summary("Wang Fang: acceptance paperwork is slow");
+  *concern.mutable_concern_raised()->mutable_raised_on() = D(2026, 1, 5);
+  events.push_back(concern);
+  v1::Event survey = ::sixhearts::testing::Envelope(4, "42");
+  survey.mutable_survey_recorded()->set_survey_id("S-1");
+  survey.mutable_survey_recorded()->set_score(4);
+  survey.mutable_survey_recorded()->set_comment("Wang Fang liked the report");
+  *survey.mutable_survey_recorded()->mutable_surveyed_on() = D(2026, 1, 5);
+  events.push_back(survey);
+  v1::Event meeting = ::sixhearts::testing::Envelope(5, "42");
+  meeting.mutable_feedback_meeting_held()->set_meeting_id("M-1");
+  *meeting.mutable_feedback_meeting_held()->mutable_held_on() = D(2026, 1, 5);
+  meeting.mutable_feedback_meeting_held()->set_summary("met Wang Fang at the bureau");
+  events.push_back(meeting);
+  events.push_back(InvoiceIssued(6, "42", "INV-1", 100000, D(2026, 1, 5), D(2026, 2, 4)));
+  v1::Event dispute = ::sixhearts::testing::Envelope(7, "42", D(2026, 1, 10));
+  dispute.mutable_dispute_opened()->set_dispute_id("D-1");
+  dispute.mutable_dispute_opened()->set_invoice_id("INV-1");
+  dispute.mutable_dispute_opened()->set_amount_minor(20000);
+  dispute.mutable_dispute_opened()->set_reason("Wang Fang disputes the delivery");
+  *dispute.mutable_dispute_opened()->mutable_opened_on() = D(2026, 1, 10);
+  events.push_back(dispute);
+  v1::Event copy = Interaction(8, "42", "X-2");
+  copy.mutable_interaction_logged()->set_summary(kPersonText);
+  copy.mutable_interaction_logged()->mutable_contact()->set_subject_id("person-9");
+  copy.mutable_interaction_logged()->mutable_contact()->set_role("clerk");
+  events.push_back(copy);
+  return events;
+}
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Every place under `dir` that holds `needle`: the raw bytes of every file (the WAL,
+// MANIFEST, logs), the decompressed entries of every SST file (all versions the file
+// holds, not only the live ones), and every live value of every column family read
+// through RocksDB (which also reads blob files). REQUIRES: no process holds `dir`.
+std::vector<std::string> PlacesHolding(const std::string& dir, const std::string& needle) {
+  std::vector<std::string> places;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    if (absl::StrContains(bytes.str(), needle)) places.push_back(entry.path().string());
+    if (entry.path().extension() != ".sst") continue;
+    rocksdb::SstFileReader reader{rocksdb::Options()};
+    rocksdb::Status opened = reader.Open(entry.path().string());
+    EXPECT_TRUE(opened.ok()) << entry.path() << ": " << opened.ToString();
+    if (!opened.ok()) continue;
+    std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+    size_t entries = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++entries) {
+      if (it->key().ToString().find(needle) != std::string::npos ||
+          it->value().ToString().find(needle) != std::string::npos) {
+        places.push_back(absl::StrCat(entry.path().string(), " (decompressed)"));
+        break;
+      }
+    }
+    EXPECT_TRUE(it->status().ok()) << entry.path() << ": " << it->status().ToString();
+  }
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, families, &handles, &db);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return places;
+  for (rocksdb::ColumnFamilyHandle* family : handles) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), family));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->value().ToString().find(needle) != std::string::npos) {
+        places.push_back(absl::StrCat("column family ", family->GetName()));
+        break;
+      }
+    }
+    db->DestroyColumnFamilyHandle(family);
+  }
+  delete db;
+  return places;
+}
+
+// The free-text checks are split in two tests, the relationship views in one and the
+// compliance report in the other, so that neither needs the lock order of reports that
+// read several projections (issue 16 item 1).
+TEST_F(AuditExportTest, ErasureReachesFreeTextInTheLogTheViewsAndEveryFile) {
+  for (const v1::Event& event : FreeTextHistory()) Append(Batch({event}));
+  // Before: the views show the texts, opened when read.
+  RunResult timeline = Ledgerctl({"--json", "timeline", "42", "--as-of", "2026-04-30"});
+  ASSERT_EQ(timeline.exit_code, 0) << timeline.output;
+  for (const char* shown :
+       {"\"name\":\"Wang Fang Trading\"", "\"summary\":\"registered as Wang Fang Trading\"",
+        "\"summary\":\"INTERACTION_KIND_ON_SITE_VISIT: called Wang Fang on 13800001111\"",
+        "\"summary\":\"concern CN-1: Wang Fang: acceptance paperwork is slow\"",
+        "\"summary\":\"dispute D-1 on invoice INV-1: Wang Fang disputes the delivery\"",
+        "\"summary\":\"INTERACTION_KIND_ON_SITE_VISIT: Li Lei asked for a copy\""}) {
+    EXPECT_TRUE(absl::StrContains(timeline.output, shown))
+        << shown << " not in " << timeline.output;
+  }
+  RunResult disputes = Ledgerctl({"--json", "disputes", "--as-of", "2026-04-30"});
+  ASSERT_EQ(disputes.exit_code, 0) << disputes.output;
+  EXPECT_TRUE(absl::StrContains(disputes.output, "\"reason\":\"Wang Fang disputes the delivery\""))
+      << disputes.output;
+
+  ASSERT_EQ(
+      Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-28"}).exit_code, 0);
+  ASSERT_EQ(Ledgerctl({"erase-subject", "person-9", "--reason", "request of 2026-05-29"}).exit_code,
+            0);
+  const std::vector<std::string> secrets = {"Wang Fang", kPhone, kPersonText};
+  // ReadLog and ReadStream: the seven texts of positions 1..8 read "[erased]".
+  for (const std::vector<std::string>& read :
+       {std::vector<std::string>{"--json", "read", "--from", "1"},
+        std::vector<std::string>{"--json", "stream", "client-42"}}) {
+    RunResult run = Ledgerctl(read);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    for (const std::string& secret : secrets) {
+      EXPECT_FALSE(absl::StrContains(run.output, secret)) << secret << " in " << run.output;
+    }
+    EXPECT_EQ(Count(run.output, "\"[erased]\""), 7u) << run.output;
+    EXPECT_TRUE(absl::StrContains(run.output, "\"role\":\"clerk\"")) << run.output;
+  }
+  // The views, read live and after a rebuild from zero.
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) {
+      ASSERT_EQ(Ledgerctl({"rebuild"}).exit_code, 0);
+      ASSERT_EQ(Ledgerctl({"rebuild", "relationships"}).exit_code, 0);
+    }
+    timeline = Ledgerctl({"--json", "timeline", "42", "--as-of", "2026-04-30"});
+    ASSERT_EQ(timeline.exit_code, 0) << timeline.output;
+    for (const std::string& secret : secrets) {
+      EXPECT_FALSE(absl::StrContains(timeline.output, secret))
+          << secret << " in " << timeline.output;
+    }
+    for (const char* shown :
+         {"\"name\":\"[erased]\"", "\"summary\":\"registered as [erased]\"",
+          "\"summary\":\"INTERACTION_KIND_ON_SITE_VISIT: [erased]\"",
+          "\"summary\":\"concern CN-1: [erased]\"",
+          "\"summary\":\"dispute D-1 on invoice INV-1: [erased]\"",
+          "\"description\":\"dispute D-1 opened on invoice INV-1: [erased]\""}) {
+      EXPECT_TRUE(absl::StrContains(timeline.output, shown))
+          << shown << " not in " << timeline.output;
+    }
+    disputes = Ledgerctl({"--json", "disputes", "--as-of", "2026-04-30"});
+    ASSERT_EQ(disputes.exit_code, 0) << disputes.output;
+    EXPECT_TRUE(absl::StrContains(disputes.output, "\"reason\":\"[erased]\"")) << disputes.output;
+    RunResult scorecard = Ledgerctl({"--json", "scorecard", "--as-of", "2026-04-30"});
+    ASSERT_EQ(scorecard.exit_code, 0) << scorecard.output;
+    EXPECT_TRUE(absl::StrContains(scorecard.output, "\"name\":\"[erased]\"")) << scorecard.output;
+  }
+
+  // At rest: not in any file of the data directory, SSTs decompressed, nor in any value
+  // RocksDB serves (the views' saved states included: they hold references only).
+  server_.reset();
+  for (const std::string& secret : secrets) {
+    EXPECT_EQ(PlacesHolding(dir_.sub("ledger"), secret), std::vector<std::string>{}) << secret;
+  }
+}
+
+TEST_F(AuditExportTest, ErasureReachesFreeTextInTheComplianceReportAndTheAuditExport) {
+  for (const v1::Event& event : FreeTextHistory()) Append(Batch({event}));
+  const std::string digest = Digest();  // position 8
+  const auto compliance = [&](const std::string& name) {
+    const std::string file = dir_.sub(name);
+    RunResult run = Ledgerctl(
+        {"report", "compliance", "--as-of", "2026-04-30", "--format", "json", "-o", file});
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    return Read(file);
+  };
+  const std::string before = compliance("compliance-before.json");
+  EXPECT_TRUE(absl::StrContains(before, "Wang Fang Trading")) << before;
+  EXPECT_TRUE(absl::StrContains(before, "Wang Fang disputes the delivery")) << before;
+
+  ASSERT_EQ(
+      Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-28"}).exit_code, 0);
+  ASSERT_EQ(Ledgerctl({"erase-subject", "person-9", "--reason", "request of 2026-05-29"}).exit_code,
+            0);
+  const std::vector<std::string> secrets = {"Wang Fang", kPhone, kPersonText};
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) {
+      ASSERT_EQ(Ledgerctl({"rebuild"}).exit_code, 0);
+      ASSERT_EQ(Ledgerctl({"rebuild", "relationships"}).exit_code, 0);
+    }
+    const std::string after = compliance(absl::StrCat("compliance-", pass, ".json"));
+    for (const std::string& secret : secrets) {
+      EXPECT_FALSE(absl::StrContains(after, secret)) << secret << " in " << after;
+    }
+    // The client's name (in the client list) and the dispute's reason.
+    EXPECT_EQ(Count(after, "\"[erased]\""), Count(before, "\"Wang Fang Trading\"") + 1) << after;
+    EXPECT_FALSE(absl::StrContains(after, "\\u001f")) << after;  // no reference left unopened
+  }
+  // The audit export carries ciphertext only, and verifies against the digest taken
+  // before the erasures.
+  const std::string file = dir_.sub("free-text-audit.json");
+  RunResult exported = Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-01-01",
+                                  "--to", "2026-01-31", "--format", "json", "-o", file});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  for (const std::string& secret : secrets) {
+    EXPECT_FALSE(absl::StrContains(Read(file), secret)) << secret;
+  }
+  RunResult check = Check(file, digest);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+// Issue 16 item 4: a read replica (a second ledgerd over the primary's directory) reads
+// the primary's keystore without locking it, follows its erasures, and refuses an
+// erasure naming the primary.
+TEST_F(AuditExportTest, AReplicaReadsThePrimarysKeysAndFollowsItsErasures) {
+  v1::Event visit = Interaction(1, "42", "X-1");
+  v1::Contact* contact = visit.mutable_interaction_logged()->mutable_contact();
+  contact->set_name("Zhang Min");
+  contact->set_subject_id("person-3");
+  Append(Batch({ClientRegistered(2, "42"), visit}));  // positions 1, 2
+
+  services::ServerOptions options;
+  options.data_dir = dir_.sub("replica");
+  options.listen = "127.0.0.1:0";
+  options.replica_of = dir_.sub("ledger");  // its keystore: the primary's ledger.keys
+  options.replica_catch_up_interval = absl::Milliseconds(20);
+  auto replica = services::LedgerServer::Start(options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  const auto on_replica = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {LEDGERCTL_PATH, "--server", (*replica)->address()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Exec(argv);
+  };
+  RunResult read = on_replica({"--json", "stream", "client-42"});
+  ASSERT_EQ(read.exit_code, 0) << read.output;
+  EXPECT_TRUE(absl::StrContains(read.output, "\"name\":\"Zhang Min\"")) << read.output;
+  EXPECT_TRUE(absl::StrContains(read.output, "\"name\":\"Bureau 42\"")) << read.output;
+  EXPECT_FALSE(absl::StrContains(read.output, "[erased]")) << read.output;
+
+  RunResult refused =
+      on_replica({"erase-subject", "person-3", "--reason", "request of 2026-05-28"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.output, absl::StrCat("ledgerctl: FAILED_PRECONDITION: this ledger is a read "
+                                         "replica of ",
+                                         dir_.sub("ledger"), "; erase on the primary\n"));
+
+  // Erased on the primary: the replica follows within a few catch-up intervals.
+  ASSERT_EQ(Ledgerctl({"erase-subject", "person-3", "--reason", "request of 2026-05-28"}).exit_code,
+            0);
+  ASSERT_EQ(
+      Ledgerctl({"erase-subject", "client-42", "--reason", "request of 2026-05-29"}).exit_code, 0);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  do {
+    read = on_replica({"--json", "stream", "client-42"});
+    // The primary appends SubjectErased, then destroys the key: wait for both names.
+  } while (absl::Now() < deadline && (absl::StrContains(read.output, "Zhang Min") ||
+                                      absl::StrContains(read.output, "Bureau 42")));
+  EXPECT_FALSE(absl::StrContains(read.output, "Zhang Min")) << read.output;
+  EXPECT_FALSE(absl::StrContains(read.output, "Bureau 42")) << read.output;
+  // The contact's name, phone and email and the summary sealed under person-3 (4), and
+  // the client's name (1).
+  EXPECT_EQ(Count(read.output, "\"[erased]\""), 5u) << read.output;
+  RunResult timeline = on_replica({"--json", "timeline", "42", "--as-of", "2026-04-30"});
+  ASSERT_EQ(timeline.exit_code, 0) << timeline.output;
+  EXPECT_TRUE(absl::StrContains(timeline.output, "\"summary\":\"registered as [erased]\""))
+      << timeline.output;
+  EXPECT_FALSE(absl::StrContains(timeline.output, "Bureau 42")) << timeline.output;
 }
 
 }  // namespace

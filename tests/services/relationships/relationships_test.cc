@@ -17,10 +17,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "ledger/dates.h"
+#include "ledger/personal_text.h"
 #include "services/receivables/receivables_state.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/hearts.h"
@@ -237,6 +239,25 @@ struct States {
   RelationshipsState relationships;
   ReceivablesState receivables;
 };
+
+// A view's text as a service shows it: the references to events' personal text
+// (ledger::PersonalTextReference) opened from `events`, as EventStore::OpenViewText does
+// from the log.
+std::string Opened(const std::string& text, const std::vector<v1::Event>& events) {
+  auto opened = ledger::OpenViewText(text, [&](uint64_t position) -> absl::StatusOr<std::string> {
+    for (const v1::Event& e : events) {
+      if (e.position() == position) return ledger::PersonalTextOf(e);
+    }
+    return absl::NotFoundError(absl::StrCat("no event at position ", position));
+  });
+  EXPECT_TRUE(opened.ok()) << opened.status();
+  return opened.value_or("");
+}
+
+// The reference a view keeps to the personal text of `event`.
+std::string Reference(const v1::Event& event) {
+  return absl::StrCat("\x1f", event.position(), "\x1f");
+}
 
 States Fold(const std::vector<v1::Event>& events, FoldOptions options = {}) {
   States states{RelationshipsState(options), ReceivablesState()};
@@ -648,7 +669,8 @@ std::vector<v1::Event> WorklistPortfolio() {
 }
 
 TEST(WorklistTest, RankedWithVisibleComponents) {
-  const States states = Fold(WorklistPortfolio());
+  const std::vector<v1::Event> events = WorklistPortfolio();
+  const States states = Fold(events);
   const absl::StatusOr<Worklist> list =
       ComputeWorklist(states.relationships, states.receivables, kAsOf);
   ASSERT_TRUE(list.ok()) << list.status();
@@ -660,7 +682,7 @@ TEST(WorklistTest, RankedWithVisibleComponents) {
   const WorklistRow& a = list->rows[0];
   EXPECT_EQ(a.rank, 1);
   EXPECT_EQ(a.client_id, "a");
-  EXPECT_EQ(a.name, "Bureau a");
+  EXPECT_EQ(Opened(a.name, events), "Bureau a");
   EXPECT_NEAR(a.score, 40.0 + 20.0 / 6.0 + 30.0, 1e-9);
   ASSERT_EQ(a.components.size(), 3u);
   EXPECT_EQ(a.components[0].name, "overdue amount");
@@ -835,7 +857,9 @@ TEST(TimelineTest, EntriesMilestonesAndMonthlySeries) {
   const absl::StatusOr<ClientTimeline> timeline = ComputeTimeline(
       states.relationships, states.receivables, "t", CivilDay(2026, 5, 31), options);
   ASSERT_TRUE(timeline.ok()) << timeline.status();
-  EXPECT_EQ(timeline->name, "Bureau t");
+  // The state keeps a reference to the name, never the name; services open it on read.
+  EXPECT_EQ(timeline->name, Reference(events[0]));
+  EXPECT_EQ(Opened(timeline->name, events), "Bureau t");
 
   ASSERT_EQ(timeline->entries.size(), 13u);
   EXPECT_EQ(timeline->entries[0].type, "ClientRegistered");
@@ -848,7 +872,9 @@ TEST(TimelineTest, EntriesMilestonesAndMonthlySeries) {
   EXPECT_EQ(visit.hash_prefix, absl::BytesToHexString(events.back().hash().substr(0, 8)));
   EXPECT_EQ(visit.hash_prefix.size(), 16u);
   // The contact's name is personal data and stays out of the summary.
-  EXPECT_EQ(visit.summary, "INTERACTION_KIND_ON_SITE_VISIT: touch");
+  EXPECT_EQ(visit.summary,
+            absl::StrCat("INTERACTION_KIND_ON_SITE_VISIT: ", Reference(events.back())));
+  EXPECT_EQ(Opened(visit.summary, events), "INTERACTION_KIND_ON_SITE_VISIT: touch");
   // By business day: i-2 issued 03-01 comes before pay-1 received 03-05, though it
   // arrived after it.
   EXPECT_EQ(timeline->entries[3].summary, "invoice i-2 2000.00 CNY due 2026-03-31");
