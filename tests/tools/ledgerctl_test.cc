@@ -254,6 +254,8 @@ class Child {
     posix_spawn_file_actions_destroy(&actions);
   }
 
+  void Signal(int signal_number) { kill(pid_, signal_number); }
+
   // Kills the child if it has not exited within `timeout`, so a hang fails the test
   // instead of blocking it.
   Result Wait(absl::Duration timeout = absl::Seconds(60)) {
@@ -1027,6 +1029,39 @@ TEST_F(ErpImportTest, KingdeeGbkExportImports) {
             std::string::npos)
       << invoices.out;
   EXPECT_NE(invoices.out.find("\"amount_minor\":\"99999\""), std::string::npos);
+}
+
+// Ctrl-C stops the import after the batch in flight, says what was stored, and a second
+// run completes it without duplicates.
+TEST_F(ErpImportTest, InterruptedImportSaysWhatWasStoredAndAReRunCompletesIt) {
+  std::string rows;
+  for (int i = 1; i <= 40'000; ++i) {
+    absl::StrAppend(&rows, "x-10,j,XI-", i, ",2025-03-01,2025-03-31,1.00,CNY,2025-03-20\n");
+  }
+  const std::string path = File("big.csv", kErpHeader + rows);
+  std::vector<std::string> args = {"import", path, "--batch", "300"};
+  for (const std::string& arg : ErpMapping()) args.push_back(arg);
+  Child child = Start(args);
+  // Wait for the first stored batch, then interrupt.
+  for (int i = 0; i < 2'000 && absl::StartsWith(Digest(), "head_position  0\n"); ++i) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  child.Signal(SIGINT);
+  Result stopped = child.Wait();
+  ASSERT_EQ(stopped.exit_code, 130) << stopped.err << stopped.out;
+  EXPECT_NE(stopped.err.find("ledgerctl: import interrupted: "), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("importing the same file again completes it"), std::string::npos);
+  const std::string head = Lines(Digest())[0];
+  EXPECT_NE(head, "head_position  80001") << "the import ended before the interrupt";
+
+  Result rest = Ctl({"--json", "import", path, "--batch", "300", "--map", "client_id=client",
+                     "--map", "client_name=name", "--map", "invoice_id=invoice", "--map",
+                     "invoice_date=issued", "--map", "due_date=due", "--map", "amount=amount",
+                     "--map", "currency_column=currency", "--map", "settled_date=settled", "--map",
+                     "jurisdiction=CN", "--map", "client_kind=government_organ"});
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  EXPECT_EQ(JsonField(rest.out, "rows_imported"), "40000");
+  EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  80001\n"));
 }
 
 // The split on ALREADY_EXISTS, driven directly: the import's pre-read of stored ids makes
