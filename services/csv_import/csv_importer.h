@@ -89,12 +89,9 @@ struct ImportOptions {
   int64_t progress_every_rows = 1'000;
   // When set, events whose id it reports as already in the ledger are left out of the
   // batches (and not compared with the stored ones). The ledger's Append is idempotent
-  // per batch only: a batch mixing stored and new ids is refused with ALREADY_EXISTS. So
-  // a later import of a file that overlaps an earlier one (a cumulative ERP export, an
-  // invoice settled since, a client seen before) needs this, filled e.g. from the ids of
-  // the ClientRegistered, InvoiceIssued and PaymentReceived events of the "client-"
-  // streams. Without it, only an exact re-import with the same max_batch_events is
-  // idempotent. Runs on the caller's thread.
+  // per batch only: a batch mixing stored and new ids is refused with ALREADY_EXISTS.
+  // stored_client below supersedes it (ledgerctl import uses that); this stays for callers
+  // that know the stored ids only. Runs on the caller's thread.
   std::function<bool(const std::string& event_id)> already_stored;
   // When set, rows are compared with the ledger (see "Comparison with the ledger" above).
   // Called once per client id of the file, on the caller's thread; returns nullptr when
