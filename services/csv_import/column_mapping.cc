@@ -59,8 +59,8 @@ absl::Status SetDateFormat(absl::string_view value, ColumnMapping* mapping) {
   } else if (value == "YYYY-M-D" || value == "YYYY/M/D" || value == "YYYY年M月D日") {
     mapping->date_format = DateFormat::kYearMonthDay;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("unknown date_format \"", value,
-                                                   "\" (M/D/YYYY, YYYY-MM-DD or YYYY-M-D)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown date_format \"", value, "\" (M/D/YYYY, YYYY-MM-DD or YYYY-M-D)"));
   }
   return absl::OkStatus();
 }

@@ -150,8 +150,8 @@ std::string RowConflict::ToString() const {
     parts.push_back(absl::StrCat(c.field, " stored ", c.stored.empty() ? "(none)" : c.stored,
                                  ", file ", c.found.empty() ? "(none)" : c.found));
   }
-  std::string text = absl::StrCat("line ", line, ": invoice ", invoice_id, ": ",
-                                  absl::StrJoin(parts, "; "));
+  std::string text =
+      absl::StrCat("line ", line, ": invoice ", invoice_id, ": ", absl::StrJoin(parts, "; "));
   if (!unreconciled.empty()) absl::StrAppend(&text, " (not reconciled: ", unreconciled, ")");
   return text;
 }
@@ -181,8 +181,8 @@ absl::StatusOr<std::unique_ptr<CsvImporter>> CsvImporter::Create(std::istream* i
     if (!text.ok()) return text.status();
     converted = std::make_unique<std::istringstream>(*std::move(text));
   }
-  std::unique_ptr<CsvImporter> importer(new CsvImporter(in, std::move(converted),
-                                                        std::move(mapping), std::move(options)));
+  std::unique_ptr<CsvImporter> importer(
+      new CsvImporter(in, std::move(converted), std::move(mapping), std::move(options)));
   if (absl::Status s = importer->ReadHeader(); !s.ok()) return s;
   return importer;
 }
@@ -197,9 +197,10 @@ absl::Status CsvImporter::ReadHeader() {
   }
   for (const std::string& name : record_.fields) {
     if (!IsValidUtf8(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "line ", record_.line, ": the header is not UTF-8; if the file comes from a Chinese "
-          "ERP (Kingdee, Yonyou), it is likely GBK: set encoding = GB18030"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", record_.line,
+                       ": the header is not UTF-8; if the file comes from a Chinese "
+                       "ERP (Kingdee, Yonyou), it is likely GBK: set encoding = GB18030"));
     }
     header_.emplace_back(absl::StripAsciiWhitespace(name));
   }
@@ -410,9 +411,8 @@ absl::Status CsvImporter::ConvertRow(const CsvRecord& record, std::vector<v1::Ev
 void CsvImporter::AppendPayment(const RowFacts& row, const StoredClient* client,
                                 const std::string& stream, int64_t amount_minor,
                                 const std::string& reference, std::vector<v1::Event>* events) {
-  const std::string payment_id = UnusedId(
-      kPaymentIdPrefix, row.invoice_id,
-      client == nullptr ? nullptr : &client->payment_ids);
+  const std::string payment_id = UnusedId(kPaymentIdPrefix, row.invoice_id,
+                                          client == nullptr ? nullptr : &client->payment_ids);
   v1::Event event = NewEvent(stream, "PaymentReceived", payment_id, *row.settled_date);
   v1::PaymentReceived* p = event.mutable_payment_received();
   p->set_payment_id(payment_id);

@@ -34,7 +34,8 @@ struct CsvRecord {
 // chunk in memory (limits.h kMaxRecordBytes, kMaxFieldsPerRecord, kReadChunkBytes).
 //
 // Format accepted (RFC 4180 with the usual relaxations):
-// - fields separated by the delimiter (',' unless given), records by CRLF or LF; the last record may lack a break;
+// - fields separated by the delimiter (',' unless given), records by CRLF or LF; the last record
+// may lack a break;
 // - a field starting with '"' is quoted: it ends at the next lone '"', "" inside stands
 //   for one '"', and commas and line breaks inside are data;
 // - a '"' inside an unquoted field, anything but ',' or a line break after a closing

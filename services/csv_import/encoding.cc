@@ -54,10 +54,9 @@ absl::StatusOr<std::string> ConvertToUtf8(std::istream* in, std::string_view enc
   input.resize(static_cast<size_t>(std::max<std::streamsize>(in->gcount(), 0)));
   if (in->bad()) return absl::DataLossError("read error on the CSV input");
   if (input.size() > kMaxConvertedInputBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("input in ", AbslView(encoding), " larger than ", kMaxConvertedInputBytes,
-                     " bytes; convert it to UTF-8 first (iconv -f ", AbslView(encoding),
-                     " -t UTF-8)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input in ", AbslView(encoding), " larger than ", kMaxConvertedInputBytes,
+        " bytes; convert it to UTF-8 first (iconv -f ", AbslView(encoding), " -t UTF-8)"));
   }
   const std::string from(encoding);
   iconv_t cd = iconv_open("UTF-8", from.c_str());
@@ -80,10 +79,10 @@ absl::StatusOr<std::string> ConvertToUtf8(std::istream* in, std::string_view enc
     if (errno == E2BIG) continue;
     const size_t offset = static_cast<size_t>(src - input.data());
     const int64_t line = 1 + std::count(input.data(), src, '\n');
-    status = absl::InvalidArgumentError(
-        absl::StrCat("line ", line, " (byte ", offset, "): ",
-                     errno == EINVAL ? "the input ends inside a character" : "bytes that are not",
-                     errno == EINVAL ? "" : absl::StrCat(" ", from), "; is the encoding right?"));
+    status = absl::InvalidArgumentError(absl::StrCat(
+        "line ", line, " (byte ", offset,
+        "): ", errno == EINVAL ? "the input ends inside a character" : "bytes that are not",
+        errno == EINVAL ? "" : absl::StrCat(" ", from), "; is the encoding right?"));
     break;
   }
   iconv_close(cd);

@@ -87,7 +87,8 @@ void StoredClient::Apply(const v1::Event& event) {
     }
     case v1::Event::kInvoiceWrittenOff: {
       auto it = invoices.find(event.invoice_written_off().invoice_id());
-      if (it != invoices.end()) it->second.written_off_minor += event.invoice_written_off().amount_minor();
+      if (it != invoices.end())
+        it->second.written_off_minor += event.invoice_written_off().amount_minor();
       break;
     }
     default:

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -738,8 +738,10 @@ TEST_F(LedgerctlTest, ImportReportsRejectedRows) {
   ASSERT_EQ(result.exit_code, 4) << result.err;
   EXPECT_NE(result.out.find("rows_rejected          1\n"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("events_appended        3\n"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("\nrejected rows:\nline  last_line  reason\n   3          3  DueDate \"2/30/2013\""),
-            std::string::npos)
+  EXPECT_NE(
+      result.out.find(
+          "\nrejected rows:\nline  last_line  reason\n   3          3  DueDate \"2/30/2013\""),
+      std::string::npos)
       << result.out;
 
   Result no_mapping = Ctl({"import", csv});
@@ -751,11 +753,16 @@ TEST_F(LedgerctlTest, ImportReportsRejectedRows) {
 constexpr char kErpHeader[] = "client,name,invoice,issued,due,amount,currency,settled\n";
 
 std::vector<std::string> ErpMapping() {
-  return {"--map", "client_id=client",     "--map", "client_name=name",
-          "--map", "invoice_id=invoice",   "--map", "invoice_date=issued",
-          "--map", "due_date=due",         "--map", "amount=amount",
-          "--map", "currency_column=currency", "--map", "settled_date=settled",
-          "--map", "jurisdiction=CN",      "--map", "client_kind=government_organ"};
+  return {"--map", "client_id=client",
+          "--map", "client_name=name",
+          "--map", "invoice_id=invoice",
+          "--map", "invoice_date=issued",
+          "--map", "due_date=due",
+          "--map", "amount=amount",
+          "--map", "currency_column=currency",
+          "--map", "settled_date=settled",
+          "--map", "jurisdiction=CN",
+          "--map", "client_kind=government_organ"};
 }
 
 // The value of `key` in a --json summary.
@@ -803,13 +810,15 @@ TEST_F(ErpImportTest, ChangedInvoiceIsAConflictNamingLineAndValues) {
   EXPECT_EQ(JsonField(second.out, "rows_conflicted"), "1");
   EXPECT_EQ(JsonField(second.out, "events_appended"), "0");
   EXPECT_EQ(JsonField(second.out, "invoiced_CNY"), "(missing)");  // nothing was stored
-  EXPECT_NE(second.out.find(
-                "{\"line\":2,\"client_id\":\"x-01\",\"invoice_id\":\"XF-1\",\"field\":\"invoice_date\","
-                "\"stored\":\"2025-03-01\",\"file\":\"2025-03-05\",\"not_reconciled\":\"\"}"),
-            std::string::npos)
+  EXPECT_NE(
+      second.out.find(
+          "{\"line\":2,\"client_id\":\"x-01\",\"invoice_id\":\"XF-1\",\"field\":\"invoice_date\","
+          "\"stored\":\"2025-03-01\",\"file\":\"2025-03-05\",\"not_reconciled\":\"\"}"),
+      std::string::npos)
       << second.out;
-  EXPECT_NE(second.out.find("\"field\":\"due_date\",\"stored\":\"2025-03-31\",\"file\":\"2025-04-30\""),
-            std::string::npos);
+  EXPECT_NE(
+      second.out.find("\"field\":\"due_date\",\"stored\":\"2025-03-31\",\"file\":\"2025-04-30\""),
+      std::string::npos);
   EXPECT_NE(second.out.find("\"field\":\"amount\",\"stored\":\"100.00\",\"file\":\"250.00\""),
             std::string::npos);
   EXPECT_EQ(second.err,
@@ -819,8 +828,9 @@ TEST_F(ErpImportTest, ChangedInvoiceIsAConflictNamingLineAndValues) {
             (std::vector<std::string>{"ClientRegistered", "InvoiceIssued"}));
 
   // The text report names the row too; --reconcile cannot raise an amount or move a date.
-  std::vector<std::string> args = {"import", File("day2b.csv", std::string(kErpHeader) +
-                                                  "x-01,a,XF-1,2025-03-01,2025-03-31,250.00,CNY,\n")};
+  std::vector<std::string> args = {
+      "import", File("day2b.csv",
+                     std::string(kErpHeader) + "x-01,a,XF-1,2025-03-01,2025-03-31,250.00,CNY,\n")};
   for (const std::string& arg : ErpMapping()) args.push_back(arg);
   args.push_back("--reconcile");
   Result text = Ctl(args);
@@ -834,15 +844,17 @@ TEST_F(ErpImportTest, ChangedInvoiceIsAConflictNamingLineAndValues) {
 }
 
 TEST_F(ErpImportTest, ChangedSettledDateIsAConflict) {
-  ASSERT_EQ(Import("day1.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,2025-03-31\n").exit_code,
-            0);
-  Result same = Import("day1-again.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,2025-03-31\n");
+  ASSERT_EQ(
+      Import("day1.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,2025-03-31\n").exit_code, 0);
+  Result same =
+      Import("day1-again.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,2025-03-31\n");
   EXPECT_EQ(same.exit_code, 0) << same.err;
   EXPECT_EQ(JsonField(same.out, "rows_unchanged"), "1");
   EXPECT_EQ(JsonField(same.out, "events_already_stored"), "3");
   Result moved = Import("day2.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,2025-04-05\n");
   EXPECT_EQ(moved.exit_code, 4);
-  EXPECT_NE(moved.out.find("\"field\":\"settled_date\",\"stored\":\"2025-03-31\",\"file\":\"2025-04-05\""),
+  EXPECT_NE(moved.out.find(
+                "\"field\":\"settled_date\",\"stored\":\"2025-03-31\",\"file\":\"2025-04-05\""),
             std::string::npos)
       << moved.out;
   EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  3\n"));
@@ -896,11 +908,14 @@ TEST_F(ErpImportTest, LowerAmountNowSettledIsAConflictOrReconciled) {
 // ledger holds, not the whole amount.
 TEST_F(ErpImportTest, SettlementAppendsOnlyTheDifference) {
   ASSERT_EQ(Import("day1.csv", "x-03,c,XS-1,2025-03-01,2025-03-31,100.00,CNY,\n").exit_code, 0);
-  ASSERT_EQ(Ctl({"append", File("partial.jsonl",
-                                R"({"stream":"client-x-03","occurred_at":"2025-03-20T00:00:00Z","payment_received":{"payment_id":"bank-7","amount":{"amount_minor":"3000","currency":"CNY"},"value_date":{"year":2025,"month":3,"day":20},"allocations":[{"invoice_id":"XS-1","amount_minor":"3000"}]}})"
-                                "\n")})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Ctl({"append",
+           File(
+               "partial.jsonl",
+               R"({"stream":"client-x-03","occurred_at":"2025-03-20T00:00:00Z","payment_received":{"payment_id":"bank-7","amount":{"amount_minor":"3000","currency":"CNY"},"value_date":{"year":2025,"month":3,"day":20},"allocations":[{"invoice_id":"XS-1","amount_minor":"3000"}]}})"
+               "\n")})
+          .exit_code,
+      0);
   Result settled = Import("day2.csv", "x-03,c,XS-1,2025-03-01,2025-03-31,100.00,CNY,2025-04-02\n");
   EXPECT_EQ(settled.exit_code, 0) << settled.err << settled.out;
   EXPECT_EQ(JsonField(settled.out, "payments_received"), "1");
@@ -945,18 +960,19 @@ TEST_F(ErpImportTest, RowRefusedByTheLedgerIsNamedAndTheRestIsStored) {
   server_.reset();
   StartServer("127.0.0.1:0", /*max_text_bytes=*/200);
   const std::string long_name(201, 'n');
-  Result result = Import("day1.csv", absl::StrCat("x-05,e,XR-1,2025-03-01,2025-03-31,1.00,CNY,\n",
-                                                  "x-06,", long_name,
-                                                  ",XR-2,2025-03-01,2025-03-31,2.00,CNY,\n",
-                                                  "x-07,g,XR-3,2025-03-01,2025-03-31,3.00,CNY,\n"));
+  Result result =
+      Import("day1.csv", absl::StrCat("x-05,e,XR-1,2025-03-01,2025-03-31,1.00,CNY,\n", "x-06,",
+                                      long_name, ",XR-2,2025-03-01,2025-03-31,2.00,CNY,\n",
+                                      "x-07,g,XR-3,2025-03-01,2025-03-31,3.00,CNY,\n"));
   EXPECT_EQ(result.exit_code, 4) << result.err;
   EXPECT_EQ(JsonField(result.out, "rows_imported"), "2") << result.out;
   EXPECT_EQ(JsonField(result.out, "rows_refused"), "1");
   EXPECT_EQ(JsonField(result.out, "invoiced_CNY"), "4.00");
   EXPECT_EQ(JsonField(result.out, "events_appended"), "4");
-  EXPECT_NE(result.out.find("{\"line\":3,\"last_line\":3,\"reason\":\"invoice XR-2: the ledger refused it: "
-                            "INVALID_ARGUMENT: events[0].client_registered.name: longer than "
-                            "max_text_bytes (200)"),
+  EXPECT_NE(result.out.find(
+                "{\"line\":3,\"last_line\":3,\"reason\":\"invoice XR-2: the ledger refused it: "
+                "INVALID_ARGUMENT: events[0].client_registered.name: longer than "
+                "max_text_bytes (200)"),
             std::string::npos)
       << result.out;
   EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  4\n"));
@@ -974,19 +990,21 @@ TEST_F(ErpImportTest, ReaderResynchronisesAfterLongAndBrokenRecords) {
   EXPECT_EQ(JsonField(long_record.out, "rows_read"), "2") << long_record.out;
   EXPECT_EQ(JsonField(long_record.out, "rows_rejected"), "1");
   EXPECT_EQ(JsonField(long_record.out, "rows_imported"), "1");
-  EXPECT_NE(long_record.out.find("{\"line\":2,\"last_line\":2002,\"reason\":\"record longer than 65536 bytes\"}"),
+  EXPECT_NE(long_record.out.find(
+                "{\"line\":2,\"last_line\":2002,\"reason\":\"record longer than 65536 bytes\"}"),
             std::string::npos)
       << long_record.out;
 
-  Result unterminated = Import(
-      "open-quote.csv", "x-09,\"i,XU-1,2025-03-01,2025-03-31,1.00,CNY,\n"
-                        "x-09,i,XU-2,2025-03-01,2025-03-31,2.00,CNY,\n"
-                        "x-09,i,XU-3,2025-03-01,2025-03-31,3.00,CNY,\n");
+  Result unterminated = Import("open-quote.csv",
+                               "x-09,\"i,XU-1,2025-03-01,2025-03-31,1.00,CNY,\n"
+                               "x-09,i,XU-2,2025-03-01,2025-03-31,2.00,CNY,\n"
+                               "x-09,i,XU-3,2025-03-01,2025-03-31,3.00,CNY,\n");
   EXPECT_EQ(unterminated.exit_code, 4) << unterminated.err;
   EXPECT_EQ(JsonField(unterminated.out, "rows_imported"), "2") << unterminated.out;
   EXPECT_EQ(JsonField(unterminated.out, "invoiced_CNY"), "5.00");
-  EXPECT_NE(unterminated.out.find("{\"line\":2,\"last_line\":2,\"reason\":\"quoted field opened on line 2 never "
-                                  "closed; reading resumes at line 3\"}"),
+  EXPECT_NE(unterminated.out.find(
+                "{\"line\":2,\"last_line\":2,\"reason\":\"quoted field opened on line 2 never "
+                "closed; reading resumes at line 3\"}"),
             std::string::npos)
       << unterminated.out;
 }
@@ -1054,11 +1072,31 @@ TEST_F(ErpImportTest, InterruptedImportSaysWhatWasStoredAndAReRunCompletesIt) {
   const std::string head = Lines(Digest())[0];
   EXPECT_NE(head, "head_position  80001") << "the import ended before the interrupt";
 
-  Result rest = Ctl({"--json", "import", path, "--batch", "300", "--map", "client_id=client",
-                     "--map", "client_name=name", "--map", "invoice_id=invoice", "--map",
-                     "invoice_date=issued", "--map", "due_date=due", "--map", "amount=amount",
-                     "--map", "currency_column=currency", "--map", "settled_date=settled", "--map",
-                     "jurisdiction=CN", "--map", "client_kind=government_organ"});
+  Result rest = Ctl({"--json",
+                     "import",
+                     path,
+                     "--batch",
+                     "300",
+                     "--map",
+                     "client_id=client",
+                     "--map",
+                     "client_name=name",
+                     "--map",
+                     "invoice_id=invoice",
+                     "--map",
+                     "invoice_date=issued",
+                     "--map",
+                     "due_date=due",
+                     "--map",
+                     "amount=amount",
+                     "--map",
+                     "currency_column=currency",
+                     "--map",
+                     "settled_date=settled",
+                     "--map",
+                     "jurisdiction=CN",
+                     "--map",
+                     "client_kind=government_organ"});
   ASSERT_EQ(rest.exit_code, 0) << rest.err;
   EXPECT_EQ(JsonField(rest.out, "rows_imported"), "40000");
   EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  80001\n"));

@@ -136,9 +136,8 @@ struct RowAppender {
     if (absl::IsAlreadyExists(s) && rows[row].second - rows[row].first > 1) {
       // Part of the row was stored by someone else: event by event, as AppendSplitting.
       AppendCounts part;
-      s = AppendSplitting(client, events.subspan(rows[row].first,
-                                                 rows[row].second - rows[row].first),
-                          &part);
+      s = AppendSplitting(
+          client, events.subspan(rows[row].first, rows[row].second - rows[row].first), &part);
       counts->appended += part.appended;
       counts->already_stored += part.already_stored;
       if (s.ok()) {

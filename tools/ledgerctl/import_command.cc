@@ -12,8 +12,8 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -133,7 +133,6 @@ absl::StatusOr<std::string> ReadMappingFile(const std::string& path) {
   return text;
 }
 
-
 absl::StatusOr<csv_import::ColumnMapping> LoadMapping(const ImportCsvOptions& options) {
   std::string mapping_text;
   if (!options.mapping_file.empty()) {
@@ -157,8 +156,8 @@ struct NotImported {
 void AddAmounts(Record* record, const std::string& prefix,
                 const std::map<std::string, int64_t>& by_currency) {
   for (const auto& [currency, amount_minor] : by_currency) {
-    record->Add(absl::StrCat(prefix, currency), csv_import::FormatAmountMinor(amount_minor, currency),
-                ColumnKind::kGroupedNumber);
+    record->Add(absl::StrCat(prefix, currency),
+                csv_import::FormatAmountMinor(amount_minor, currency), ColumnKind::kGroupedNumber);
   }
 }
 
@@ -196,7 +195,8 @@ void PrintReport(const CommandContext& context, const csv_import::ImportSummary&
                     {"last_line", ColumnKind::kNumber},
                     {"reason", ColumnKind::kText}});
   for (const NotImported& r : not_imported) {
-    rejections.AddRow({absl::StrCat(r.line), absl::StrCat(std::max(r.line, r.last_line)), r.reason});
+    rejections.AddRow(
+        {absl::StrCat(r.line), absl::StrCat(std::max(r.line, r.last_line)), r.reason});
   }
   Table conflicts({{"line", ColumnKind::kNumber},
                    {"client_id", ColumnKind::kText},
@@ -329,10 +329,10 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
       const csv_import::BatchRow& row = events.rows_in_batch[r.row];
       ++rows_refused;
       if (refused_rows.size() < csv_import::kMaxKeptRejections) {
-        refused_rows.push_back({row.line, row.line,
-                                absl::StrCat("invoice ", row.invoice_id, ": the ledger refused it: ",
-                                             absl::StatusCodeToString(r.status.code()), ": ",
-                                             r.status.message())});
+        refused_rows.push_back(
+            {row.line, row.line,
+             absl::StrCat("invoice ", row.invoice_id, ": the ledger refused it: ",
+                          absl::StatusCodeToString(r.status.code()), ": ", r.status.message())});
       }
     }
     if (!s.ok()) {

@@ -105,7 +105,8 @@ TEST(CsvReaderTest, MalformedRecordsAreReportedAndReadingGoesOn) {
   // The quote opened on line 8 never closes: line 8 is refused and line 9 read again.
   EXPECT_EQ(records[7].line, 8);
   EXPECT_EQ(records[7].last_line, 8);
-  EXPECT_EQ(records[7].error, "quoted field opened on line 8 never closed; reading resumes at line 9");
+  EXPECT_EQ(records[7].error,
+            "quoted field opened on line 8 never closed; reading resumes at line 9");
   EXPECT_EQ(records[8].fields, (Fields{"ok", "9"}));
   EXPECT_EQ(records[8].line, 9);
 }

@@ -84,12 +84,27 @@ TEST(ParseAmountMinorTest, RejectsWhatIsNotAPositiveDecimal) {
 }
 
 TEST(ParseAmountMinorTest, YuanSignForCnyAndJpyOnly) {
-  EXPECT_EQ(Minor("\xC2\xA5" "1234.50", "CNY"), 123450);  // ¥
-  EXPECT_EQ(Minor("\xEF\xBF\xA5" "1,234.50", "CNY", ThousandsSeparator::kComma), 123450);  // ￥
-  EXPECT_EQ(Minor("\xEF\xBF\xA5" "1500", "JPY"), 1500);
+  EXPECT_EQ(Minor("\xC2\xA5"
+                  "1234.50",
+                  "CNY"),
+            123450);  // ¥
+  EXPECT_EQ(Minor("\xEF\xBF\xA5"
+                  "1,234.50",
+                  "CNY", ThousandsSeparator::kComma),
+            123450);  // ￥
+  EXPECT_EQ(Minor("\xEF\xBF\xA5"
+                  "1500",
+                  "JPY"),
+            1500);
   const std::string not_decimal = "not a decimal amount (digits, optional '.' and decimals)";
-  EXPECT_EQ(AmountError("\xC2\xA5" "5", "USD"), not_decimal);
-  EXPECT_EQ(AmountError("\xC2\xA5\xC2\xA5" "5", "CNY"), not_decimal);
+  EXPECT_EQ(AmountError("\xC2\xA5"
+                        "5",
+                        "USD"),
+            not_decimal);
+  EXPECT_EQ(AmountError("\xC2\xA5\xC2\xA5"
+                        "5",
+                        "CNY"),
+            not_decimal);
   EXPECT_EQ(AmountError("5\xC2\xA5", "CNY"), not_decimal);
 }
 
