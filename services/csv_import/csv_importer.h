@@ -6,9 +6,8 @@
 // 1. ClientRegistered, only for the first accepted row of each client in the file:
 //    client_id, name (that row's client_name cell, else the id; later rows' names are
 //    ignored), jurisdiction, client_kind and seller_is_sme from the mapping; occurred_at =
-//    that row's issue date. Its id depends on the client id only, so a client met again in
-//    another file is offered to the ledger with the same id, which the ledger takes as
-//    already stored even if that file's first issue date differs.
+//    that row's issue date. Its id depends on the client id only; with
+//    ImportOptions::stored_client it is left out when the stream already holds one.
 // 2. InvoiceIssued: invoice_id, amount (amount cell, currency), issue_date, due_date,
 //    delivery_date when mapped and not blank; occurred_at = issue date.
 // 3. PaymentReceived, when the settled date is mapped and not blank: payment_id
