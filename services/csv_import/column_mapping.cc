@@ -56,9 +56,11 @@ absl::Status SetDateFormat(absl::string_view value, ColumnMapping* mapping) {
     mapping->date_format = DateFormat::kMonthDayYear;
   } else if (value == "YYYY-MM-DD") {
     mapping->date_format = DateFormat::kIso;
+  } else if (value == "YYYY-M-D" || value == "YYYY/M/D" || value == "YYYY年M月D日") {
+    mapping->date_format = DateFormat::kYearMonthDay;
   } else {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown date_format \"", value, "\" (M/D/YYYY or YYYY-MM-DD)"));
+        absl::StrCat("unknown date_format \"", value, "\" (M/D/YYYY, YYYY-MM-DD or YYYY-M-D)"));
   }
   return absl::OkStatus();
 }
@@ -71,6 +73,34 @@ absl::Status SetThousandsSeparator(absl::string_view value, ColumnMapping* mappi
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown thousands_separator \"", value, "\" (none or comma)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetDelimiter(absl::string_view value, ColumnMapping* mapping) {
+  if (value.empty() || value == "comma" || value == ",") {
+    mapping->delimiter = ',';
+  } else if (value == "semicolon" || value == ";") {
+    mapping->delimiter = ';';
+  } else if (value == "tab" || value == "\\t") {
+    mapping->delimiter = '\t';
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown delimiter \"", value, "\" (comma, semicolon or tab)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetEncoding(absl::string_view value, ColumnMapping* mapping) {
+  const std::string name = absl::AsciiStrToUpper(value);
+  if (name.empty() || name == "UTF-8" || name == "UTF8") {
+    mapping->encoding = "UTF-8";
+  } else if (name == "GBK" || name == "GB18030" || name == "GB2312" || name == "CP936") {
+    // GB18030 is a superset of GBK and GB2312, so every such file reads the same.
+    mapping->encoding = "GB18030";
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown encoding \"", value, "\" (UTF-8, GBK or GB18030)"));
   }
   return absl::OkStatus();
 }
@@ -125,6 +155,8 @@ constexpr KeySpec kKeys[] = {
     {"delivery_date", &ColumnMapping::delivery_date_column},
     {"date_format", nullptr, &SetDateFormat},
     {"thousands_separator", nullptr, &SetThousandsSeparator},
+    {"delimiter", nullptr, &SetDelimiter},
+    {"encoding", nullptr, &SetEncoding},
     {"jurisdiction", nullptr, &SetJurisdiction},
     {"client_kind", nullptr, &SetClientKind},
     {"seller_is_sme", nullptr, &SetSellerIsSme},
@@ -358,6 +390,10 @@ std::string FormatMappingFile(const ColumnMapping& mapping) {
       value = std::string(AbslView(DateFormatName(mapping.date_format)));
     } else if (spec.key == "thousands_separator") {
       value = mapping.thousands_separator == ThousandsSeparator::kComma ? "comma" : "none";
+    } else if (spec.key == "delimiter") {
+      value = mapping.delimiter == ';' ? "semicolon" : mapping.delimiter == '\t' ? "tab" : "comma";
+    } else if (spec.key == "encoding") {
+      value = mapping.encoding;
     } else if (spec.key == "jurisdiction") {
       if (mapping.jurisdiction == v1::JURISDICTION_UNSPECIFIED) continue;
       value = absl::AsciiStrToUpper(

@@ -15,8 +15,12 @@
 //   settled_date   column of the date the invoice was paid in full (optional)
 //   disputed       column of a yes/no disputed flag (optional; checked and counted only)
 //   delivery_date  column of the delivery date (optional)
-//   date_format    M/D/YYYY | YYYY-MM-DD (default YYYY-MM-DD)
+//   date_format    M/D/YYYY | YYYY-MM-DD | YYYY-M-D (default YYYY-MM-DD; YYYY-M-D also
+//                  reads 2025/03/31 and 2025年3月31日)
 //   thousands_separator  none | comma (default none)
+//   delimiter      comma | semicolon | tab (default comma)
+//   encoding       UTF-8 | GBK | GB18030 (default UTF-8; GBK is read as GB18030, its
+//                  superset)
 //   jurisdiction   CN | US | EU | OTHER (required)
 //   client_kind    government_organ | public_institution | state_owned_enterprise | private
 //                  (required)
@@ -61,6 +65,9 @@ struct ColumnMapping {
 
   DateFormat date_format = DateFormat::kIso;
   ThousandsSeparator thousands_separator = ThousandsSeparator::kNone;
+  char delimiter = ',';
+  // "UTF-8" or "GB18030".
+  std::string encoding = "UTF-8";
 
   // Given to every ClientRegistered the import emits.
   v1::Jurisdiction jurisdiction = v1::JURISDICTION_UNSPECIFIED;

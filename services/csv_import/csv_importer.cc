@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "ledger/currency.h"
 #include "ledger/dates.h"
+#include "services/csv_import/encoding.h"
 #include "services/csv_import/event_ids.h"
 #include "services/csv_import/field_parsers.h"
 #include "services/csv_import/string_views.h"
@@ -21,7 +22,26 @@ namespace {
 constexpr absl::string_view kStreamPrefix = "client-";
 constexpr absl::string_view kPaymentIdPrefix = "pay-";
 constexpr size_t kMaxClientIdBytes = kMaxLedgerIdBytes - kStreamPrefix.size();
+constexpr absl::string_view kCreditNoteIdPrefix = "cn-";
 constexpr size_t kMaxInvoiceIdBytes = kMaxLedgerIdBytes - kPaymentIdPrefix.size();
+
+// "<prefix><invoice id>" if no business id of `taken` has it, else the first free of
+// "<prefix><invoice id>-2", "-3", ...; an id that would pass kMaxLedgerIdBytes uses a
+// name-based UUID of the invoice id in its place.
+std::string UnusedId(absl::string_view prefix, const std::string& invoice_id,
+                     const absl::flat_hash_set<std::string>* taken) {
+  const auto is_taken = [taken](const std::string& id) {
+    return taken != nullptr && taken->contains(id);
+  };
+  std::string id = absl::StrCat(prefix, invoice_id);
+  for (int n = 2; is_taken(id); ++n) {
+    id = absl::StrCat(prefix, invoice_id, "-", n);
+    if (id.size() > kMaxLedgerIdBytes) {
+      id = absl::StrCat(prefix, NameBasedUuid(kImportNamespaceUuid, invoice_id), "-", n);
+    }
+  }
+  return id;
+}
 
 bool IsStreamChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
@@ -43,40 +63,8 @@ bool HasControlChar(absl::string_view text) {
   return false;
 }
 
-// Strict UTF-8 (RFC 3629: shortest form, no surrogates, at most U+10FFFF). Protobuf
-// string fields must hold UTF-8: an event carrying other bytes serializes, but the
-// ledger server cannot parse it back, and the whole batch would be refused.
-bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char lead = byte(i);
-    size_t length = 0;
-    unsigned char low = 0x80;  // bounds of the second byte, tighter after some leads
-    unsigned char high = 0xBF;
-    if (lead < 0x80) {
-      length = 1;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) low = 0xA0;   // overlong below U+0800
-      if (lead == 0xED) high = 0x9F;  // surrogates U+D800..U+DFFF
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) low = 0x90;   // overlong below U+10000
-      if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const unsigned char c = byte(i + k);
-      if (k == 1 ? (c < low || c > high) : (c < 0x80 || c > 0xBF)) return false;
-    }
-    i += length;
-  }
-  return true;
+absl::string_view NotUtf8Hint() {
+  return " (this cell is not UTF-8: for a GBK or GB18030 export set encoding = GB18030)";
 }
 
 // A cell as shown inside double quotes in a message: quotes, backslashes and control
@@ -151,10 +139,29 @@ absl::StatusOr<int> FindColumn(const std::vector<std::string>& header, absl::str
 
 }  // namespace
 
-std::string RowRejection::ToString() const { return absl::StrCat("line ", line, ": ", reason); }
+std::string RowRejection::ToString() const {
+  if (last_line > line) return absl::StrCat("lines ", line, "-", last_line, ": ", reason);
+  return absl::StrCat("line ", line, ": ", reason);
+}
 
-CsvImporter::CsvImporter(std::istream* in, ColumnMapping mapping, ImportOptions options)
-    : reader_(in), mapping_(std::move(mapping)), options_(std::move(options)) {}
+std::string RowConflict::ToString() const {
+  std::vector<std::string> parts;
+  for (const FieldChange& c : changes) {
+    parts.push_back(absl::StrCat(c.field, " stored ", c.stored.empty() ? "(none)" : c.stored,
+                                 ", file ", c.found.empty() ? "(none)" : c.found));
+  }
+  std::string text =
+      absl::StrCat("line ", line, ": invoice ", invoice_id, ": ", absl::StrJoin(parts, "; "));
+  if (!unreconciled.empty()) absl::StrAppend(&text, " (not reconciled: ", unreconciled, ")");
+  return text;
+}
+
+CsvImporter::CsvImporter(std::istream* in, std::unique_ptr<std::istringstream> converted,
+                         ColumnMapping mapping, ImportOptions options)
+    : converted_(std::move(converted)),
+      reader_(converted_ != nullptr ? converted_.get() : in, mapping.delimiter),
+      mapping_(std::move(mapping)),
+      options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<CsvImporter>> CsvImporter::Create(std::istream* in,
                                                                  ColumnMapping mapping,
@@ -168,8 +175,14 @@ absl::StatusOr<std::unique_ptr<CsvImporter>> CsvImporter::Create(std::istream* i
   if (options.progress_every_rows < 1) {
     return absl::InvalidArgumentError("progress_every_rows must be positive");
   }
+  std::unique_ptr<std::istringstream> converted;
+  if (mapping.encoding != "UTF-8") {
+    absl::StatusOr<std::string> text = ConvertToUtf8(in, mapping.encoding);
+    if (!text.ok()) return text.status();
+    converted = std::make_unique<std::istringstream>(*std::move(text));
+  }
   std::unique_ptr<CsvImporter> importer(
-      new CsvImporter(in, std::move(mapping), std::move(options)));
+      new CsvImporter(in, std::move(converted), std::move(mapping), std::move(options)));
   if (absl::Status s = importer->ReadHeader(); !s.ok()) return s;
   return importer;
 }
@@ -183,6 +196,12 @@ absl::Status CsvImporter::ReadHeader() {
         absl::StrCat("line ", record_.line, ": header row: ", record_.error));
   }
   for (const std::string& name : record_.fields) {
+    if (!IsValidUtf8(name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", record_.line,
+                       ": the header is not UTF-8; if the file comes from a Chinese "
+                       "ERP (Kingdee, Yonyou), it is likely GBK: set encoding = GB18030"));
+    }
     header_.emplace_back(absl::StripAsciiWhitespace(name));
   }
   const std::pair<absl::string_view, std::pair<int*, const std::string*>> wanted[] = {
@@ -208,7 +227,7 @@ absl::Status CsvImporter::ReadHeader() {
   return absl::OkStatus();
 }
 
-absl::Status CsvImporter::ConvertRow(const CsvRecord& record, std::vector<v1::Event>* events) {
+absl::StatusOr<CsvImporter::RowFacts> CsvImporter::ParseRow(const CsvRecord& record) {
   if (!record.error.empty()) return absl::InvalidArgumentError(record.error);
   if (record.fields.size() != header_.size()) {
     return absl::InvalidArgumentError(
@@ -224,140 +243,301 @@ absl::Status CsvImporter::ConvertRow(const CsvRecord& record, std::vector<v1::Ev
     if (!day.ok()) return Bad(name(column), cell(column), day.status().message());
     return day;
   };
+  RowFacts row;
+  row.line = record.line;
 
-  const std::string client_id(cell(columns_.client_id));
-  if (!ValidClientId(client_id)) {
-    return Bad(name(columns_.client_id), client_id,
+  row.client_id = std::string(cell(columns_.client_id));
+  if (!ValidClientId(row.client_id)) {
+    return Bad(name(columns_.client_id), row.client_id,
                absl::StrCat("client ids must be 1..", kMaxClientIdBytes,
                             " characters of [A-Za-z0-9._:-]"));
   }
-  std::string client_name(cell(columns_.client_name));
-  if (client_name.size() > kMaxClientNameBytes || HasControlChar(client_name) ||
-      !IsValidUtf8(client_name)) {
-    return Bad(name(columns_.client_name), client_name,
+  row.client_name = std::string(cell(columns_.client_name));
+  if (row.client_name.size() > kMaxClientNameBytes || HasControlChar(row.client_name) ||
+      !IsValidUtf8(row.client_name)) {
+    return Bad(name(columns_.client_name), row.client_name,
                absl::StrCat("client names must be at most ", kMaxClientNameBytes,
-                            " bytes of UTF-8 without control characters"));
+                            " bytes of UTF-8 without control characters",
+                            IsValidUtf8(row.client_name) ? "" : NotUtf8Hint()));
   }
-  if (client_name.empty()) client_name = client_id;
+  if (row.client_name.empty()) row.client_name = row.client_id;
 
-  const std::string invoice_id(cell(columns_.invoice_id));
-  if (invoice_id.empty() || invoice_id.size() > kMaxInvoiceIdBytes || HasControlChar(invoice_id) ||
-      !IsValidUtf8(invoice_id)) {
-    return Bad(name(columns_.invoice_id), invoice_id,
+  row.invoice_id = std::string(cell(columns_.invoice_id));
+  if (row.invoice_id.empty() || row.invoice_id.size() > kMaxInvoiceIdBytes ||
+      HasControlChar(row.invoice_id) || !IsValidUtf8(row.invoice_id)) {
+    return Bad(name(columns_.invoice_id), row.invoice_id,
                absl::StrCat("invoice ids must be 1..", kMaxInvoiceIdBytes,
-                            " bytes of UTF-8 without control characters"));
+                            " bytes of UTF-8 without control characters",
+                            IsValidUtf8(row.invoice_id) ? "" : NotUtf8Hint()));
   }
 
   absl::StatusOr<absl::CivilDay> issue_date = date(columns_.invoice_date);
   if (!issue_date.ok()) return issue_date.status();
+  row.issue_date = *issue_date;
   absl::StatusOr<absl::CivilDay> due_date = date(columns_.due_date);
   if (!due_date.ok()) return due_date.status();
-  if (*due_date < *issue_date) {
+  row.due_date = *due_date;
+  if (row.due_date < row.issue_date) {
     return Bad(name(columns_.due_date), cell(columns_.due_date),
                absl::StrCat("before ", name(columns_.invoice_date), " ",
                             QuoteCell(cell(columns_.invoice_date))));
   }
 
-  std::string currency = mapping_.currency;
+  row.currency = mapping_.currency;
   if (columns_.currency >= 0) {
-    currency = absl::AsciiStrToUpper(cell(columns_.currency));
-    if (!ledger::IsKnownCurrency(currency)) {
+    row.currency = absl::AsciiStrToUpper(cell(columns_.currency));
+    if (!ledger::IsKnownCurrency(row.currency)) {
       return Bad(name(columns_.currency), cell(columns_.currency),
                  "not a known ISO 4217 currency code");
     }
   }
   absl::StatusOr<int64_t> amount_minor =
-      ParseAmountMinor(StdView(cell(columns_.amount)), currency, mapping_.thousands_separator);
+      ParseAmountMinor(StdView(cell(columns_.amount)), row.currency, mapping_.thousands_separator);
   if (!amount_minor.ok()) {
     return Bad(name(columns_.amount), cell(columns_.amount), amount_minor.status().message());
   }
+  row.amount_minor = *amount_minor;
 
-  std::optional<absl::CivilDay> settled_date;
   if (!cell(columns_.settled_date).empty()) {
     absl::StatusOr<absl::CivilDay> day = date(columns_.settled_date);
     if (!day.ok()) return day.status();
     // A payment dated before its invoice would be allocated, on replay as of that date,
     // to an invoice that does not exist yet.
-    if (*day < *issue_date) {
+    if (*day < row.issue_date) {
       return Bad(name(columns_.settled_date), cell(columns_.settled_date),
                  absl::StrCat("before ", name(columns_.invoice_date), " ",
                               QuoteCell(cell(columns_.invoice_date))));
     }
-    settled_date = *day;
+    row.settled_date = *day;
   }
 
-  bool disputed = false;
   if (!cell(columns_.disputed).empty()) {
     absl::StatusOr<bool> flag = ParseYesNo(StdView(cell(columns_.disputed)));
     if (!flag.ok())
       return Bad(name(columns_.disputed), cell(columns_.disputed), flag.status().message());
-    disputed = *flag;
+    row.disputed = *flag;
   }
 
-  std::optional<absl::CivilDay> delivery_date;
   if (!cell(columns_.delivery_date).empty()) {
     absl::StatusOr<absl::CivilDay> day = date(columns_.delivery_date);
     if (!day.ok()) return day.status();
-    delivery_date = *day;
+    row.delivery_date = *day;
   }
 
-  if (auto it = invoice_lines_.find(invoice_id); it != invoice_lines_.end()) {
-    return Bad(name(columns_.invoice_id), invoice_id,
+  if (auto it = invoice_lines_.find(row.invoice_id); it != invoice_lines_.end()) {
+    return Bad(name(columns_.invoice_id), row.invoice_id,
                absl::StrCat("duplicate invoice id, first imported from line ", it->second));
   }
+  return row;
+}
 
-  // Every check passed: from here on the row is imported.
-  int64_t invoiced_total = 0;
-  if (__builtin_add_overflow(summary_.invoiced_minor_by_currency[currency], *amount_minor,
-                             &invoiced_total)) {
-    return Bad(name(columns_.amount), cell(columns_.amount),
-               absl::StrCat("the file's total in ", currency, " would overflow"));
+absl::Status CsvImporter::ConvertRow(const CsvRecord& record, std::vector<v1::Event>* events) {
+  absl::StatusOr<RowFacts> parsed = ParseRow(record);
+  if (!parsed.ok()) return parsed.status();
+  const RowFacts& row = *parsed;
+
+  const StoredClient* stored = nullptr;
+  if (options_.stored_client) {
+    absl::StatusOr<const StoredClient*> found = options_.stored_client(row.client_id);
+    if (!found.ok()) {
+      fatal_ = found.status();
+      return fatal_;
+    }
+    stored = *found;
   }
-  summary_.invoiced_minor_by_currency[currency] = invoiced_total;
-  invoice_lines_.emplace(invoice_id, record.line);
-  const std::string stream = absl::StrCat(kStreamPrefix, client_id);
+  invoice_lines_.emplace(row.invoice_id, row.line);
+  last_invoice_id_ = row.invoice_id;
+  const std::string stream = absl::StrCat(kStreamPrefix, row.client_id);
+  const StoredInvoice* stored_invoice = nullptr;
+  if (stored != nullptr) {
+    auto it = stored->invoices.find(row.invoice_id);
+    if (it != stored->invoices.end()) stored_invoice = &it->second;
+  }
+  if (stored_invoice != nullptr) {
+    const bool imported = CompareRow(row, *stored, *stored_invoice, stream, events);
+    if (imported) {
+      if (row.disputed) ++summary_.disputed_rows;
+      ++summary_.rows_imported;
+      if (events->empty()) ++summary_.rows_unchanged;
+      summary_.events += static_cast<int64_t>(events->size());
+    }
+    return absl::OkStatus();
+  }
 
-  if (registered_clients_.insert(client_id).second) {
-    v1::Event event = NewEvent(stream, "ClientRegistered", client_id, *issue_date);
+  // A new invoice.
+  int64_t invoiced_total = 0;
+  if (__builtin_add_overflow(summary_.invoiced_minor_by_currency[row.currency], row.amount_minor,
+                             &invoiced_total)) {
+    return Bad(header_[columns_.amount], FormatAmountMinor(row.amount_minor, row.currency),
+               absl::StrCat("the file's total in ", row.currency, " would overflow"));
+  }
+  summary_.invoiced_minor_by_currency[row.currency] = invoiced_total;
+
+  if (registered_clients_.insert(row.client_id).second) {
+    v1::Event event = NewEvent(stream, "ClientRegistered", row.client_id, row.issue_date);
     v1::ClientRegistered* p = event.mutable_client_registered();
-    p->set_client_id(client_id);
-    p->set_name(client_name);
+    p->set_client_id(row.client_id);
+    p->set_name(row.client_name);
     p->set_jurisdiction(mapping_.jurisdiction);
     p->set_client_kind(mapping_.client_kind);
     p->set_seller_is_sme(mapping_.seller_is_sme);
-    Emit(std::move(event), &summary_.clients_registered, events);
+    if (stored != nullptr && stored->registered) {
+      ++summary_.events_already_stored;
+    } else {
+      Emit(std::move(event), &summary_.clients_registered, events);
+    }
   }
 
   {
-    v1::Event event = NewEvent(stream, "InvoiceIssued", invoice_id, *issue_date);
+    v1::Event event = NewEvent(stream, "InvoiceIssued", row.invoice_id, row.issue_date);
     v1::InvoiceIssued* p = event.mutable_invoice_issued();
-    p->set_invoice_id(invoice_id);
-    p->mutable_amount()->set_amount_minor(*amount_minor);
-    p->mutable_amount()->set_currency(currency);
-    *p->mutable_issue_date() = ledger::FromCivilDay(*issue_date);
-    *p->mutable_due_date() = ledger::FromCivilDay(*due_date);
-    if (delivery_date) *p->mutable_delivery_date() = ledger::FromCivilDay(*delivery_date);
+    p->set_invoice_id(row.invoice_id);
+    p->mutable_amount()->set_amount_minor(row.amount_minor);
+    p->mutable_amount()->set_currency(row.currency);
+    *p->mutable_issue_date() = ledger::FromCivilDay(row.issue_date);
+    *p->mutable_due_date() = ledger::FromCivilDay(row.due_date);
+    if (row.delivery_date) *p->mutable_delivery_date() = ledger::FromCivilDay(*row.delivery_date);
     Emit(std::move(event), &summary_.invoices_issued, events);
   }
 
-  if (settled_date) {
-    const std::string payment_id = absl::StrCat(kPaymentIdPrefix, invoice_id);
-    v1::Event event = NewEvent(stream, "PaymentReceived", payment_id, *settled_date);
-    v1::PaymentReceived* p = event.mutable_payment_received();
-    p->set_payment_id(payment_id);
-    p->mutable_amount()->set_amount_minor(*amount_minor);
-    p->mutable_amount()->set_currency(currency);
-    *p->mutable_value_date() = ledger::FromCivilDay(*settled_date);
-    v1::Allocation* allocation = p->add_allocations();
-    allocation->set_invoice_id(invoice_id);
-    allocation->set_amount_minor(*amount_minor);
-    Emit(std::move(event), &summary_.payments_received, events);
-  }
+  if (row.settled_date) AppendPayment(row, stored, stream, row.amount_minor, "", events);
 
-  if (disputed) ++summary_.disputed_rows;
+  if (row.disputed) ++summary_.disputed_rows;
   ++summary_.rows_imported;
   summary_.events += static_cast<int64_t>(events->size());
   return absl::OkStatus();
+}
+
+void CsvImporter::AppendPayment(const RowFacts& row, const StoredClient* client,
+                                const std::string& stream, int64_t amount_minor,
+                                const std::string& reference, std::vector<v1::Event>* events) {
+  const std::string payment_id = UnusedId(kPaymentIdPrefix, row.invoice_id,
+                                          client == nullptr ? nullptr : &client->payment_ids);
+  v1::Event event = NewEvent(stream, "PaymentReceived", payment_id, *row.settled_date);
+  v1::PaymentReceived* p = event.mutable_payment_received();
+  p->set_payment_id(payment_id);
+  p->mutable_amount()->set_amount_minor(amount_minor);
+  p->mutable_amount()->set_currency(row.currency);
+  *p->mutable_value_date() = ledger::FromCivilDay(*row.settled_date);
+  if (!reference.empty()) p->set_reference(reference);
+  v1::Allocation* allocation = p->add_allocations();
+  allocation->set_invoice_id(row.invoice_id);
+  allocation->set_amount_minor(amount_minor);
+  Emit(std::move(event), &summary_.payments_received, events);
+}
+
+bool CsvImporter::CompareRow(const RowFacts& row, const StoredClient& client,
+                             const StoredInvoice& stored, const std::string& stream,
+                             std::vector<v1::Event>* events) {
+  RowConflict conflict;
+  conflict.line = row.line;
+  conflict.client_id = row.client_id;
+  conflict.invoice_id = row.invoice_id;
+  // The first change no event can make keeps the whole row a conflict.
+  const auto change = [&](std::string field, std::string was, std::string now,
+                          absl::string_view unreconcilable) {
+    conflict.changes.push_back({std::move(field), std::move(was), std::move(now)});
+    if (!unreconcilable.empty() && conflict.unreconciled.empty()) {
+      conflict.unreconciled = std::string(unreconcilable);
+    }
+  };
+  const auto day_text = [](std::optional<absl::CivilDay> day) {
+    return day ? absl::FormatCivilTime(*day) : std::string();
+  };
+  const auto money = [&](int64_t amount_minor) {
+    return FormatAmountMinor(amount_minor, stored.currency);
+  };
+
+  if (row.currency != stored.currency) {
+    change("currency", stored.currency, row.currency, "no event changes an invoice's currency");
+  }
+  if (row.issue_date != stored.issue_date) {
+    change("invoice_date", day_text(stored.issue_date), day_text(row.issue_date),
+           "no event moves an invoice's issue date");
+  }
+  if (row.due_date != stored.due_date) {
+    change("due_date", day_text(stored.due_date), day_text(row.due_date),
+           "no event moves an invoice's due date");
+  }
+  if (row.delivery_date != stored.delivery_date) {
+    change("delivery_date", day_text(stored.delivery_date), day_text(row.delivery_date),
+           "no event moves an invoice's delivery date");
+  }
+  int64_t credit_minor = 0;
+  const int64_t paid_minor = stored.paid_minor();
+  if (row.currency == stored.currency && row.amount_minor != stored.amount_minor()) {
+    absl::string_view why;
+    if (row.amount_minor > stored.amount_minor()) {
+      why = "no event raises an invoice's amount (issue a further invoice for the difference)";
+    } else if (paid_minor + stored.written_off_minor > row.amount_minor) {
+      why = "the ledger holds more paid and written off than the new amount";
+    } else {
+      credit_minor = stored.amount_minor() - row.amount_minor;
+    }
+    change("amount", money(stored.amount_minor()), money(row.amount_minor), why);
+  }
+  // What the ERP says was paid: the whole amount once settled, less what was written off.
+  int64_t payment_minor = 0;
+  if (row.currency == stored.currency) {
+    if (row.settled_date) {
+      const int64_t erp_paid = row.amount_minor - stored.written_off_minor;
+      payment_minor = erp_paid - paid_minor;
+      const std::optional<absl::CivilDay> last_paid = stored.last_paid_on();
+      if (payment_minor == 0 && stored.written_off_minor == 0 && last_paid &&
+          *last_paid != *row.settled_date) {
+        change("settled_date", day_text(last_paid), day_text(row.settled_date),
+               "no event moves a stored payment's value date (reverse it by hand)");
+      } else if (payment_minor < 0) {
+        change("settled_date", absl::StrCat("paid ", money(paid_minor)),
+               absl::StrCat(day_text(row.settled_date), " for ", money(row.amount_minor)),
+               "the ledger holds more paid than the file's amount");
+        payment_minor = 0;
+      }
+    } else if (stored.settled() && paid_minor > 0) {
+      change("settled_date", day_text(stored.last_paid_on()), "",
+             "no event reopens a paid invoice (reverse the payment by hand)");
+    }
+  }
+
+  if (!conflict.changes.empty() && !options_.reconcile) conflict.unreconciled.clear();
+  if (!conflict.changes.empty() && (!options_.reconcile || !conflict.unreconciled.empty())) {
+    ++summary_.rows_conflicted;
+    if (summary_.conflicts.size() < kMaxKeptRejections) {
+      summary_.conflicts.push_back(std::move(conflict));
+    }
+    return false;
+  }
+
+  const std::string source = absl::StrCat("ERP export line ", row.line);
+  if (credit_minor > 0) {
+    const std::string credit_note_id =
+        UnusedId(kCreditNoteIdPrefix, row.invoice_id, &client.credit_note_ids);
+    v1::Event event = NewEvent(stream, "CreditNoteIssued", credit_note_id, stored.issue_date);
+    v1::CreditNoteIssued* p = event.mutable_credit_note_issued();
+    p->set_credit_note_id(credit_note_id);
+    p->set_invoice_id(row.invoice_id);
+    p->mutable_amount()->set_amount_minor(credit_minor);
+    p->mutable_amount()->set_currency(stored.currency);
+    *p->mutable_issue_date() = ledger::FromCivilDay(stored.issue_date);
+    p->set_reason(absl::StrCat(source, ": amount ", money(stored.amount_minor()), " became ",
+                               money(row.amount_minor)));
+    Emit(std::move(event), &summary_.credit_notes_issued, events);
+  }
+  if (payment_minor > 0) {
+    AppendPayment(row, &client, stream, payment_minor,
+                  absl::StrCat(source, ": settled ", day_text(row.settled_date), ", ",
+                               money(row.amount_minor - stored.written_off_minor),
+                               " paid in all, of which the ledger held ", money(paid_minor)),
+                  events);
+  }
+  if (events->empty()) {
+    // Unchanged: what the row would have appended is in the ledger.
+    const bool first_of_client = registered_clients_.insert(row.client_id).second;
+    summary_.events_already_stored += (first_of_client ? 1 : 0) + 1 + (row.settled_date ? 1 : 0);
+  } else {
+    registered_clients_.insert(row.client_id);
+  }
+  return true;
 }
 
 void CsvImporter::Emit(v1::Event event, int64_t* counter, std::vector<v1::Event>* events) {
@@ -369,10 +549,10 @@ void CsvImporter::Emit(v1::Event event, int64_t* counter, std::vector<v1::Event>
   ++*counter;
 }
 
-void CsvImporter::Reject(int64_t line, std::string reason) {
+void CsvImporter::Reject(int64_t line, int64_t last_line, std::string reason) {
   ++summary_.rows_rejected;
   if (summary_.rejections.size() < kMaxKeptRejections) {
-    summary_.rejections.push_back({line, std::move(reason)});
+    summary_.rejections.push_back({line, last_line, std::move(reason)});
   }
 }
 
@@ -388,14 +568,18 @@ void CsvImporter::ReportProgress() {
 absl::StatusOr<std::optional<EventBatch>> CsvImporter::NextBatch() {
   if (failed_) return absl::FailedPreconditionError("the import already failed");
   EventBatch batch;
-  const auto take = [&](std::vector<v1::Event>& row_events, int64_t line) {
+  const auto take = [&](std::vector<v1::Event>& row_events, int64_t line,
+                        const std::string& invoice_id) {
+    BatchRow row{.line = line, .invoice_id = invoice_id, .begin = batch.events.size()};
     for (v1::Event& event : row_events) batch.events.push_back(std::move(event));
+    row.end = batch.events.size();
+    batch.rows_in_batch.push_back(std::move(row));
     if (batch.rows == 0) batch.first_line = line;
     batch.last_line = line;
     ++batch.rows;
   };
   if (!carried_events_.empty()) {
-    take(carried_events_, carried_line_);
+    take(carried_events_, carried_line_, carried_invoice_id_);
     carried_events_.clear();
   }
 
@@ -417,17 +601,24 @@ absl::StatusOr<std::optional<EventBatch>> CsvImporter::NextBatch() {
     }
     row_events.clear();
     if (absl::Status s = ConvertRow(record_, &row_events); !s.ok()) {
-      Reject(record_.line, std::string(s.message()));
+      if (!fatal_.ok()) {
+        failed_ = true;
+        return fatal_;
+      }
+      Reject(record_.line, record_.last_line, std::string(s.message()));
       ++rows_done_;
+    } else if (row_events.empty()) {
+      ++rows_done_;  // unchanged or a conflict: nothing to append
     } else if (batch.events.size() + row_events.size() > options_.max_batch_events) {
       // Create() checked max_batch_events >= kMaxEventsPerRow, so a row always fits in an
       // empty batch; carrying one out of an empty batch would lose it.
       if (batch.events.empty() || row_events.size() > kMaxEventsPerRow) std::abort();
       carried_events_ = std::move(row_events);
       carried_line_ = record_.line;
+      carried_invoice_id_ = last_invoice_id_;
       break;
     } else {
-      take(row_events, record_.line);
+      take(row_events, record_.line, last_invoice_id_);
     }
     if (++rows_since_progress_ >= options_.progress_every_rows) ReportProgress();
   }

@@ -15,7 +15,7 @@ constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
 
 }  // namespace
 
-CsvReader::CsvReader(std::istream* in) : in_(in) {}
+CsvReader::CsvReader(std::istream* in, char delimiter) : in_(in), delimiter_(delimiter) {}
 
 bool CsvReader::Fill() {
   if (eof_ || io_failed_) return false;
@@ -39,6 +39,7 @@ int CsvReader::Get() {
   if (c < 0) return c;
   ++chunk_pos_;
   ++bytes_read_;
+  last_char_ = c;
   if (c == '\n') ++line_;
   return c;
 }
@@ -52,6 +53,68 @@ bool CsvReader::Malformed(CsvRecord* record, std::string reason) {
   record->fields.clear();
   record->error = std::move(reason);
   SkipRestOfLine();
+  record->last_line = LastLine(record->line);
+  return true;
+}
+
+int64_t CsvReader::LastLine(int64_t first_line) const {
+  const int64_t last = last_char_ == '\n' ? line_ - 1 : line_;
+  return last > first_line ? last : first_line;
+}
+
+bool CsvReader::SkipRestOfRecord(bool in_quotes) {
+  for (;;) {
+    const int c = Get();
+    if (c < 0) return !in_quotes;
+    if (in_quotes) {
+      if (c == '"') {
+        if (Peek() == '"') {
+          Get();
+        } else {
+          in_quotes = false;
+        }
+      } else if (c == '\n') {
+        NoteLineBreakInQuotes();
+      }
+    } else if (c == '"') {
+      in_quotes = true;
+    } else if (c == '\n') {
+      return true;
+    }
+  }
+}
+
+void CsvReader::NoteLineBreakInQuotes() {
+  if (resume_offset_ >= 0) return;
+  resume_offset_ = bytes_read_;
+  resume_line_ = line_;
+}
+
+bool CsvReader::ResumeAfterQuoteLine(CsvRecord* record, std::string reason) {
+  record->fields.clear();
+  record->last_line = record->line;
+  if (resume_offset_ < 0) {
+    // The quote opened on the last line: there is nothing after it to read again.
+    record->error = std::move(reason);
+    return true;
+  }
+  in_->clear();
+  in_->seekg(resume_offset_);
+  if (!in_->fail()) {
+    chunk_.clear();
+    chunk_pos_ = 0;
+    eof_ = false;
+    bytes_read_ = resume_offset_;
+    line_ = resume_line_;
+    record->error = absl::StrCat(reason, "; reading resumes at line ", resume_line_);
+    return true;
+  }
+  // Not seekable (a pipe): everything up to here is lost, and the message says so.
+  in_->clear();
+  eof_ = true;
+  record->last_line = line_;
+  record->error = absl::StrCat(reason, "; lines ", record->line, "-", line_,
+                               " could not be read (give a file, not a pipe, to read them)");
   return true;
 }
 
@@ -89,6 +152,7 @@ absl::StatusOr<bool> CsvReader::Next(CsvRecord* record) {
   }
 
   record->line = line_;
+  resume_offset_ = -1;
   const int64_t record_start = bytes_read_;
   const auto too_long = [&] { return bytes_read_ - record_start > int64_t{kMaxRecordBytes}; };
   const std::string too_long_reason =
@@ -101,21 +165,31 @@ absl::StatusOr<bool> CsvReader::Next(CsvRecord* record) {
     if (Peek() == '"') {
       Get();
       const int64_t quote_line = line_;
+      const std::string never_closed =
+          absl::StrCat("quoted field opened on line ", quote_line, " never closed");
       for (;;) {
         const int c = Get();
-        if (c < 0) {
-          return Malformed(
-              record, absl::StrCat("quoted field opened on line ", quote_line, " never closed"));
-        }
+        if (c < 0) return ResumeAfterQuoteLine(record, never_closed);
         if (c == '"') {
           if (Peek() != '"') break;
           Get();
         }
+        if (c == '\n') NoteLineBreakInQuotes();
         field.push_back(static_cast<char>(c));
-        if (too_long()) return Malformed(record, too_long_reason);
+        if (too_long()) {
+          // Skip to the record's end as quoting places it, not to the next line break,
+          // which may sit inside the quotes; a quote that never closes is read again.
+          if (!SkipRestOfRecord(/*in_quotes=*/true)) {
+            return ResumeAfterQuoteLine(record, never_closed);
+          }
+          record->fields.clear();
+          record->last_line = LastLine(record->line);
+          record->error = too_long_reason;
+          return true;
+        }
       }
       const int after = Peek();
-      if (after == ',') {
+      if (after == delimiter_) {
         Get();
       } else if (after == '\n' || after < 0) {
         Get();
@@ -128,13 +202,17 @@ absl::StatusOr<bool> CsvReader::Next(CsvRecord* record) {
         Get();
         end_of_record = true;
       } else {
-        return Malformed(record, absl::StrCat("unexpected character '", std::string(1, after),
-                                              "' after a closing quote"));
+        const std::string reason = absl::StrCat("unexpected character '", std::string(1, after),
+                                                "' after a closing quote");
+        // A quote that spanned lines here was most likely never meant to close where it
+        // did: read again from the line after the one it opened on.
+        if (resume_offset_ >= 0) return ResumeAfterQuoteLine(record, reason);
+        return Malformed(record, reason);
       }
     } else {
       for (;;) {
         const int c = Peek();
-        if (c == ',') {
+        if (c == delimiter_) {
           Get();
           break;
         }
@@ -161,14 +239,16 @@ absl::StatusOr<bool> CsvReader::Next(CsvRecord* record) {
       }
     }
     if (record->fields.size() >= kMaxFieldsPerRecord) {
-      if (!end_of_record) SkipRestOfLine();
+      if (!end_of_record) SkipRestOfRecord(/*in_quotes=*/false);
       record->fields.clear();
+      record->last_line = LastLine(record->line);
       record->error = absl::StrCat("more than ", kMaxFieldsPerRecord, " fields");
       return true;
     }
     record->fields.push_back(std::move(field));
     if (end_of_record) break;
   }
+  record->last_line = LastLine(record->line);
   if (io_failed_) return absl::DataLossError("read error on the CSV input");
   return true;
 }

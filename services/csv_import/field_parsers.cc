@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "ledger/currency.h"
 #include "ledger/dates.h"
 #include "services/csv_import/string_views.h"
@@ -45,6 +46,39 @@ std::optional<absl::CivilDay> ParseMonthDayYear(absl::string_view text) {
   return ledger::ToCivilDay(date);
 }
 
+// Year first, one separator kind throughout: "2025-3-1", "2025/03/31", "2025.3.1", or
+// "2025年3月31日".
+std::optional<absl::CivilDay> ParseYearMonthDay(absl::string_view text) {
+  std::vector<absl::string_view> parts;
+  if (absl::EndsWith(text, "日")) {
+    text.remove_suffix(std::string_view("日").size());
+    const size_t year_end = text.find("年");
+    const size_t month_end = text.find("月");
+    if (year_end == absl::string_view::npos || month_end == absl::string_view::npos ||
+        month_end < year_end) {
+      return std::nullopt;
+    }
+    const size_t mark = std::string_view("年").size();
+    parts = {text.substr(0, year_end), text.substr(year_end + mark, month_end - year_end - mark),
+             text.substr(month_end + mark)};
+  } else {
+    const size_t at = text.find_first_of("-/.");
+    if (at == absl::string_view::npos) return std::nullopt;
+    parts = absl::StrSplit(text, text[at]);
+    if (parts.size() != 3) return std::nullopt;
+  }
+  const std::optional<int> year = SmallNumber(parts[0], 4, 4);
+  const std::optional<int> month = SmallNumber(parts[1], 1, 2);
+  const std::optional<int> day = SmallNumber(parts[2], 1, 2);
+  if (!month || !day || !year) return std::nullopt;
+  ledger::v1::Date date;
+  date.set_year(*year);
+  date.set_month(*month);
+  date.set_day(*day);
+  if (!ledger::IsValidDate(date)) return std::nullopt;
+  return ledger::ToCivilDay(date);
+}
+
 // Checks digit grouping of the integer part: "1,234,567" but not "1234,567" or "1,23".
 bool WellGrouped(absl::string_view integer_part) {
   const std::vector<absl::string_view> groups = absl::StrSplit(integer_part, ',');
@@ -63,13 +97,25 @@ std::string_view DateFormatName(DateFormat format) {
       return "M/D/YYYY";
     case DateFormat::kIso:
       return "YYYY-MM-DD";
+    case DateFormat::kYearMonthDay:
+      return "YYYY-M-D";
   }
   return "?";
 }
 
 absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, DateFormat format) {
-  const std::optional<absl::CivilDay> day =
-      format == DateFormat::kIso ? ledger::ParseIsoDay(text) : ParseMonthDayYear(AbslView(text));
+  std::optional<absl::CivilDay> day;
+  switch (format) {
+    case DateFormat::kIso:
+      day = ledger::ParseIsoDay(text);
+      break;
+    case DateFormat::kMonthDayYear:
+      day = ParseMonthDayYear(AbslView(text));
+      break;
+    case DateFormat::kYearMonthDay:
+      day = ParseYearMonthDay(AbslView(text));
+      break;
+  }
   if (!day) {
     return absl::InvalidArgumentError(
         absl::StrCat("not a date (", AbslView(DateFormatName(format)), ")"));
@@ -79,7 +125,10 @@ absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, DateFormat forma
 
 absl::StatusOr<int64_t> ParseAmountMinor(std::string_view amount_text, std::string_view currency,
                                          ThousandsSeparator separator) {
-  const absl::string_view text = AbslView(amount_text);
+  absl::string_view text = AbslView(amount_text);
+  if (currency == "CNY" || currency == "JPY") {
+    if (!absl::ConsumePrefix(&text, "\xC2\xA5")) absl::ConsumePrefix(&text, "\xEF\xBF\xA5");
+  }
   const std::optional<int> minor_digits = ledger::CurrencyMinorDigits(currency);
   if (!minor_digits) {
     return absl::InvalidArgumentError(
@@ -134,6 +183,20 @@ absl::StatusOr<int64_t> ParseAmountMinor(std::string_view amount_text, std::stri
   }
   if (minor == 0) return absl::InvalidArgumentError("amount must be positive, got zero");
   return minor;
+}
+
+std::string FormatAmountMinor(int64_t amount_minor, std::string_view currency) {
+  const int digits = ledger::CurrencyMinorDigits(currency).value_or(0);
+  const bool negative = amount_minor < 0;
+  // Negated in unsigned arithmetic, which INT64_MIN survives.
+  const uint64_t magnitude =
+      negative ? 0 - static_cast<uint64_t>(amount_minor) : static_cast<uint64_t>(amount_minor);
+  std::string text = absl::StrCat(magnitude);
+  if (digits <= 0) return absl::StrCat(negative ? "-" : "", text);
+  const size_t width = static_cast<size_t>(digits) + 1;
+  if (text.size() < width) text = std::string(width - text.size(), '0') + text;
+  const size_t point = text.size() - static_cast<size_t>(digits);
+  return absl::StrCat(negative ? "-" : "", text.substr(0, point), ".", text.substr(point));
 }
 
 absl::StatusOr<bool> ParseYesNo(std::string_view text) {

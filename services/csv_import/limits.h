@@ -9,8 +9,8 @@
 namespace sixhearts::csv_import {
 
 // Longest CSV record, in bytes, counting delimiters, quotes and any line breaks inside
-// quoted fields. A longer record is rejected and the reader resumes after the next line
-// break, so a file without line breaks cannot make the reader buffer it whole.
+// quoted fields. A longer record is rejected and the reader resumes after its end as the
+// quotes place it (csv_reader.h), never buffering more than this of it.
 inline constexpr size_t kMaxRecordBytes = 64 * 1024;
 
 // Most fields in one record (header included). ERP exports rarely pass a hundred.
@@ -20,10 +20,15 @@ inline constexpr size_t kMaxFieldsPerRecord = 256;
 // reject duplicates), so this bounds its memory.
 inline constexpr int64_t kMaxDataRows = 1'000'000;
 
+// Largest input in another encoding than UTF-8 (mapping key `encoding`): it is converted
+// in memory before it is read, so this bounds that copy.
+inline constexpr size_t kMaxConvertedInputBytes = 256 * 1024 * 1024;
+
 // Bytes requested from the input stream at a time.
 inline constexpr size_t kReadChunkBytes = 64 * 1024;
 
-// Events one row can produce: ClientRegistered, InvoiceIssued, PaymentReceived. A batch
+// Events one row can produce: ClientRegistered, InvoiceIssued, PaymentReceived (or, for a
+// reconciled row, CreditNoteIssued and PaymentReceived). A batch
 // must hold at least this many so that any row fits in one batch.
 inline constexpr size_t kMaxEventsPerRow = 3;
 

@@ -139,6 +139,14 @@ void RunImport(std::string_view csv, const ColumnMapping& mapping, size_t max_ba
           absl::StrCat(b.first_line, "..", b.last_line, " after ", last_line));
     last_line = b.last_line;
     rows_in_batches += b.rows;
+    Check(b.rows_in_batch.size() == static_cast<size_t>(b.rows) && !b.rows_in_batch.empty() &&
+              b.rows_in_batch.front().begin == 0 && b.rows_in_batch.back().end == b.events.size(),
+          "rows_in_batch has one entry per row and covers the batch's events");
+    for (size_t i = 1; i < b.rows_in_batch.size(); ++i) {
+      Check(b.rows_in_batch[i].begin == b.rows_in_batch[i - 1].end &&
+                b.rows_in_batch[i].line > b.rows_in_batch[i - 1].line,
+            "rows_in_batch is contiguous and in file order");
+    }
     for (const v1::Event& event : b.events) {
       CheckEventForLedger(event, limits);
       Check(event_ids.insert(event.event_id()).second, "the import's event ids are distinct",
@@ -149,11 +157,13 @@ void RunImport(std::string_view csv, const ColumnMapping& mapping, size_t max_ba
   }
 
   const ImportSummary& s = (*importer)->summary();
-  Check(s.rows_imported + s.rows_rejected == s.rows_read,
-        "rows_imported + rows_rejected == rows_read",
-        absl::StrCat(s.rows_imported, " + ", s.rows_rejected, " != ", s.rows_read));
+  Check(s.rows_imported + s.rows_rejected + s.rows_conflicted == s.rows_read,
+        "rows_imported + rows_rejected + rows_conflicted == rows_read",
+        absl::StrCat(s.rows_imported, " + ", s.rows_rejected, " + ", s.rows_conflicted,
+                     " != ", s.rows_read));
   Check(s.events == events, "summary.events counts the events handed out");
-  Check(s.clients_registered + s.invoices_issued + s.payments_received == s.events,
+  Check(s.clients_registered + s.invoices_issued + s.payments_received + s.credit_notes_issued ==
+            s.events,
         "summary's per-type counts add up to summary.events");
   Check(rows_in_batches <= s.rows_imported, "batches hold only imported rows");
   Check(already_stored || rows_in_batches == s.rows_imported,

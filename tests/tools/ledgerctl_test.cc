@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -253,6 +254,8 @@ class Child {
     posix_spawn_file_actions_destroy(&actions);
   }
 
+  void Signal(int signal_number) { kill(pid_, signal_number); }
+
   // Kills the child if it has not exited within `timeout`, so a hang fails the test
   // instead of blocking it.
   Result Wait(absl::Duration timeout = absl::Seconds(60)) {
@@ -316,8 +319,9 @@ class LedgerctlTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, error);
   }
 
-  void StartServer(const std::string& listen) {
+  void StartServer(const std::string& listen, size_t max_text_bytes = 4'096) {
     services::ServerOptions options;
+    options.store.limits.max_text_bytes = max_text_bytes;
     options.data_dir = (dir_ / "ledger").string();
     options.listen = listen;
     options.backup_dir = (dir_ / "backups").string();
@@ -727,7 +731,7 @@ TEST_F(LedgerctlTest, ImportIbmSampleTwiceAppendsOnce) {
                            "\"events_already_stored\":5032,\"clients_registered\":0,"),
             std::string::npos)
       << again.out;
-  EXPECT_NE(again.out.find("\"rejections\":[]}"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("\"rejections\":[],\"conflicts\":[]}"), std::string::npos) << again.out;
   EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  5032\n"));
 
   Result verify = Ctl({"verify"});
@@ -777,16 +781,371 @@ TEST_F(LedgerctlTest, ImportReportsRejectedRows) {
           "391,0379-NEVHP,4/6/2013,611365,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0\n"
           "391,0379-NEVHP,4/6/2013,611366,1/2/2013,2/30/2013,55.94,No,1/15/2013,Paper,13,0\n"));
   Result result = Ctl({"import", csv, "--preset", "ibm"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ASSERT_EQ(result.exit_code, 4) << result.err;
   EXPECT_NE(result.out.find("rows_rejected          1\n"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("events_appended        3\n"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("\nrejected rows:\nline  reason\n   3  DueDate \"2/30/2013\""),
-            std::string::npos)
+  EXPECT_NE(
+      result.out.find(
+          "\nrejected rows:\nline  last_line  reason\n   3          3  DueDate \"2/30/2013\""),
+      std::string::npos)
       << result.out;
 
   Result no_mapping = Ctl({"import", csv});
   EXPECT_EQ(no_mapping.exit_code, 2);
   EXPECT_TRUE(absl::StartsWith(no_mapping.err, "ledgerctl: INVALID_ARGUMENT: ")) << no_mapping.err;
+}
+
+// ERP re-exports (issue 18): each row is compared with the client's stream.
+constexpr char kErpHeader[] = "client,name,invoice,issued,due,amount,currency,settled\n";
+
+std::vector<std::string> ErpMapping() {
+  return {"--map", "client_id=client",
+          "--map", "client_name=name",
+          "--map", "invoice_id=invoice",
+          "--map", "invoice_date=issued",
+          "--map", "due_date=due",
+          "--map", "amount=amount",
+          "--map", "currency_column=currency",
+          "--map", "settled_date=settled",
+          "--map", "jurisdiction=CN",
+          "--map", "client_kind=government_organ"};
+}
+
+// The value of `key` in a --json summary.
+std::string JsonField(const std::string& json, const std::string& key) {
+  const std::string tag = absl::StrCat("\"", key, "\":");
+  const size_t at = json.find(tag);
+  if (at == std::string::npos) return "(missing)";
+  const size_t start = at + tag.size();
+  size_t end = start;
+  while (end < json.size() && json[end] != ',' && json[end] != '}') ++end;
+  return json.substr(start, end - start);
+}
+
+class ErpImportTest : public LedgerctlTest {
+ protected:
+  Result Import(const std::string& name, const std::string& rows,
+                std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--json", "import", File(name, kErpHeader + rows)};
+    for (const std::string& arg : ErpMapping()) args.push_back(arg);
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Ctl(args);
+  }
+  // The stream's events, one "Type" per line.
+  std::vector<std::string> StreamTypes(const std::string& stream) {
+    Result result = Ctl({"--csv", "stream", stream});
+    std::vector<std::string> types;
+    for (const std::string& line : Lines(result.out)) {
+      std::vector<std::string> cells = absl::StrSplit(line, ',');
+      if (cells.size() > 3 && cells[0] != "position") types.push_back(cells[3]);
+    }
+    return types;
+  }
+};
+
+// Defect 1: a changed invoice in a later file was dropped with exit 0 and the summary
+// showing the new figures; the ledger kept 100.00 due 03-31.
+TEST_F(ErpImportTest, ChangedInvoiceIsAConflictNamingLineAndValues) {
+  Result first = Import("day1.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,\n");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(JsonField(first.out, "invoiced_CNY"), "100.00") << first.out;
+
+  Result second = Import("day2.csv", "x-01,a,XF-1,2025-03-05,2025-04-30,250.00,CNY,\n");
+  EXPECT_EQ(second.exit_code, 4) << second.err;
+  EXPECT_EQ(JsonField(second.out, "rows_imported"), "0") << second.out;
+  EXPECT_EQ(JsonField(second.out, "rows_conflicted"), "1");
+  EXPECT_EQ(JsonField(second.out, "events_appended"), "0");
+  EXPECT_EQ(JsonField(second.out, "invoiced_CNY"), "(missing)");  // nothing was stored
+  EXPECT_NE(
+      second.out.find(
+          "{\"line\":2,\"client_id\":\"x-01\",\"invoice_id\":\"XF-1\",\"field\":\"invoice_date\","
+          "\"stored\":\"2025-03-01\",\"file\":\"2025-03-05\",\"not_reconciled\":\"\"}"),
+      std::string::npos)
+      << second.out;
+  EXPECT_NE(
+      second.out.find("\"field\":\"due_date\",\"stored\":\"2025-03-31\",\"file\":\"2025-04-30\""),
+      std::string::npos);
+  EXPECT_NE(second.out.find("\"field\":\"amount\",\"stored\":\"100.00\",\"file\":\"250.00\""),
+            std::string::npos);
+  EXPECT_EQ(second.err,
+            "ledgerctl: import: 1 of 1 rows not imported (0 rejected, 1 in conflict with the "
+            "ledger, 0 refused by the ledger); every other row is stored\n");
+  EXPECT_EQ(StreamTypes("client-x-01"),
+            (std::vector<std::string>{"ClientRegistered", "InvoiceIssued"}));
+
+  // The text report names the row too; --reconcile cannot raise an amount or move a date.
+  std::vector<std::string> args = {
+      "import", File("day2b.csv",
+                     std::string(kErpHeader) + "x-01,a,XF-1,2025-03-01,2025-03-31,250.00,CNY,\n")};
+  for (const std::string& arg : ErpMapping()) args.push_back(arg);
+  args.push_back("--reconcile");
+  Result text = Ctl(args);
+  EXPECT_EQ(text.exit_code, 4);
+  EXPECT_NE(text.out.find("\nconflicts:\nline  client_id  invoice_id  field   stored  file    "
+                          "not_reconciled\n   2  x-01       XF-1        amount  100.00  250.00  "
+                          "no event raises an invoice's amount"),
+            std::string::npos)
+      << text.out;
+  EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  2\n"));
+}
+
+TEST_F(ErpImportTest, ChangedSettledDateIsAConflict) {
+  ASSERT_EQ(
+      Import("day1.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,2025-03-31\n").exit_code, 0);
+  Result same =
+      Import("day1-again.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,2025-03-31\n");
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(JsonField(same.out, "rows_unchanged"), "1");
+  EXPECT_EQ(JsonField(same.out, "events_already_stored"), "3");
+  Result moved = Import("day2.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,2025-04-05\n");
+  EXPECT_EQ(moved.exit_code, 4);
+  EXPECT_NE(moved.out.find(
+                "\"field\":\"settled_date\",\"stored\":\"2025-03-31\",\"file\":\"2025-04-05\""),
+            std::string::npos)
+      << moved.out;
+  EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  3\n"));
+}
+
+// Defect 2: XA-2 at 100.00 open, then 40.00 settled: a 40.00 payment was stored and
+// aging showed 60.00 overdue on an invoice the ERP calls settled.
+TEST_F(ErpImportTest, LowerAmountNowSettledIsAConflictOrReconciled) {
+  ASSERT_EQ(Import("day1.csv", "x-02,b,XA-2,2025-03-01,2025-03-31,100.00,CNY,\n").exit_code, 0);
+  const std::string day2 = "x-02,b,XA-2,2025-03-01,2025-03-31,40.00,CNY,2025-04-10\n";
+  Result refused = Import("day2.csv", day2);
+  EXPECT_EQ(refused.exit_code, 4) << refused.err;
+  EXPECT_EQ(JsonField(refused.out, "events_appended"), "0") << refused.out;
+  EXPECT_NE(refused.out.find("\"field\":\"amount\",\"stored\":\"100.00\",\"file\":\"40.00\""),
+            std::string::npos)
+      << refused.out;
+  EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  2\n"));
+
+  Result reconciled = Import("day2.csv", day2, {"--reconcile"});
+  EXPECT_EQ(reconciled.exit_code, 0) << reconciled.err << reconciled.out;
+  EXPECT_EQ(JsonField(reconciled.out, "events_appended"), "2");
+  EXPECT_EQ(JsonField(reconciled.out, "credit_notes_issued"), "1");
+  EXPECT_EQ(JsonField(reconciled.out, "credited_CNY"), "60.00");
+  EXPECT_EQ(JsonField(reconciled.out, "received_CNY"), "40.00");
+  EXPECT_EQ(StreamTypes("client-x-02"),
+            (std::vector<std::string>{"ClientRegistered", "InvoiceIssued", "CreditNoteIssued",
+                                      "PaymentReceived"}));
+  Result events = Ctl({"--json", "stream", "client-x-02", "--from-version", "3"});
+  EXPECT_NE(events.out.find("\"reason\":\"ERP export line 2: amount 100.00 became 40.00\""),
+            std::string::npos)
+      << events.out;
+  EXPECT_NE(events.out.find("\"reference\":\"ERP export line 2: settled 2025-04-10, 40.00 paid in "
+                            "all, of which the ledger held 0.00\""),
+            std::string::npos)
+      << events.out;
+  EXPECT_NE(events.out.find("\"amount_minor\":\"4000\""), std::string::npos);
+
+  // Aging after the reconcile: nothing is open on XA-2.
+  Result aging = Ctl({"--json", "aging", "--as-of", "2025-06-30", "--group-by", "client"});
+  ASSERT_EQ(aging.exit_code, 0) << aging.err;
+  EXPECT_EQ(aging.out.find("x-02"), std::string::npos) << aging.out;
+
+  // The next day's identical export appends nothing.
+  Result again = Import("day3.csv", day2, {"--reconcile"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(JsonField(again.out, "rows_unchanged"), "1");
+  EXPECT_EQ(JsonField(again.out, "events_appended"), "0");
+}
+
+// A settlement since the last export appends what the ERP says was paid minus what the
+// ledger holds, not the whole amount.
+TEST_F(ErpImportTest, SettlementAppendsOnlyTheDifference) {
+  ASSERT_EQ(Import("day1.csv", "x-03,c,XS-1,2025-03-01,2025-03-31,100.00,CNY,\n").exit_code, 0);
+  ASSERT_EQ(
+      Ctl({"append",
+           File(
+               "partial.jsonl",
+               R"({"stream":"client-x-03","occurred_at":"2025-03-20T00:00:00Z","payment_received":{"payment_id":"bank-7","amount":{"amount_minor":"3000","currency":"CNY"},"value_date":{"year":2025,"month":3,"day":20},"allocations":[{"invoice_id":"XS-1","amount_minor":"3000"}]}})"
+               "\n")})
+          .exit_code,
+      0);
+  Result settled = Import("day2.csv", "x-03,c,XS-1,2025-03-01,2025-03-31,100.00,CNY,2025-04-02\n");
+  EXPECT_EQ(settled.exit_code, 0) << settled.err << settled.out;
+  EXPECT_EQ(JsonField(settled.out, "payments_received"), "1");
+  EXPECT_EQ(JsonField(settled.out, "received_CNY"), "70.00");
+  Result aging = Ctl({"--json", "aging", "--as-of", "2025-06-30", "--group-by", "client"});
+  EXPECT_EQ(aging.out.find("x-03"), std::string::npos) << aging.out;
+}
+
+// Defect 3: one conflicting row made the ledger refuse the whole file, on every re-run,
+// without naming the row; none of the new rows was stored.
+TEST_F(ErpImportTest, OneConflictingRowDoesNotBlockTheFile) {
+  std::string day1;
+  for (int i = 1; i <= 5; ++i) {
+    day1 += absl::StrCat("x-04,d,XD-", i, ",2025-03-01,2025-03-31,17598.98,CNY,\n");
+  }
+  ASSERT_EQ(Import("day1.csv", day1, {"--batch", "3"}).exit_code, 0);
+  std::string day2;
+  for (int i = 1; i <= 5; ++i) {
+    day2 += i == 4 ? "x-04,d,XD-4,2025-03-01,2025-03-31,99999.99,CNY,2025-04-01\n"
+                   : absl::StrCat("x-04,d,XD-", i, ",2025-03-01,2025-03-31,17598.98,CNY,\n");
+  }
+  for (int i = 6; i <= 8; ++i) {
+    day2 += absl::StrCat("x-04,d,XD-", i, ",2025-04-01,2025-04-30,10.00,CNY,\n");
+  }
+  for (const char* batch : {"500", "3"}) {
+    Result result = Import(absl::StrCat("day2-", batch, ".csv"), day2, {"--batch", batch});
+    EXPECT_EQ(result.exit_code, 4) << result.err;
+    EXPECT_NE(result.out.find("{\"line\":5,\"client_id\":\"x-04\",\"invoice_id\":\"XD-4\","
+                              "\"field\":\"amount\",\"stored\":\"17598.98\",\"file\":\"99999.99\""),
+              std::string::npos)
+        << result.out;
+    EXPECT_EQ(JsonField(result.out, "rows_imported"), "7");
+    EXPECT_EQ(JsonField(result.out, "rows_conflicted"), "1");
+  }
+  // The three new rows are stored once: 1 + 5 + 3 events.
+  EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  9\n"));
+}
+
+// A row the ledger refuses (here a client name over the server's max_text_bytes, which the
+// importer's own limit lets through) is named with its reason; the rest of its batch goes in.
+TEST_F(ErpImportTest, RowRefusedByTheLedgerIsNamedAndTheRestIsStored) {
+  server_.reset();
+  StartServer("127.0.0.1:0", /*max_text_bytes=*/200);
+  const std::string long_name(201, 'n');
+  Result result =
+      Import("day1.csv", absl::StrCat("x-05,e,XR-1,2025-03-01,2025-03-31,1.00,CNY,\n", "x-06,",
+                                      long_name, ",XR-2,2025-03-01,2025-03-31,2.00,CNY,\n",
+                                      "x-07,g,XR-3,2025-03-01,2025-03-31,3.00,CNY,\n"));
+  EXPECT_EQ(result.exit_code, 4) << result.err;
+  EXPECT_EQ(JsonField(result.out, "rows_imported"), "2") << result.out;
+  EXPECT_EQ(JsonField(result.out, "rows_refused"), "1");
+  EXPECT_EQ(JsonField(result.out, "invoiced_CNY"), "4.00");
+  EXPECT_EQ(JsonField(result.out, "events_appended"), "4");
+  EXPECT_NE(result.out.find(
+                "{\"line\":3,\"last_line\":3,\"reason\":\"invoice XR-2: the ledger refused it: "
+                "INVALID_ARGUMENT: events[0].client_registered.name: longer than "
+                "max_text_bytes (200)"),
+            std::string::npos)
+      << result.out;
+  EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  4\n"));
+}
+
+// Defect 4: a quoted multi-line field over the record limit made the reader resume inside
+// the quotes, and an unterminated quote swallowed every later row.
+TEST_F(ErpImportTest, ReaderResynchronisesAfterLongAndBrokenRecords) {
+  std::string lines_inside;
+  for (int i = 0; i < 2'000; ++i) absl::StrAppend(&lines_inside, std::string(40, 'z'), "\n");
+  Result long_record = Import(
+      "long.csv", absl::StrCat("x-08,\"", lines_inside, "\",XL-1,2025-03-01,2025-03-31,1.00,CNY,\n",
+                               "x-08,h,XL-2,2025-03-01,2025-03-31,2.00,CNY,\n"));
+  EXPECT_EQ(long_record.exit_code, 4) << long_record.err;
+  EXPECT_EQ(JsonField(long_record.out, "rows_read"), "2") << long_record.out;
+  EXPECT_EQ(JsonField(long_record.out, "rows_rejected"), "1");
+  EXPECT_EQ(JsonField(long_record.out, "rows_imported"), "1");
+  EXPECT_NE(long_record.out.find(
+                "{\"line\":2,\"last_line\":2002,\"reason\":\"record longer than 65536 bytes\"}"),
+            std::string::npos)
+      << long_record.out;
+
+  Result unterminated = Import("open-quote.csv",
+                               "x-09,\"i,XU-1,2025-03-01,2025-03-31,1.00,CNY,\n"
+                               "x-09,i,XU-2,2025-03-01,2025-03-31,2.00,CNY,\n"
+                               "x-09,i,XU-3,2025-03-01,2025-03-31,3.00,CNY,\n");
+  EXPECT_EQ(unterminated.exit_code, 4) << unterminated.err;
+  EXPECT_EQ(JsonField(unterminated.out, "rows_imported"), "2") << unterminated.out;
+  EXPECT_EQ(JsonField(unterminated.out, "invoiced_CNY"), "5.00");
+  EXPECT_NE(unterminated.out.find(
+                "{\"line\":2,\"last_line\":2,\"reason\":\"quoted field opened on line 2 never "
+                "closed; reading resumes at line 3\"}"),
+            std::string::npos)
+      << unterminated.out;
+}
+
+// A Kingdee-style export: GBK, Chinese headers, semicolons, 2025/03/31 and 2025年3月31日
+// dates, ￥ amounts with digit groups.
+TEST_F(ErpImportTest, KingdeeGbkExportImports) {
+  const std::string utf8 =
+      "客户编码;客户名称;发票号码;开票日期;到期日期;价税合计;收款日期\n"
+      "sz-edu;深圳市教育局;FP-001;2025/03/01;2025/03/31;￥1,234.50;2025年4月2日\n"
+      "sz-edu;深圳市教育局;FP-002;2025-3-5;2025-4-4;￥20,000.00;\n"
+      "gz-fin;广州市财政局;FP-003;2025年3月10日;2025年4月9日;￥999.99;\n";
+  const std::string utf8_path = File("kingdee-utf8.csv", utf8);
+  const std::string gbk_path = (dir_ / "kingdee-gbk.csv").string();
+  ASSERT_EQ(std::system(absl::StrCat("iconv -f UTF-8 -t GBK ", utf8_path, " > ", gbk_path).c_str()),
+            0);
+  const std::string mapping = File("kingdee.mapping",
+                                   "client_id = 客户编码\nclient_name = 客户名称\n"
+                                   "invoice_id = 发票号码\ninvoice_date = 开票日期\n"
+                                   "due_date = 到期日期\namount = 价税合计\n"
+                                   "settled_date = 收款日期\ncurrency = CNY\n"
+                                   "date_format = YYYY-M-D\nthousands_separator = comma\n"
+                                   "delimiter = semicolon\njurisdiction = CN\n"
+                                   "client_kind = government_organ\n");
+  Result not_utf8 = Ctl({"import", gbk_path, "--mapping", mapping});
+  EXPECT_EQ(not_utf8.exit_code, 2);
+  EXPECT_EQ(not_utf8.err,
+            "ledgerctl: INVALID_ARGUMENT: line 1: the header is not UTF-8; if the file comes from "
+            "a Chinese ERP (Kingdee, Yonyou), it is likely GBK: set encoding = GB18030\n");
+
+  Result gbk = Ctl({"--json", "import", gbk_path, "--mapping", mapping, "--map", "encoding=GBK"});
+  EXPECT_EQ(gbk.exit_code, 0) << gbk.err << gbk.out;
+  EXPECT_EQ(JsonField(gbk.out, "rows_imported"), "3");
+  EXPECT_EQ(JsonField(gbk.out, "invoiced_CNY"), "22234.49");
+  EXPECT_EQ(JsonField(gbk.out, "received_CNY"), "1234.50");
+  Result stream = Ctl({"--json", "stream", "client-sz-edu", "--limit", "1"});
+  EXPECT_NE(stream.out.find("\"name\":\"深圳市教育局\""), std::string::npos) << stream.out;
+  Result invoices = Ctl({"--json", "stream", "client-gz-fin"});
+  EXPECT_NE(invoices.out.find("\"issue_date\":{\"year\":2025,\"month\":3,\"day\":10}"),
+            std::string::npos)
+      << invoices.out;
+  EXPECT_NE(invoices.out.find("\"amount_minor\":\"99999\""), std::string::npos);
+}
+
+// Ctrl-C stops the import after the batch in flight, says what was stored, and a second
+// run completes it without duplicates.
+TEST_F(ErpImportTest, InterruptedImportSaysWhatWasStoredAndAReRunCompletesIt) {
+  std::string rows;
+  for (int i = 1; i <= 40'000; ++i) {
+    absl::StrAppend(&rows, "x-10,j,XI-", i, ",2025-03-01,2025-03-31,1.00,CNY,2025-03-20\n");
+  }
+  const std::string path = File("big.csv", kErpHeader + rows);
+  std::vector<std::string> args = {"import", path, "--batch", "300"};
+  for (const std::string& arg : ErpMapping()) args.push_back(arg);
+  Child child = Start(args);
+  // Wait for the first stored batch, then interrupt.
+  for (int i = 0; i < 2'000 && absl::StartsWith(Digest(), "head_position  0\n"); ++i) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  child.Signal(SIGINT);
+  Result stopped = child.Wait();
+  ASSERT_EQ(stopped.exit_code, 130) << stopped.err << stopped.out;
+  EXPECT_NE(stopped.err.find("ledgerctl: import interrupted: "), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("importing the same file again completes it"), std::string::npos);
+  const std::string head = Lines(Digest())[0];
+  EXPECT_NE(head, "head_position  80001") << "the import ended before the interrupt";
+
+  Result rest = Ctl({"--json",
+                     "import",
+                     path,
+                     "--batch",
+                     "300",
+                     "--map",
+                     "client_id=client",
+                     "--map",
+                     "client_name=name",
+                     "--map",
+                     "invoice_id=invoice",
+                     "--map",
+                     "invoice_date=issued",
+                     "--map",
+                     "due_date=due",
+                     "--map",
+                     "amount=amount",
+                     "--map",
+                     "currency_column=currency",
+                     "--map",
+                     "settled_date=settled",
+                     "--map",
+                     "jurisdiction=CN",
+                     "--map",
+                     "client_kind=government_organ"});
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  EXPECT_EQ(JsonField(rest.out, "rows_imported"), "40000");
+  EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  80001\n"));
 }
 
 // The split on ALREADY_EXISTS, driven directly: the import's pre-read of stored ids makes

@@ -37,12 +37,16 @@ constexpr char kImportFooter[] =
 keys are listed in services/csv_import/column_mapping.h (client_id, invoice_id,
 invoice_date, due_date, amount, currency, settled_date, date_format, jurisdiction, ...).
 
-Importing is idempotent: event ids derive from the client and invoice ids, and before
-reading the file ledgerctl asks the ledger which ClientRegistered, InvoiceIssued and
-PaymentReceived events of the client- streams it already holds and leaves them out, so a
-second import of the same file appends nothing, and an overlapping export appends only
-what is new. Rejected rows are listed with their line and reason; they do not stop the
-import.)";
+Each row is compared with what the client's stream holds for its invoice: an unchanged
+row appends nothing; a row settled since appends a payment of what the ERP says was paid
+minus what the ledger holds; a row that changed a stored fact (amount, dates, currency,
+settlement) is a conflict, listed with the stored and new values, and appends nothing.
+With --reconcile, a lower amount appends a credit note of the difference (and the payment
+when settled) instead; other changes stay conflicts. A row the ledger refuses is listed
+with its reason and the rest of its batch is stored. Exit codes: 0 every row imported,
+4 some rows rejected, in conflict or refused (the rest are stored), 2 bad flags or
+mapping, 1 the ledger failed, 130 interrupted (Ctrl-C: what was stored is reported, and
+importing the file again completes it).)";
 
 constexpr char kGenerateFooter[] =
     R"(The same --seed, --clients, --months, --end-date and --batch give the same events in
@@ -261,6 +265,9 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   import_command->add_option("--batch", import_options.batch_events,
                              "Events per Append request (default 500, 3..5000)");
+  import_command->add_flag("--reconcile", import_options.reconcile,
+                           "Append credit notes and payments that make the ledger agree with "
+                           "changed rows, instead of reporting them as conflicts");
   import_command->footer(kImportFooter);
 
   GenerateOptions generate;

@@ -3,7 +3,8 @@
 //
 // Exit codes: kExitOk; kExitServerError when the ledger returned an error (or could not
 // be reached); kExitUsage for bad flags or bad input found before anything was sent;
-// kExitVerifyFailed when `verify` finds the hash chain broken.
+// kExitVerifyFailed when `verify` finds the hash chain broken; kExitRowsNotImported and
+// kExitInterrupted for `import`.
 #ifndef SIXHEARTS_TOOLS_LEDGERCTL_COMMANDS_H_
 #define SIXHEARTS_TOOLS_LEDGERCTL_COMMANDS_H_
 
@@ -29,6 +30,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitServerError = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitVerifyFailed = 3;
+// `import`: some rows were not imported (rejected, in conflict with the ledger, or refused
+// by it); every other row is stored.
+inline constexpr int kExitRowsNotImported = 4;
+// `import` stopped by SIGINT (Ctrl-C) between two batches.
+inline constexpr int kExitInterrupted = 130;
 
 // The exit code for a failed command: kExitServerError for errors marked by
 // ServerError(), kExitUsage for the rest.
@@ -110,6 +116,8 @@ struct ImportCsvOptions {
   std::string mapping_file;
   std::vector<std::string> map;
   size_t batch_events = 0;
+  // Append what makes the ledger agree with changed rows instead of reporting conflicts.
+  bool reconcile = false;
 };
 absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOptions& options);
 

@@ -37,6 +37,30 @@ struct AppendCounts {
 absl::Status AppendSplitting(LedgerClient* client, absl::Span<const v1::Event> events,
                              AppendCounts* counts);
 
+// One row of an import batch the ledger refused, and why (the status of the row sent
+// alone, so its events[i] index counts within the row).
+struct RefusedRow {
+  size_t row = 0;  // index into the batch's rows
+  absl::Status status;
+};
+
+// True for an error that says something about the events sent (INVALID_ARGUMENT,
+// ALREADY_EXISTS, NOT_FOUND, OUT_OF_RANGE): another request without them may succeed.
+// Other errors (unreachable, overloaded, shutting down, a read replica, denied) are
+// about the ledger and stop the import.
+bool IsRowError(const absl::Status& status);
+
+// Appends the rows of an import batch (`rows[i]` = [begin, end) of row i in `events`)
+// so that a row the ledger refuses does not keep the others out: the whole batch first;
+// when the ledger refuses it naming events[k], the row holding k is sent alone (stored
+// if the ledger takes it, else added to *refused) and the rest goes again; a refusal that
+// names no event splits the rows in halves. *stored[i] is set for each row the ledger now
+// holds (appended, or answered as already stored). Returns the first error that is not a
+// row error (IsRowError); what was stored before stays stored and counted.
+absl::Status AppendRows(LedgerClient* client, absl::Span<const v1::Event> events,
+                        absl::Span<const std::pair<size_t, size_t>> rows, AppendCounts* counts,
+                        std::vector<bool>* stored, std::vector<RefusedRow>* refused);
+
 }  // namespace sixhearts::ledgerctl
 
 #endif  // SIXHEARTS_TOOLS_LEDGERCTL_IMPORT_APPEND_H_

@@ -1,27 +1,30 @@
 // `ledgerctl import`: a CSV export through the csv_import library into Append requests.
 //
-// Idempotency: the importer's event ids are deterministic (services/csv_import/event_ids.h),
-// but the ledger only treats a batch as a retry when ALL its ids are stored; a batch that
-// mixes stored and new ids is refused with ALREADY_EXISTS. So, before reading the file,
-// the ids of every ClientRegistered, InvoiceIssued and PaymentReceived event of the
-// "client-" streams are read from the ledger, and the importer leaves those events out
-// (ImportOptions::already_stored). A batch can still come back ALREADY_EXISTS when
-// someone else appended the same events in between; then it is split into its rows, and
-// a row still refused into single events, each either stored or reported as already
-// stored. Only a genuine conflict (an id or business id stored with other content) ends
-// the import, with the server's error.
+// Each client's stream is read (ReadStream) the first time the file names the client, and
+// the importer compares every row with it (csv_importer.h "Comparison with the ledger"):
+// unchanged rows append nothing, settlements append the difference, changed rows are
+// conflicts (or, with --reconcile, the events that make the ledger agree). Each batch is
+// appended with AppendRows, so a row the ledger refuses is reported with its line and
+// reason and the other rows of its batch are stored. The summary counts what the ledger
+// stored. Ctrl-C stops after the batch in flight and says what was stored.
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
-#include "absl/numeric/int128.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/currency.h"
 #include "services/csv_import/column_mapping.h"
 #include "services/csv_import/csv_importer.h"
+#include "services/csv_import/field_parsers.h"
 #include "services/csv_import/limits.h"
+#include "services/csv_import/stored_state.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/import_append.h"
 #include "tools/ledgerctl/limits.h"
@@ -32,57 +35,92 @@ namespace {
 
 namespace v1 = ::sixhearts::ledger::v1;
 
-// An event id as 128 bits, 16 bytes in the set instead of a 36-character string each.
-// Ids that are not 32 hex digits (the ledger stores only UUIDs) give nullopt.
-std::optional<absl::uint128> IdBits(std::string_view id) {
-  uint64_t high = 0;
-  uint64_t low = 0;
-  int digits = 0;
-  for (char c : id) {
-    if (c == '-') continue;
-    int value = -1;
-    if (c >= '0' && c <= '9') value = c - '0';
-    if (c >= 'a' && c <= 'f') value = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') value = c - 'A' + 10;
-    if (value < 0 || digits == 32) return std::nullopt;
-    high = (high << 4) | (low >> 60);
-    low = (low << 4) | static_cast<uint64_t>(value);
-    ++digits;
-  }
-  if (digits != 32) return std::nullopt;
-  return absl::MakeUint128(high, low);
-}
+std::atomic<bool> interrupted{false};
 
-absl::Status LoadStoredIds(LedgerClient* client, absl::flat_hash_set<absl::uint128>* ids) {
-  v1::ReadLogRequest request;
-  request.mutable_filter()->set_stream_prefix("client-");
-  for (const char* type : {"ClientRegistered", "InvoiceIssued", "PaymentReceived"}) {
-    request.mutable_filter()->add_types(type);
+void OnInterrupt(int) { interrupted.store(true); }
+
+// SIGINT sets `interrupted` while it lives; the previous handler comes back after.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    interrupted.store(false);
+    struct sigaction action = {};
+    action.sa_handler = &OnInterrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_);
   }
-  return client->ReadLog(request, [&](v1::Event& event) -> absl::Status {
-    if (ids->size() >= kMaxStoredIds) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("the ledger holds more than ", kMaxStoredIds,
-                       " imported events; ledgerctl import cannot remember them all"));
+  ~InterruptGuard() { sigaction(SIGINT, &previous_, nullptr); }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction previous_ = {};
+};
+
+// The clients' streams, each read once and folded (ImportOptions::stored_client). A
+// client without a stream is kept as nullptr.
+class StoredClients {
+ public:
+  explicit StoredClients(LedgerClient* client) : client_(client) {}
+
+  absl::StatusOr<const csv_import::StoredClient*> Get(const std::string& client_id) {
+    auto it = clients_.find(client_id);
+    if (it != clients_.end()) return it->second.get();
+    auto stored = std::make_unique<csv_import::StoredClient>();
+    bool any = false;
+    v1::ReadStreamRequest request;
+    request.set_stream(absl::StrCat("client-", client_id));
+    absl::Status s = client_->ReadStream(request, [&](v1::Event& event) {
+      any = true;
+      stored->Apply(event);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    if (!any) stored.reset();
+    return clients_.emplace(client_id, std::move(stored)).first->second.get();
+  }
+
+ private:
+  LedgerClient* client_;
+  absl::flat_hash_map<std::string, std::unique_ptr<csv_import::StoredClient>> clients_;
+};
+
+// What the ledger stored of the import, by kind and currency.
+struct StoredTotals {
+  int64_t rows = 0;
+  int64_t clients_registered = 0;
+  int64_t invoices_issued = 0;
+  int64_t payments_received = 0;
+  int64_t credit_notes_issued = 0;
+  std::map<std::string, int64_t> invoiced_minor;
+  std::map<std::string, int64_t> received_minor;
+  std::map<std::string, int64_t> credited_minor;
+
+  void Add(const v1::Event& event) {
+    switch (event.payload_case()) {
+      case v1::Event::kClientRegistered:
+        ++clients_registered;
+        break;
+      case v1::Event::kInvoiceIssued:
+        ++invoices_issued;
+        invoiced_minor[event.invoice_issued().amount().currency()] +=
+            event.invoice_issued().amount().amount_minor();
+        break;
+      case v1::Event::kPaymentReceived:
+        ++payments_received;
+        received_minor[event.payment_received().amount().currency()] +=
+            event.payment_received().amount().amount_minor();
+        break;
+      case v1::Event::kCreditNoteIssued:
+        ++credit_notes_issued;
+        credited_minor[event.credit_note_issued().amount().currency()] +=
+            event.credit_note_issued().amount().amount_minor();
+        break;
+      default:
+        break;
     }
-    if (auto bits = IdBits(event.event_id())) ids->insert(*bits);
-    return absl::OkStatus();
-  });
-}
-
-// "1234567" with 2 digits -> "12345.67".
-std::string FormatMinor(int64_t amount_minor, int digits) {
-  if (digits <= 0) return absl::StrCat(amount_minor);
-  const bool negative = amount_minor < 0;
-  // Negated in unsigned arithmetic, which INT64_MIN survives.
-  const uint64_t magnitude =
-      negative ? 0 - static_cast<uint64_t>(amount_minor) : static_cast<uint64_t>(amount_minor);
-  std::string text = absl::StrCat(magnitude);
-  const size_t width = static_cast<size_t>(digits) + 1;
-  if (text.size() < width) text = std::string(width - text.size(), '0') + text;
-  const size_t point = text.size() - static_cast<size_t>(digits);
-  return absl::StrCat(negative ? "-" : "", text.substr(0, point), ".", text.substr(point));
-}
+  }
+};
 
 absl::StatusOr<std::string> ReadMappingFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -95,9 +133,7 @@ absl::StatusOr<std::string> ReadMappingFile(const std::string& path) {
   return text;
 }
 
-}  // namespace
-
-absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOptions& options) {
+absl::StatusOr<csv_import::ColumnMapping> LoadMapping(const ImportCsvOptions& options) {
   std::string mapping_text;
   if (!options.mapping_file.empty()) {
     absl::StatusOr<std::string> text = ReadMappingFile(options.mapping_file);
@@ -107,7 +143,124 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
   std::vector<std::string> pairs;
   if (!options.preset.empty()) pairs.push_back(absl::StrCat("preset=", options.preset));
   pairs.insert(pairs.end(), options.map.begin(), options.map.end());
-  absl::StatusOr<csv_import::ColumnMapping> mapping = csv_import::ParseMapping(mapping_text, pairs);
+  return csv_import::ParseMapping(mapping_text, pairs);
+}
+
+// A row not imported, for the report: rejected by the importer or refused by the ledger.
+struct NotImported {
+  int64_t line = 0;
+  int64_t last_line = 0;
+  std::string reason;
+};
+
+void AddAmounts(Record* record, const std::string& prefix,
+                const std::map<std::string, int64_t>& by_currency) {
+  for (const auto& [currency, amount_minor] : by_currency) {
+    record->Add(absl::StrCat(prefix, currency),
+                csv_import::FormatAmountMinor(amount_minor, currency), ColumnKind::kGroupedNumber);
+  }
+}
+
+// The summary record, then the tables of rows not imported and of conflicts.
+void PrintReport(const CommandContext& context, const csv_import::ImportSummary& summary,
+                 const StoredTotals& stored, const AppendCounts& counts,
+                 std::vector<NotImported> not_imported, int64_t rows_refused) {
+  Record record;
+  const auto count = [&](std::string name, int64_t value) {
+    record.Add(std::move(name), absl::StrCat(value), ColumnKind::kGroupedNumber);
+  };
+  count("rows_read", summary.rows_read);
+  count("rows_imported", summary.rows_imported - rows_refused);
+  count("rows_rejected", summary.rows_rejected);
+  count("events_appended", counts.appended);
+  count("events_already_stored", summary.events_already_stored + counts.already_stored);
+  count("clients_registered", stored.clients_registered);
+  count("invoices_issued", stored.invoices_issued);
+  count("payments_received", stored.payments_received);
+  count("disputed_rows", summary.disputed_rows);
+  AddAmounts(&record, "invoiced_", stored.invoiced_minor);
+  count("rows_unchanged", summary.rows_unchanged);
+  count("rows_conflicted", summary.rows_conflicted);
+  count("rows_refused", rows_refused);
+  count("credit_notes_issued", stored.credit_notes_issued);
+  AddAmounts(&record, "received_", stored.received_minor);
+  AddAmounts(&record, "credited_", stored.credited_minor);
+
+  for (const csv_import::RowRejection& r : summary.rejections) {
+    not_imported.push_back({r.line, r.last_line, r.reason});
+  }
+  std::stable_sort(not_imported.begin(), not_imported.end(),
+                   [](const NotImported& a, const NotImported& b) { return a.line < b.line; });
+  Table rejections({{"line", ColumnKind::kNumber},
+                    {"last_line", ColumnKind::kNumber},
+                    {"reason", ColumnKind::kText}});
+  for (const NotImported& r : not_imported) {
+    rejections.AddRow(
+        {absl::StrCat(r.line), absl::StrCat(std::max(r.line, r.last_line)), r.reason});
+  }
+  Table conflicts({{"line", ColumnKind::kNumber},
+                   {"client_id", ColumnKind::kText},
+                   {"invoice_id", ColumnKind::kText},
+                   {"field", ColumnKind::kText},
+                   {"stored", ColumnKind::kText},
+                   {"file", ColumnKind::kText},
+                   {"not_reconciled", ColumnKind::kText}});
+  for (const csv_import::RowConflict& c : summary.conflicts) {
+    for (const csv_import::FieldChange& change : c.changes) {
+      conflicts.AddRow({absl::StrCat(c.line), c.client_id, c.invoice_id, change.field,
+                        change.stored, change.found, c.unreconciled});
+    }
+  }
+  if (context.format == OutputFormat::kJson) {
+    const auto array = [](const Table& table) {
+      std::string text = table.Render(OutputFormat::kJson);
+      while (!text.empty() && text.back() == '\n') text.pop_back();
+      return text;
+    };
+    record.AddJson("rejections", array(rejections));
+    record.AddJson("conflicts", array(conflicts));
+  }
+  *context.out << record.Render(context.format);
+  const int64_t rejected = summary.rows_rejected + rows_refused;
+  const std::string more =
+      rejected > static_cast<int64_t>(not_imported.size())
+          ? absl::StrCat(" (the first ", not_imported.size(), " of ", rejected, ")")
+          : "";
+  const std::string more_conflicts =
+      summary.rows_conflicted > static_cast<int64_t>(summary.conflicts.size())
+          ? absl::StrCat(" (the first ", summary.conflicts.size(), " of ", summary.rows_conflicted,
+                         " rows)")
+          : "";
+  if (context.format == OutputFormat::kText) {
+    if (rejected > 0) {
+      *context.out << "\nrejected rows" << more << ":\n" << rejections.Render(OutputFormat::kText);
+    }
+    if (summary.rows_conflicted > 0) {
+      *context.out << "\nconflicts" << more_conflicts << ":\n"
+                   << conflicts.Render(OutputFormat::kText);
+    }
+  } else if (context.format == OutputFormat::kCsv) {
+    // One CSV document per output; the rows not imported go to stderr instead.
+    if (rejected > 0) {
+      *context.err << "ledgerctl: import: rejected rows" << more << ":\n";
+      for (const NotImported& r : not_imported) {
+        *context.err << "  " << csv_import::RowRejection{r.line, r.last_line, r.reason}.ToString()
+                     << "\n";
+      }
+    }
+    if (summary.rows_conflicted > 0) {
+      *context.err << "ledgerctl: import: conflicts" << more_conflicts << ":\n";
+      for (const csv_import::RowConflict& c : summary.conflicts) {
+        *context.err << "  " << c.ToString() << "\n";
+      }
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOptions& options) {
+  absl::StatusOr<csv_import::ColumnMapping> mapping = LoadMapping(options);
   if (!mapping.ok()) return mapping.status();
 
   std::unique_ptr<std::ifstream> file;
@@ -124,11 +277,13 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
     }
   }
 
-  absl::flat_hash_set<absl::uint128> stored_ids;
-  if (absl::Status s = LoadStoredIds(context.client, &stored_ids); !s.ok()) return s;
-
+  InterruptGuard interrupt_guard;
+  StoredClients stored_clients(context.client);
   ProgressBar progress(context.err, context.err_is_terminal, total_bytes, context.now);
   AppendCounts counts;
+  StoredTotals stored;
+  std::vector<NotImported> refused_rows;
+  int64_t rows_refused = 0;
   csv_import::ImportProgress last_progress;
   csv_import::ImportOptions import_options;
   import_options.max_batch_events =
@@ -137,22 +292,49 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
     last_progress = p;
     progress.Update(p.rows_done, p.bytes_read, counts.appended);
   };
-  import_options.already_stored = [&](const std::string& event_id) {
-    const auto bits = IdBits(event_id);
-    return bits.has_value() && stored_ids.contains(*bits);
+  import_options.stored_client = [&](const std::string& client_id) {
+    return stored_clients.Get(client_id);
   };
+  import_options.reconcile = options.reconcile;
   auto importer = csv_import::CsvImporter::Create(in, *std::move(mapping), import_options);
   if (!importer.ok()) return importer.status();
 
+  int64_t stored_through_line = 0;
+  bool stopped = false;
   for (;;) {
+    if (interrupted.load()) {
+      stopped = true;
+      break;
+    }
     absl::StatusOr<std::optional<csv_import::EventBatch>> batch = (*importer)->NextBatch();
     if (!batch.ok()) {
       progress.Finish(last_progress.rows_done, last_progress.bytes_read, counts.appended);
-      return batch.status();
+      return IsServerError(batch.status()) ? ServerError(batch.status()) : batch.status();
     }
     if (!batch->has_value()) break;
     const csv_import::EventBatch& events = **batch;
-    absl::Status s = AppendSplitting(context.client, events.events, &counts);
+    std::vector<std::pair<size_t, size_t>> spans;
+    for (const csv_import::BatchRow& row : events.rows_in_batch) {
+      spans.emplace_back(row.begin, row.end);
+    }
+    std::vector<bool> row_stored;
+    std::vector<RefusedRow> refused;
+    absl::Status s =
+        AppendRows(context.client, events.events, spans, &counts, &row_stored, &refused);
+    for (size_t i = 0; i < row_stored.size(); ++i) {
+      if (!row_stored[i]) continue;
+      for (size_t k = spans[i].first; k < spans[i].second; ++k) stored.Add(events.events[k]);
+    }
+    for (const RefusedRow& r : refused) {
+      const csv_import::BatchRow& row = events.rows_in_batch[r.row];
+      ++rows_refused;
+      if (refused_rows.size() < csv_import::kMaxKeptRejections) {
+        refused_rows.push_back(
+            {row.line, row.line,
+             absl::StrCat("invoice ", row.invoice_id, ": the ledger refused it: ",
+                          absl::StatusCodeToString(r.status.code()), ": ", r.status.message())});
+      }
+    }
     if (!s.ok()) {
       progress.Finish(last_progress.rows_done, last_progress.bytes_read, counts.appended);
       // Rows before this batch are stored, so importing the file again resumes here.
@@ -163,52 +345,26 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
                                         "appends only the rest)"));
       return IsServerError(s) ? ServerError(located) : located;
     }
+    stored_through_line = events.last_line;
   }
   const csv_import::ImportSummary& summary = (*importer)->summary();
-  progress.Finish(summary.rows_read, last_progress.bytes_read, counts.appended);
-
-  Record record;
-  const auto count = [&](std::string name, int64_t value) {
-    record.Add(std::move(name), absl::StrCat(value), ColumnKind::kGroupedNumber);
-  };
-  count("rows_read", summary.rows_read);
-  count("rows_imported", summary.rows_imported);
-  count("rows_rejected", summary.rows_rejected);
-  count("events_appended", counts.appended);
-  count("events_already_stored", summary.events_already_stored + counts.already_stored);
-  count("clients_registered", summary.clients_registered);
-  count("invoices_issued", summary.invoices_issued);
-  count("payments_received", summary.payments_received);
-  count("disputed_rows", summary.disputed_rows);
-  for (const auto& [currency, amount_minor] : summary.invoiced_minor_by_currency) {
-    record.Add(absl::StrCat("invoiced_", currency),
-               FormatMinor(amount_minor, ledger::CurrencyMinorDigits(currency).value_or(0)),
-               ColumnKind::kGroupedNumber);
+  progress.Finish(stopped ? last_progress.rows_done : summary.rows_read, last_progress.bytes_read,
+                  counts.appended);
+  PrintReport(context, summary, stored, counts, std::move(refused_rows), rows_refused);
+  if (stopped) {
+    *context.err << "ledgerctl: import interrupted: " << counts.appended
+                 << " events were appended, every row through line " << stored_through_line
+                 << " is stored or reported above; importing the same file again completes it "
+                    "(rows the ledger holds are compared and append nothing)\n";
+    return kExitInterrupted;
   }
-  Table rejections({{"line", ColumnKind::kNumber}, {"reason", ColumnKind::kText}});
-  for (const csv_import::RowRejection& rejection : summary.rejections) {
-    rejections.AddRow({absl::StrCat(rejection.line), rejection.reason});
-  }
-  if (context.format == OutputFormat::kJson) {
-    std::string array = rejections.Render(OutputFormat::kJson);
-    while (!array.empty() && array.back() == '\n') array.pop_back();
-    record.AddJson("rejections", array);
-  }
-  *context.out << record.Render(context.format);
-  if (summary.rows_rejected > 0) {
-    const std::string more = summary.rows_rejected > static_cast<int64_t>(summary.rejections.size())
-                                 ? absl::StrCat(" (the first ", summary.rejections.size(), " of ",
-                                                summary.rows_rejected, ")")
-                                 : "";
-    if (context.format == OutputFormat::kText) {
-      *context.out << "\nrejected rows" << more << ":\n" << rejections.Render(OutputFormat::kText);
-    } else if (context.format == OutputFormat::kCsv) {
-      // One CSV document per output; the rejections go to stderr instead.
-      *context.err << "ledgerctl: import: rejected rows" << more << ":\n";
-      for (const csv_import::RowRejection& rejection : summary.rejections) {
-        *context.err << "  " << rejection.ToString() << "\n";
-      }
-    }
+  const int64_t not_imported = summary.rows_rejected + summary.rows_conflicted + rows_refused;
+  if (not_imported > 0) {
+    *context.err << "ledgerctl: import: " << not_imported << " of " << summary.rows_read
+                 << " rows not imported (" << summary.rows_rejected << " rejected, "
+                 << summary.rows_conflicted << " in conflict with the ledger, " << rows_refused
+                 << " refused by the ledger); every other row is stored\n";
+    return kExitRowsNotImported;
   }
   return kExitOk;
 }

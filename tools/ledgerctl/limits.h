@@ -1,6 +1,6 @@
 // Every limit and default of ledgerctl in one place (STYLE.md rule 4): input line size,
 // batch sizes, how many rows a text table buffers to align them, deadlines, reconnect
-// backoff and how many stored ids an import remembers.
+// backoff.
 #ifndef SIXHEARTS_TOOLS_LEDGERCTL_LIMITS_H_
 #define SIXHEARTS_TOOLS_LEDGERCTL_LIMITS_H_
 
@@ -32,9 +32,6 @@ inline constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
 // `tail` reconnects after this, doubling up to the maximum; a message received resets it.
 inline constexpr int64_t kReconnectInitialBackoffMs = 100;
 inline constexpr int64_t kReconnectMaxBackoffMs = 5'000;
-
-// Event ids `import` reads from the ledger before it starts, 16 bytes each in memory.
-inline constexpr size_t kMaxStoredIds = 20'000'000;
 
 // The progress bar redraws at most this often on a terminal, and prints a line at most
 // this often otherwise.

@@ -79,7 +79,7 @@ TEST(ParseMappingFileTest, SyntaxAndValueErrors) {
   EXPECT_EQ(Error(ParseMappingFile("preset = ibm\namount = A\namount = B\n")),
             "mapping line 3: key \"amount\" already set (mapping line 2)");
   EXPECT_EQ(Error(ParseMappingFile("preset = ibm\ndate_format = D/M/YYYY\n")),
-            "mapping line 2: unknown date_format \"D/M/YYYY\" (M/D/YYYY or YYYY-MM-DD)");
+            "mapping line 2: unknown date_format \"D/M/YYYY\" (M/D/YYYY, YYYY-MM-DD or YYYY-M-D)");
   EXPECT_EQ(Error(ParseMappingFile("preset = ibm\njurisdiction = UK\n")),
             "mapping line 2: unknown jurisdiction \"UK\" (CN, US, EU or OTHER)");
   EXPECT_EQ(Error(ParseMappingFile("preset = ibm\nclient_kind = ministry\n")),

@@ -285,11 +285,14 @@ TEST(CsvImporterTest, RejectsInvoiceIdsAndNamesThatAreNotUtf8) {
   EXPECT_EQ(reasons,
             (std::vector<std::string>{
                 "line 2: Invoice \"INV-\xff\": invoice ids must be 1..124 bytes of UTF-8 without "
-                "control characters",
+                "control characters (this cell is not UTF-8: for a GBK or GB18030 export set "
+                "encoding = GB18030)",
                 "line 3: Name \"Caf\xe9\": client names must be at most 4096 bytes of UTF-8 "
-                "without control characters",
+                "without control characters (this cell is not UTF-8: for a GBK or GB18030 export "
+                "set encoding = GB18030)",
                 "line 4: Name \"\xed\xa0\x80\": client names must be at most 4096 bytes of UTF-8 "
-                "without control characters",
+                "without control characters (this cell is not UTF-8: for a GBK or GB18030 export "
+                "set encoding = GB18030)",
             }));
   ASSERT_EQ(r.events.size(), 2u);
   EXPECT_EQ(r.events[0].client_registered().name(), "Caf\xc3\xa9 \xe5\x8c\x97\xe4\xba\xac");

@@ -89,7 +89,7 @@ TEST(CsvReaderTest, ByteOrderMarkIsDroppedAndCounted) {
 TEST(CsvReaderTest, MalformedRecordsAreReportedAndReadingGoesOn) {
   const std::vector<CsvRecord> records =
       ReadAll("ok,1\nab\"c,d\nok,3\n\"ab\"c,d\nok,5\nx\ry\nok,7\n\"never closed\nok,9\n");
-  ASSERT_EQ(records.size(), 8u);
+  ASSERT_EQ(records.size(), 9u);
   EXPECT_EQ(records[0].fields, (Fields{"ok", "1"}));
   EXPECT_EQ(records[1].line, 2);
   EXPECT_EQ(records[1].error, "quote inside an unquoted field (quote the whole field)");
@@ -102,9 +102,52 @@ TEST(CsvReaderTest, MalformedRecordsAreReportedAndReadingGoesOn) {
   EXPECT_EQ(records[5].line, 6);
   EXPECT_EQ(records[5].error, "carriage return not followed by line feed");
   EXPECT_EQ(records[6].fields, (Fields{"ok", "7"}));
-  // The quote opened on line 8 swallows the rest of the input, "ok,9" included.
+  // The quote opened on line 8 never closes: line 8 is refused and line 9 read again.
   EXPECT_EQ(records[7].line, 8);
-  EXPECT_EQ(records[7].error, "quoted field opened on line 8 never closed");
+  EXPECT_EQ(records[7].last_line, 8);
+  EXPECT_EQ(records[7].error,
+            "quoted field opened on line 8 never closed; reading resumes at line 9");
+  EXPECT_EQ(records[8].fields, (Fields{"ok", "9"}));
+  EXPECT_EQ(records[8].line, 9);
+}
+
+// Over the limit inside a quoted field with line breaks, the reader skips to the end of
+// the record as the quotes place it, not to the next line break inside them.
+TEST(CsvReaderTest, OverlongQuotedRecordIsSkippedToItsEnd) {
+  std::string inside;
+  for (int i = 0; i < 2'000; ++i) inside += std::string(40, 'q') + "\n";
+  const std::vector<CsvRecord> records = ReadAll("a,b\n1,\"" + inside + "\"\n2,ok\n");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1].line, 2);
+  EXPECT_EQ(records[1].last_line, 2'002);
+  EXPECT_EQ(records[1].error, "record longer than 65536 bytes");
+  EXPECT_EQ(records[2].fields, (Fields{"2", "ok"}));
+  EXPECT_EQ(records[2].line, 2'003);
+}
+
+// A quote that closes where no field can end, after spanning lines, is read again from
+// the line after the one it opened on, so the rows it swallowed are not lost.
+TEST(CsvReaderTest, QuoteClosingMidFieldAcrossLinesIsReadAgain) {
+  const std::vector<CsvRecord> records = ReadAll("\"open,1\nok,2\nx\"y,3\nok,4\n");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].error,
+            "unexpected character 'y' after a closing quote; reading resumes at line 2");
+  EXPECT_EQ(records[1].fields, (Fields{"ok", "2"}));
+  EXPECT_EQ(records[2].line, 3);
+  EXPECT_EQ(records[2].error, "quote inside an unquoted field (quote the whole field)");
+  EXPECT_EQ(records[3].fields, (Fields{"ok", "4"}));
+}
+
+TEST(CsvReaderTest, SemicolonAndTabDelimiters) {
+  std::istringstream semicolons("a;\"b;c\";d\n");
+  CsvReader semicolon_reader(&semicolons, ';');
+  CsvRecord record;
+  ASSERT_TRUE(*semicolon_reader.Next(&record));
+  EXPECT_EQ(record.fields, (Fields{"a", "b;c", "d"}));
+  std::istringstream tabs("a\tb,c\t\n");
+  CsvReader tab_reader(&tabs, '\t');
+  ASSERT_TRUE(*tab_reader.Next(&record));
+  EXPECT_EQ(record.fields, (Fields{"a", "b,c", ""}));
 }
 
 TEST(CsvReaderTest, TooManyFieldsIsRejectedAndTheNextLineRead) {

@@ -83,6 +83,39 @@ TEST(ParseAmountMinorTest, RejectsWhatIsNotAPositiveDecimal) {
   EXPECT_EQ(AmountError("5", "usd"), "unknown currency \"usd\" (ISO 4217, upper case)");
 }
 
+TEST(ParseAmountMinorTest, YuanSignForCnyAndJpyOnly) {
+  EXPECT_EQ(Minor("\xC2\xA5"
+                  "1234.50",
+                  "CNY"),
+            123450);  // ¥
+  EXPECT_EQ(Minor("\xEF\xBF\xA5"
+                  "1,234.50",
+                  "CNY", ThousandsSeparator::kComma),
+            123450);  // ￥
+  EXPECT_EQ(Minor("\xEF\xBF\xA5"
+                  "1500",
+                  "JPY"),
+            1500);
+  const std::string not_decimal = "not a decimal amount (digits, optional '.' and decimals)";
+  EXPECT_EQ(AmountError("\xC2\xA5"
+                        "5",
+                        "USD"),
+            not_decimal);
+  EXPECT_EQ(AmountError("\xC2\xA5\xC2\xA5"
+                        "5",
+                        "CNY"),
+            not_decimal);
+  EXPECT_EQ(AmountError("5\xC2\xA5", "CNY"), not_decimal);
+}
+
+TEST(FormatAmountMinorTest, InverseOfParse) {
+  EXPECT_EQ(FormatAmountMinor(1234567, "CNY"), "12345.67");
+  EXPECT_EQ(FormatAmountMinor(5, "USD"), "0.05");
+  EXPECT_EQ(FormatAmountMinor(-6000, "CNY"), "-60.00");
+  EXPECT_EQ(FormatAmountMinor(1500, "JPY"), "1500");
+  EXPECT_EQ(FormatAmountMinor(1234, "KWD"), "1.234");
+}
+
 TEST(ParseAmountMinorTest, RejectsOverflow) {
   // INT64_MAX = 9223372036854775807.
   EXPECT_EQ(Minor("9223372036854775807", "JPY"), INT64_MAX);
@@ -125,6 +158,21 @@ TEST(ParseDateTest, Iso) {
   EXPECT_EQ(ParseDate("2013-02-30", f).status().message(), "not a date (YYYY-MM-DD)");
   for (const char* bad : {"2023-02-29", "2013-04-31", "2013-13-01", "2013-00-10", "2013-1-2",
                           "13-01-02", "2013/01/02", "1/2/2013", "2013-01-02T00:00", ""}) {
+    EXPECT_TRUE(Rejected(bad, f)) << bad;
+  }
+}
+
+TEST(ParseDateTest, YearMonthDayAsChineseErpsWriteThem) {
+  const DateFormat f = DateFormat::kYearMonthDay;
+  EXPECT_EQ(Day("2025/03/31", f), absl::CivilDay(2025, 3, 31));
+  EXPECT_EQ(Day("2025-3-1", f), absl::CivilDay(2025, 3, 1));
+  EXPECT_EQ(Day("2025-03-01", f), absl::CivilDay(2025, 3, 1));
+  EXPECT_EQ(Day("2025.3.1", f), absl::CivilDay(2025, 3, 1));
+  EXPECT_EQ(Day("2025年3月31日", f), absl::CivilDay(2025, 3, 31));
+  EXPECT_EQ(Day("2024年02月29日", f), absl::CivilDay(2024, 2, 29));
+  EXPECT_EQ(ParseDate("2025/02/30", f).status().message(), "not a date (YYYY-M-D)");
+  for (const char* bad : {"2025/3-1", "25/3/1", "2025年3月", "2025年3月31", "3月31日2025年",
+                          "2025年13月1日", "2025//1", "2025-3-1 ", "2025年3月31日日", ""}) {
     EXPECT_TRUE(Rejected(bad, f)) << bad;
   }
 }
