@@ -22,7 +22,14 @@ What passes means:
     must be the previous listed event (or lie before the range);
   * `in_period` is true exactly for the events that occurred in the period.
 
+An export on proofs (`ledgerctl report audit --proofs`) is checked against the ledger's
+checkpoint key instead (ledger/FORMAT.md "Audit export on proofs"): the signed checkpoint
+(Ed25519, python3-cryptography), every event's RFC 9162 inclusion proof in its tree, the
+consistency proof from the auditor's last checkpoint (a failure is a FORKED HISTORY), and
+every readable field, payload included, against the committed bytes.
+
 Usage: verify_audit.py EXPORT [--digest POSITION:HEX]
+       verify_audit.py EXPORT --key VKEY [--checkpoint LAST_CHECKPOINT]
 Exit codes: 0 verified; 1 the export does not verify (the first bad position is named);
 2 unreadable input or bad arguments.
 """
