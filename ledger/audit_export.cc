@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
 #include "ledger/format.h"
+#include "ledger/merkle_tree.h"
 #include "ledger/proofs.h"
 #include "ledger/validate.h"
 
@@ -109,7 +110,11 @@ absl::Status ExportAuditWithProofs(
     head_hash = format::HashBytes(format::ZeroHash());
   }
   header.set_head_hash(*head_hash);
-  auto consistency = ProveConsistency(store, request.verified_position, head_position);
+  // An empty log has the empty tree (tree size 0 would read as "the head" below).
+  absl::StatusOr<ConsistencyProof> consistency =
+      head_position == 0 ? ConsistencyProof{0, 0, format::HashBytes(merkle::EmptyRoot()),
+                                            format::HashBytes(merkle::EmptyRoot()), {}}
+                         : ProveConsistency(store, request.verified_position, head_position);
   if (!consistency.ok()) return consistency.status();
   header.set_tree_root(consistency->second_root);
   header.set_verified_root(consistency->first_root);
