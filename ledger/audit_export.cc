@@ -97,12 +97,12 @@ absl::Status ExportAuditWithProofs(
   header.set_proofs(true);
   std::optional<std::string> head_hash;
   if (head_position > 0) {
-    if (absl::Status s = store.ForEachRecord(head_position, head_position,
-                                             [&](uint64_t, std::string_view hash,
-                                                 std::string_view) {
-                                               head_hash = std::string(hash);
-                                               return absl::OkStatus();
-                                             });
+    if (absl::Status s =
+            store.ForEachRecord(head_position, head_position,
+                                [&](uint64_t, std::string_view hash, std::string_view) {
+                                  head_hash = std::string(hash);
+                                  return absl::OkStatus();
+                                });
         !s.ok()) {
       return s;
     }
@@ -112,8 +112,11 @@ absl::Status ExportAuditWithProofs(
   header.set_head_hash(*head_hash);
   // An empty log has the empty tree (tree size 0 would read as "the head" below).
   absl::StatusOr<ConsistencyProof> consistency =
-      head_position == 0 ? ConsistencyProof{0, 0, format::HashBytes(merkle::EmptyRoot()),
-                                            format::HashBytes(merkle::EmptyRoot()), {}}
+      head_position == 0 ? ConsistencyProof{0,
+                                            0,
+                                            format::HashBytes(merkle::EmptyRoot()),
+                                            format::HashBytes(merkle::EmptyRoot()),
+                                            {}}
                          : ProveConsistency(store, request.verified_position, head_position);
   if (!consistency.ok()) return consistency.status();
   header.set_tree_root(consistency->second_root);
@@ -157,8 +160,8 @@ absl::Status ExportAuditWithProofs(
       auto proof = ProveInclusion(store, position, head_position);
       if (!proof.ok()) return proof.status();
       if (proof->leaf != record.leaf()) {
-        return absl::DataLossError(absl::StrCat("the Merkle tree's leaf at position ", position,
-                                                " is not the record's"));
+        return absl::DataLossError(
+            absl::StrCat("the Merkle tree's leaf at position ", position, " is not the record's"));
       }
       for (std::string& hash : proof->path) record.add_inclusion_path(std::move(hash));
       if (absl::Status s = on_record(record); !s.ok()) return s;

@@ -30,9 +30,9 @@ absl::Status CheckOrigin(const std::string& origin) {
   if (origin.empty()) return absl::InvalidArgumentError("checkpoint_origin: required");
   for (unsigned char c : origin) {
     if (c <= 0x20 || c == '+' || c == 0x7f) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "checkpoint_origin: \"", absl::CEscape(origin),
-          "\" cannot be a key name (no spaces, '+' or control characters)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoint_origin: \"", absl::CEscape(origin),
+                       "\" cannot be a key name (no spaces, '+' or control characters)"));
     }
   }
   return absl::OkStatus();
@@ -57,8 +57,8 @@ absl::StatusOr<std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>> ReadKey(const std
 absl::Status CreateKey(const std::string& path) {
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
   EVP_PKEY* pkey = nullptr;
-  const bool ok = ctx != nullptr && EVP_PKEY_keygen_init(ctx) == 1 &&
-                  EVP_PKEY_keygen(ctx, &pkey) == 1;
+  const bool ok =
+      ctx != nullptr && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &pkey) == 1;
   EVP_PKEY_CTX_free(ctx);
   if (!ok) return absl::InternalError("Ed25519 key generation failed");
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -68,9 +68,10 @@ absl::Status CreateKey(const std::string& path) {
         absl::StrCat("checkpoint key ", path, ": cannot create: ", std::strerror(errno)));
   }
   FILE* file = ::fdopen(fd, "w");
-  const bool written = file != nullptr &&
-                       PEM_write_PrivateKey(file, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1 &&
-                       std::fflush(file) == 0 && ::fsync(fd) == 0;
+  const bool written =
+      file != nullptr &&
+      PEM_write_PrivateKey(file, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1 &&
+      std::fflush(file) == 0 && ::fsync(fd) == 0;
   if (file != nullptr) std::fclose(file);
   EVP_PKEY_free(pkey);
   if (!written) {
@@ -83,8 +84,8 @@ absl::Status CreateKey(const std::string& path) {
 }  // namespace
 
 std::string CheckpointBody(std::string_view origin, uint64_t tree_size, std::string_view root) {
-  return absl::StrCat(std::string(origin), "\n", tree_size, "\n", absl::Base64Escape(std::string(root)),
-                      "\n");
+  return absl::StrCat(std::string(origin), "\n", tree_size, "\n",
+                      absl::Base64Escape(std::string(root)), "\n");
 }
 
 CheckpointSigner::CheckpointSigner(std::unique_ptr<Key> key, std::string origin)
@@ -116,9 +117,9 @@ absl::StatusOr<std::unique_ptr<CheckpointSigner>> CheckpointSigner::LoadOrCreate
     if (absl::Status s = CreateKey(key_file); !s.ok()) return s;
     if (created != nullptr) *created = true;
   } else if ((st.st_mode & 077) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "checkpoint key ", key_file, ": readable by others (mode ",
-        absl::StrCat(absl::Hex(st.st_mode & 0777)), " hex); chmod 600 it"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("checkpoint key ", key_file, ": readable by others (mode ",
+                     absl::StrCat(absl::Hex(st.st_mode & 0777)), " hex); chmod 600 it"));
   }
   auto pkey = ReadKey(key_file);
   if (!pkey.ok()) return pkey.status();
@@ -143,19 +144,17 @@ std::string CheckpointSigner::SignNote(std::string_view text) const {
   unsigned char signature[64];
   size_t length = sizeof(signature);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok = ctx != nullptr &&
-                  EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_->pkey) == 1 &&
-                  EVP_DigestSign(ctx, signature, &length,
-                                 reinterpret_cast<const unsigned char*>(text.data()),
-                                 text.size()) == 1;
+  const bool ok =
+      ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_->pkey) == 1 &&
+      EVP_DigestSign(ctx, signature, &length, reinterpret_cast<const unsigned char*>(text.data()),
+                     text.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) {
     // A loaded Ed25519 key always signs; failing here is a broken invariant.
     std::fprintf(stderr, "Ed25519 signing failed\n");
     std::abort();
   }
-  const std::string blob =
-      key_id_ + std::string(reinterpret_cast<const char*>(signature), length);
+  const std::string blob = key_id_ + std::string(reinterpret_cast<const char*>(signature), length);
   return absl::StrCat(std::string(text), "\n\u2014 ", origin_, " ", absl::Base64Escape(blob), "\n");
 }
 

@@ -28,8 +28,9 @@ class CheckpointSigner {
   // key name (empty, or with a space, '+' or a control character); FAILED_PRECONDITION
   // for a file that is not an Ed25519 key or that others may read; the key itself is
   // never in a message.
-  static absl::StatusOr<std::unique_ptr<CheckpointSigner>> LoadOrCreate(
-      const std::string& key_file, const std::string& origin, bool* created = nullptr);
+  static absl::StatusOr<std::unique_ptr<CheckpointSigner>> LoadOrCreate(const std::string& key_file,
+                                                                        const std::string& origin,
+                                                                        bool* created = nullptr);
   // From a 32-byte Ed25519 seed (tests, known vectors).
   static absl::StatusOr<std::unique_ptr<CheckpointSigner>> FromSeed(std::string_view seed,
                                                                     const std::string& origin);

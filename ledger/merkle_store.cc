@@ -137,9 +137,9 @@ absl::StatusOr<BuildResult> BuildTree(rocksdb::DB* db, rocksdb::ColumnFamilyHand
     rocksdb::Status s = db->Get(rocksdb::ReadOptions(), log, format::PositionKey(*size), &value);
     auto record = s.ok() ? format::DecodeRecord(value) : std::nullopt;
     if (!record) {
-      result.damage = absl::DataLossError(
-          absl::StrCat("the Merkle tree stops at ", *size, ": the record at position ", *size,
-                       " does not read"));
+      result.damage =
+          absl::DataLossError(absl::StrCat("the Merkle tree stops at ", *size,
+                                           ": the record at position ", *size, " does not read"));
       return result;
     }
     chain = record->hash;
@@ -194,9 +194,8 @@ absl::StatusOr<BuildResult> BuildTree(rocksdb::DB* db, rocksdb::ColumnFamilyHand
   if (!it->status().ok()) return FromRocksDB(it->status(), "scan log for the Merkle tree");
   if (absl::Status s = flush(); !s.ok()) return s;
   if (result.damage.ok() && tree.size() < head) {
-    result.damage = absl::DataLossError(absl::StrCat("the Merkle tree stops at ", tree.size(),
-                                                     ": position ", tree.size() + 1,
-                                                     " is missing"));
+    result.damage = absl::DataLossError(absl::StrCat(
+        "the Merkle tree stops at ", tree.size(), ": position ", tree.size() + 1, " is missing"));
   }
   if (progress) {
     progress(absl::StrCat("Merkle tree built: ", tree.size(), " leaves (", result.built, " new)",
@@ -234,13 +233,12 @@ absl::Status CheckTreeReaches(const merkle::StoredNodes& nodes, uint64_t size) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> ResolveSize(const EventStore& store, const char* field,
-                                     uint64_t size) {
+absl::StatusOr<uint64_t> ResolveSize(const EventStore& store, const char* field, uint64_t size) {
   const uint64_t head = store.head().position;
   if (size == 0) return head;
   if (size > head) {
-    return absl::OutOfRangeError(absl::StrCat(field, ": ", size,
-                                              " is beyond the head of the log, position ", head));
+    return absl::OutOfRangeError(
+        absl::StrCat(field, ": ", size, " is beyond the head of the log, position ", head));
   }
   return size;
 }

@@ -68,8 +68,8 @@ class TreeWriter {
 // DATA_LOSS status is returned with the writer for the part built).
 struct BuildResult {
   TreeWriter writer;
-  uint64_t built = 0;    // leaves added now
-  absl::Status damage;   // OK, or why the tree stops before the head
+  uint64_t built = 0;   // leaves added now
+  absl::Status damage;  // OK, or why the tree stops before the head
 };
 absl::StatusOr<BuildResult> BuildTree(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
                                       rocksdb::ColumnFamilyHandle* log, uint64_t head,

@@ -48,8 +48,8 @@ absl::Status Path(const NodeReader& nodes, uint64_t index, uint64_t lo, uint64_t
 }
 
 // SUBPROOF(first - lo, D[lo:hi], whole): `first` is the old tree's size, lo < first <= hi.
-absl::Status SubProof(const NodeReader& nodes, uint64_t first, uint64_t lo, uint64_t hi,
-                      bool whole, std::vector<Hash>& out) {
+absl::Status SubProof(const NodeReader& nodes, uint64_t first, uint64_t lo, uint64_t hi, bool whole,
+                      std::vector<Hash>& out) {
   if (first == hi) {
     if (whole) return absl::OkStatus();
     auto hash = RangeHash(nodes, lo, hi);
@@ -123,8 +123,8 @@ absl::StatusOr<std::vector<Hash>> ConsistencyPath(const NodeReader& nodes, uint6
   return path;
 }
 
-bool VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf,
-                     const std::vector<Hash>& path, const Hash& root) {
+bool VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf, const std::vector<Hash>& path,
+                     const Hash& root) {
   if (index >= size) return false;
   uint64_t fn = index;
   uint64_t sn = size - 1;

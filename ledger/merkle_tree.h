@@ -50,8 +50,8 @@ absl::StatusOr<std::vector<Hash>> ConsistencyPath(const NodeReader& nodes, uint6
 
 // RFC 9162 2.1.3.2: true when `path` proves that `leaf` is leaf `index` of the tree of
 // `size` leaves whose root is `root`.
-bool VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf,
-                     const std::vector<Hash>& path, const Hash& root);
+bool VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf, const std::vector<Hash>& path,
+                     const Hash& root);
 
 // RFC 9162 2.1.4.2: true when `path` proves that the tree of `first` leaves with root
 // `first_root` is a prefix of the tree of `second` leaves with root `second_root`. Equal

@@ -19,11 +19,11 @@ struct TreeHead {
 };
 
 struct InclusionProof {
-  uint64_t position = 0;   // the event's position; its leaf index is position - 1
+  uint64_t position = 0;  // the event's position; its leaf index is position - 1
   uint64_t tree_size = 0;
-  std::string leaf;        // SHA-256(0x00 || event bytes)
+  std::string leaf;  // SHA-256(0x00 || event bytes)
   std::vector<std::string> path;
-  std::string root;        // the root of tree_size
+  std::string root;  // the root of tree_size
 };
 
 struct ConsistencyProof {

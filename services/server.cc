@@ -172,9 +172,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->impl_->checkpoint_signer = std::move(*signer);
   if (store_options.on_progress) {
-    store_options.on_progress(absl::StrCat(
-        key_created ? "created the checkpoint key " : "checkpoint key ", key_file,
-        "; verifier key ", self->impl_->checkpoint_signer->VerifierKey()));
+    store_options.on_progress(
+        absl::StrCat(key_created ? "created the checkpoint key " : "checkpoint key ", key_file,
+                     "; verifier key ", self->impl_->checkpoint_signer->VerifierKey()));
   }
   if (self->impl_->metrics != nullptr) {
     store_options.observer = self->impl_->metrics.get();

@@ -4,10 +4,10 @@
 
 #include <thread>
 
-#include "grpc/health/v1/health.grpc.pb.h"
-#include "gtest/gtest.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
 #include "ledger/merkle_tree.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
@@ -273,8 +273,8 @@ TEST_F(ServiceTest, ProofsAndSignedCheckpointOverGrpc) {
   ASSERT_TRUE(stub_->Digest(&digest_context, v1::DigestRequest(), &digest).ok());
   EXPECT_EQ(digest.head_position(), 7u);
   EXPECT_EQ(digest.tree_root().size(), 32u);
-  const std::string body = absl::StrCat("sixhearts-ledger\n7\n",
-                                        absl::Base64Escape(digest.tree_root()), "\n\n");
+  const std::string body =
+      absl::StrCat("sixhearts-ledger\n7\n", absl::Base64Escape(digest.tree_root()), "\n\n");
   EXPECT_EQ(digest.checkpoint().substr(0, body.size()), body);
   EXPECT_EQ(digest.verifier_key().substr(0, 17), "sixhearts-ledger+");
 

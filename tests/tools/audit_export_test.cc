@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
 #include "gtest/gtest.h"
 #include "services/server.h"
 #include "tests/testing/subprocess.h"
@@ -386,18 +386,17 @@ class ProofExportTest : public AuditExportTest {
 
   std::string ProofExport(const std::string& verified_size) {
     const std::string file = dir_.sub(absl::StrCat("proof-export-", runs_, ".json"));
-    RunResult run = Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-01",
-                               "--to", "2026-03-31", "--proofs", "--verified-position",
-                               verified_size, "-o", file});
+    RunResult run =
+        Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-01", "--to",
+                   "2026-03-31", "--proofs", "--verified-position", verified_size, "-o", file});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     return file;
   }
 
   RunResult CheckProofs(const std::string& file, const std::string& key,
                         const std::string& checkpoint) {
-    std::vector<std::string> argv = {"/usr/bin/python3",
-                                     SIXHEARTS_SOURCE_DIR "/tools/verify_audit.py", file, "--key",
-                                     key};
+    std::vector<std::string> argv = {
+        "/usr/bin/python3", SIXHEARTS_SOURCE_DIR "/tools/verify_audit.py", file, "--key", key};
     if (!checkpoint.empty()) {
       argv.push_back("--checkpoint");
       argv.push_back(checkpoint);
@@ -432,7 +431,8 @@ TEST_F(ProofExportTest, ProofCommandsPrintVerifiableProofsAndNameBadFields) {
   RunResult inclusion = Ledgerctl({"proof", "inclusion", "5", "--tree-size", "8", "-o", file});
   ASSERT_EQ(inclusion.exit_code, 0) << inclusion.output;
   const std::string json = Read(file);
-  EXPECT_TRUE(absl::StartsWith(json, "{\"proof\": \"inclusion\", \"position\": 5, \"tree_size\": 8"))
+  EXPECT_TRUE(
+      absl::StartsWith(json, "{\"proof\": \"inclusion\", \"position\": 5, \"tree_size\": 8"))
       << json;
   // Leaf 4 of 8: three siblings (leaf 5, leaves 6-7, leaves 0-3).
   const size_t path = json.find("\"path\": [");
@@ -446,8 +446,8 @@ TEST_F(ProofExportTest, ProofCommandsPrintVerifiableProofsAndNameBadFields) {
       beyond.output, "OUT_OF_RANGE: position: 9 is beyond tree_size 8 (the head is position 8)"))
       << beyond.output;
   RunResult zero = Ledgerctl({"proof", "inclusion", "0"});
-  EXPECT_TRUE(absl::StrContains(zero.output,
-                                "INVALID_ARGUMENT: position: required (positions start at 1)"))
+  EXPECT_TRUE(
+      absl::StrContains(zero.output, "INVALID_ARGUMENT: position: required (positions start at 1)"))
       << zero.output;
   RunResult second = Ledgerctl({"proof", "consistency", "3", "20"});
   EXPECT_TRUE(absl::StrContains(
@@ -459,7 +459,8 @@ TEST_F(ProofExportTest, ProofCommandsPrintVerifiableProofsAndNameBadFields) {
   RunResult consistency = Ledgerctl({"proof", "consistency", "4", "8"});
   EXPECT_EQ(consistency.exit_code, 0) << consistency.output;
   // 4 is a complete subtree of 8: the proof is its sibling, leaves 4-7.
-  EXPECT_TRUE(absl::StrContains(consistency.output, "\"first\": 4, \"second\": 8")) << consistency.output;
+  EXPECT_TRUE(absl::StrContains(consistency.output, "\"first\": 4, \"second\": 8"))
+      << consistency.output;
 }
 
 TEST_F(ProofExportTest, ExportOnProofsVerifiesAndATenfoldAmountFails) {
@@ -520,11 +521,12 @@ TEST_F(ProofExportTest, AWrongKeyAndAForkedHistoryAreReported) {
   auto other = services::LedgerServer::Start(options);
   ASSERT_TRUE(other.ok()) << other.status();
   for (uint64_t id = 1; id <= 8; ++id) {
-    ASSERT_TRUE((*other)->store()->Append(Batch({ClientRegistered(id, std::to_string(id))}), "x").ok());
+    ASSERT_TRUE(
+        (*other)->store()->Append(Batch({ClientRegistered(id, std::to_string(id))}), "x").ok());
   }
   const std::string other_checkpoint = dir_.sub("other-checkpoint.txt");
-  RunResult saved = Exec({LEDGERCTL_PATH, "--server", (*other)->address(), "checkpoint", "-o",
-                          other_checkpoint});
+  RunResult saved =
+      Exec({LEDGERCTL_PATH, "--server", (*other)->address(), "checkpoint", "-o", other_checkpoint});
   ASSERT_EQ(saved.exit_code, 0) << saved.output;
   RunResult fork = CheckProofs(file, key, other_checkpoint);
   EXPECT_EQ(fork.exit_code, 1) << fork.output;
@@ -539,12 +541,13 @@ TEST_F(ProofExportTest, AWrongKeyAndAForkedHistoryAreReported) {
   auto third = services::LedgerServer::Start(options);
   ASSERT_TRUE(third.ok()) << third.status();
   RunResult third_key = Exec({LEDGERCTL_PATH, "--server", (*third)->address(), "verifier-key"});
-  RunResult wrong = CheckProofs(file, std::string(absl::StripAsciiWhitespace(third_key.output)),
-                                checkpoint);
+  RunResult wrong =
+      CheckProofs(file, std::string(absl::StripAsciiWhitespace(third_key.output)), checkpoint);
   EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
-  EXPECT_TRUE(absl::StrContains(
-      wrong.output, "FAILED at position 0: the export's checkpoint carries no signature by "
-                    "sixhearts-ledger"))
+  EXPECT_TRUE(
+      absl::StrContains(wrong.output,
+                        "FAILED at position 0: the export's checkpoint carries no signature by "
+                        "sixhearts-ledger"))
       << wrong.output;
 
   // A signature that does not verify: the checkpoint's root line changed.
@@ -554,8 +557,9 @@ TEST_F(ProofExportTest, AWrongKeyAndAForkedHistoryAreReported) {
   Write(file, text);
   RunResult bad = CheckProofs(file, key, "");
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
-  EXPECT_TRUE(absl::StrContains(bad.output, "the signature of the export's checkpoint by "
-                                            "sixhearts-ledger does not verify"))
+  EXPECT_TRUE(absl::StrContains(bad.output,
+                                "the signature of the export's checkpoint by "
+                                "sixhearts-ledger does not verify"))
       << bad.output;
 }
 

@@ -47,8 +47,9 @@ class JsonWriter final : public AuditExportWriter {
           << ",\n\"to\": " << JsonQuote(ledger::FormatDate(h.to()))
           << ",\n\"verified_position\": " << h.verified_position()
           << (h.proofs() ? "" : ",\n\"anchor\": {\"position\": ")
-          << (h.proofs() ? "" : absl::StrCat(h.first_position() - 1, ", \"hash\": ",
-                                             JsonQuote(Hex(h.anchor_hash())), "}"))
+          << (h.proofs() ? ""
+                         : absl::StrCat(h.first_position() - 1,
+                                        ", \"hash\": ", JsonQuote(Hex(h.anchor_hash())), "}"))
           << ",\n\"head\": {\"position\": " << h.head_position()
           << ", \"hash\": " << JsonQuote(Hex(h.head_hash())) << "}";
     if (h.proofs()) {

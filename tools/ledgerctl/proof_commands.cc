@@ -65,9 +65,8 @@ absl::StatusOr<int> RunInclusion(const CommandContext& context, const ProofOptio
   const std::string json = absl::StrCat(
       "{\"proof\": \"inclusion\", \"position\": ", proof->position(),
       ", \"tree_size\": ", proof->tree_size(), ", \"leaf_hash\": \"", HexBytes(proof->leaf_hash()),
-      "\", \"path\": ", HexList(proof->path()), ", \"root_hash\": \"",
-      HexBytes(proof->root_hash()), "\", \"checkpoint\": ", ledger::Quoted(proof->checkpoint()),
-      "}\n");
+      "\", \"path\": ", HexList(proof->path()), ", \"root_hash\": \"", HexBytes(proof->root_hash()),
+      "\", \"checkpoint\": ", ledger::Quoted(proof->checkpoint()), "}\n");
   return Emit(context, options, json,
               absl::StrCat("inclusion proof of position ", proof->position(), " in tree size ",
                            proof->tree_size()));
@@ -85,9 +84,9 @@ absl::StatusOr<int> RunConsistency(const CommandContext& context, const ProofOpt
       HexBytes(proof->second_root()), "\", \"path\": ", HexList(proof->path()),
       ", \"first_checkpoint\": ", ledger::Quoted(proof->first_checkpoint()),
       ", \"second_checkpoint\": ", ledger::Quoted(proof->second_checkpoint()), "}\n");
-  return Emit(context, options, json,
-              absl::StrCat("consistency proof of tree sizes ", proof->first(), " and ",
-                           proof->second()));
+  return Emit(
+      context, options, json,
+      absl::StrCat("consistency proof of tree sizes ", proof->first(), " and ", proof->second()));
 }
 
 }  // namespace
