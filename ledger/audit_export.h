@@ -19,6 +19,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
+#include "ledger/checkpoint.h"
 #include "ledger/event_store.h"
 #include "sixhearts/ledger/v1/event_store.pb.h"
 
@@ -33,6 +34,11 @@ struct AuditExportRequest {
   // The auditor's last verified head position (from an earlier Digest); 0 for none. The
   // exported chain then starts at most one position after it.
   uint64_t verified_position = 0;
+  // The export on Merkle proofs (FORMAT.md "Audit export on proofs"); verified_position is
+  // then the tree size of the auditor's last verified checkpoint.
+  bool proofs = false;
+  // Signs the export's checkpoint; nullptr: the checkpoint is left empty. Not owned.
+  const CheckpointSigner* signer = nullptr;
 };
 
 // INVALID_ARGUMENT naming the field: a client id that makes no valid stream name, `to`

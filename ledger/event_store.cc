@@ -30,6 +30,7 @@
 #include "ledger/format.h"
 #include "ledger/live_feed.h"
 #include "ledger/log_chain.h"
+#include "ledger/merkle_store.h"
 #include "ledger/personal_data.h"
 #include "ledger/quoted.h"
 #include "ledger/rocksdb_status.h"
@@ -319,6 +320,7 @@ class EventStore::Impl {
     absl::flat_hash_map<std::string, StreamTip> versions;
     absl::flat_hash_map<std::string, const v1::Event*> ids;  // id key -> staged event
     absl::flat_hash_map<std::string, format::EntityValue> entities;
+    std::vector<format::Hash> leaves;  // leaf digests of the staged events, in order
   };
 
   absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor, PendingAppend& out,
@@ -377,6 +379,7 @@ class EventStore::Impl {
   absl::Time last_recorded_at_ = absl::InfinitePast();
   absl::flat_hash_map<std::string, StreamTip> stream_versions_;
   absl::Status storage_failure_;
+  merkle::TreeWriter tree_;
 
   mutable absl::Mutex damage_mu_;
   mutable absl::Status damage_ ABSL_GUARDED_BY(damage_mu_);
@@ -541,6 +544,9 @@ absl::Status EventStore::Impl::Open() {
   if (!it->status().ok()) return FromRocksDB(it->status(), "recover head");
   feed_.Reset(head_position_, format::HashBytes(head_hash_), last_recorded_at_);
   if (replica_of_.empty()) {
+    auto tree = merkle::BuildTree(db_, handles_[0], log_, head_position_, options_.on_progress);
+    if (!tree.ok()) return tree.status();
+    tree_ = std::move(tree->writer);
     writer_ = std::thread([this] { WriterLoop(); });
   } else {
     catch_up_ = std::thread([this] { CatchUpLoop(); });
@@ -1015,7 +1021,9 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
     } else {
       bytes = SerializeCanonical(event);
     }
-    chain = format::ChainHashOfEvent(chain, position, bytes);
+    const format::Hash leaf = format::LeafHash(bytes);
+    local.leaves.push_back(leaf);
+    chain = format::ChainHash(chain, position, leaf);
     batch.Put(log_, format::PositionKey(position), format::EncodeRecord(chain, bytes));
     batch.Put(streams_, format::StreamKey(stream, *version + 1), format::EncodeUint64(position));
     batch.Put(ids_, id_keys[i], format::EncodeUint64(position));
@@ -1028,6 +1036,7 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
   for (auto& [k, v] : local.versions) group.versions[k] = v;
   for (auto& [k, v] : local.ids) group.ids[k] = v;
   for (auto& [k, v] : local.entities) group.entities[k] = v;
+  group.leaves.insert(group.leaves.end(), local.leaves.begin(), local.leaves.end());
   *next_position = position;
   *hash = chain;
   return response;
@@ -1087,6 +1096,8 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     writes[g] = group[g]->result.ok() && next_position != before;
   }
   if (next_position == first_position) return finish();  // nothing new to write
+  // The Merkle tree's new nodes go into the same batch (FORMAT.md "Merkle tree").
+  tree_.Stage(first_position, overlay.leaves, batch, handles_[0]);
 
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
@@ -1112,6 +1123,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
   head_position_ = next_position - 1;
   head_hash_ = hash;
   last_recorded_at_ = recorded_at;
+  tree_.Commit();
   auto published = std::make_shared<std::vector<v1::Event>>();
   published->reserve(next_position - first_position);
   for (size_t g = 0; g < group.size(); ++g) {

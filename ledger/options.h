@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "ledger/clock.h"
@@ -45,6 +46,9 @@ struct EventStoreOptions {
   // the store. The server marks the EventStore service NOT_SERVING in its health service.
   // Default: none.
   std::function<void(const absl::Status&)> on_storage_failure;
+  // Progress lines of long work at open (building the Merkle tree of a directory written
+  // before it existed), on the opening thread; ledgerd logs them. Default: none.
+  std::function<void(std::string_view)> on_progress;
   // For tests only: the file system the data directory's RocksDB reads and writes through
   // (not the keystore's), e.g. one that injects I/O errors
   // (tests/testing/faulty_file_system.h). Shared with the caller, who may change its

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "ledger/audit_export.h"
 #include "ledger/dates.h"
+#include "ledger/proofs.h"
 #include "ledger/subscription.h"
 #include "ledger/wire_check.h"
 #include "grpcpp/support/proto_buffer_reader.h"
@@ -185,6 +186,13 @@ grpc::Status EventStoreService::Digest(grpc::ServerContext*, const v1::DigestReq
   const ledger::Head head = store->head();
   response->set_head_position(head.position);
   response->set_head_hash(head.hash);
+  auto tree = ledger::TreeHeadAt(*store, head.position);
+  if (!tree.ok()) return ToGrpcStatus(tree.status());
+  response->set_tree_root(tree->root);
+  response->set_checkpoint(Checkpoint(tree->size, tree->root));
+  if (const ledger::CheckpointSigner* signer = signer_.load(); signer != nullptr) {
+    response->set_verifier_key(signer->VerifierKey());
+  }
   return grpc::Status::OK;
 }
 
@@ -224,6 +232,8 @@ grpc::Status EventStoreService::ExportAudit(grpc::ServerContext* context,
     *day = ledger::ToCivilDay(*date);
   }
   export_request.verified_position = request->verified_position();
+  export_request.proofs = request->proofs();
+  export_request.signer = signer_.load();
 
   // Pages: at most max_read_events records, and a quarter of the message limit in bytes
   // so that one more large event always fits.
@@ -265,6 +275,44 @@ grpc::Status EventStoreService::EraseSubject(grpc::ServerContext* context,
   auto result = store->EraseSubject(request->subject_id(), request->reason(), ActorOf(*context));
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+std::string EventStoreService::Checkpoint(uint64_t size, const std::string& root) const {
+  const ledger::CheckpointSigner* signer = signer_.load();
+  return signer == nullptr ? std::string() : signer->Sign(size, root);
+}
+
+grpc::Status EventStoreService::GetInclusionProof(grpc::ServerContext*,
+                                                  const v1::GetInclusionProofRequest* request,
+                                                  v1::GetInclusionProofResponse* response) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  auto proof = ledger::ProveInclusion(*store, request->position(), request->tree_size());
+  if (!proof.ok()) return ToGrpcStatus(proof.status());
+  response->set_position(proof->position);
+  response->set_tree_size(proof->tree_size);
+  response->set_leaf_hash(proof->leaf);
+  for (std::string& hash : proof->path) response->add_path(std::move(hash));
+  response->set_root_hash(proof->root);
+  response->set_checkpoint(Checkpoint(proof->tree_size, proof->root));
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::GetConsistencyProof(grpc::ServerContext*,
+                                                    const v1::GetConsistencyProofRequest* request,
+                                                    v1::GetConsistencyProofResponse* response) {
+  ledger::EventStore* store = store_.load();
+  if (store == nullptr) return NotReady();
+  auto proof = ledger::ProveConsistency(*store, request->first(), request->second());
+  if (!proof.ok()) return ToGrpcStatus(proof.status());
+  response->set_first(proof->first);
+  response->set_second(proof->second);
+  response->set_first_root(proof->first_root);
+  response->set_second_root(proof->second_root);
+  for (std::string& hash : proof->path) response->add_path(std::move(hash));
+  response->set_first_checkpoint(Checkpoint(proof->first, proof->first_root));
+  response->set_second_checkpoint(Checkpoint(proof->second, proof->second_root));
   return grpc::Status::OK;
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "ledger/checkpoint.h"
 #include "ledger/event_store.h"
 #include "services/auth/authenticator.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
@@ -22,8 +23,12 @@ class EventStoreService final
  public:
   EventStoreService() = default;
 
-  // Attaches the opened store. REQUIRES: `store` outlives the service's RPCs.
-  void Attach(ledger::EventStore* store) { store_.store(store); }
+  // Attaches the opened store and the checkpoint signer (nullptr: checkpoints are not
+  // signed). REQUIRES: both outlive the service's RPCs.
+  void Attach(ledger::EventStore* store, const ledger::CheckpointSigner* signer = nullptr) {
+    signer_.store(signer);
+    store_.store(store);
+  }
 
   // The gate whose principals are the actors of appended events. REQUIRES: set before the
   // server starts; without one every caller is "anonymous".
@@ -51,10 +56,20 @@ class EventStoreService final
   grpc::Status EraseSubject(grpc::ServerContext* context,
                             const ledger::v1::EraseSubjectRequest* request,
                             ledger::v1::EraseSubjectResponse* response) override;
+  grpc::Status GetInclusionProof(grpc::ServerContext* context,
+                                 const ledger::v1::GetInclusionProofRequest* request,
+                                 ledger::v1::GetInclusionProofResponse* response) override;
+  grpc::Status GetConsistencyProof(grpc::ServerContext* context,
+                                   const ledger::v1::GetConsistencyProofRequest* request,
+                                   ledger::v1::GetConsistencyProofResponse* response) override;
 
  private:
   // The principal recorded as the actor of events appended through `context`.
   std::string ActorOf(const grpc::ServerContextBase& context) const;
+  // The signed checkpoint of `size` with `root`, empty without a signer.
+  std::string Checkpoint(uint64_t size, const std::string& root) const;
+
+  std::atomic<const ledger::CheckpointSigner*> signer_{nullptr};
 
   std::atomic<ledger::EventStore*> store_{nullptr};
   std::shared_ptr<const auth::CallGate> gate_;

@@ -139,6 +139,7 @@ class LedgerServer::Impl {
   std::unique_ptr<compliance::ComplianceService> compliance;
   std::unique_ptr<projection::ProjectionEngine> compliance_engine;
   std::unique_ptr<InFlightLimit> in_flight;
+  std::unique_ptr<ledger::CheckpointSigner> checkpoint_signer;
   std::unique_ptr<grpc::Server> server;
   // What the gRPC health service says for the server as a whole, for GET /healthz.
   std::atomic<bool> serving{false};
@@ -243,6 +244,34 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
 
   ledger::EventStoreOptions store_options = options.store;
   store_options.data_dir = options.data_dir;
+  auto store = options.replica_of.empty()
+                   ? ledger::EventStore::Open(store_options)
+                   : ledger::EventStore::OpenReplica(store_options, options.replica_of,
+                                                     options.replica_catch_up_interval);
+  if (!store.ok()) {
+    self->impl_->server->Shutdown();
+    self->impl_->shut_down = true;
+    return store.status();
+  }
+  self->store_ = std::move(*store);
+  const std::string key_file = options.checkpoint_key_file.empty()
+                                   ? absl::StrCat(options.data_dir, ".checkpoint.key")
+                                   : options.checkpoint_key_file;
+  bool key_created = false;
+  auto signer =
+      ledger::CheckpointSigner::LoadOrCreate(key_file, options.checkpoint_origin, &key_created);
+  if (!signer.ok()) {
+    self->impl_->server->Shutdown();
+    self->impl_->shut_down = true;
+    self->store_.reset();
+    return signer.status();
+  }
+  self->impl_->checkpoint_signer = std::move(*signer);
+  if (store_options.on_progress) {
+    store_options.on_progress(
+        absl::StrCat(key_created ? "created the checkpoint key " : "checkpoint key ", key_file,
+                     "; verifier key ", self->impl_->checkpoint_signer->VerifierKey()));
+  }
   if (self->impl_->metrics != nullptr) {
     store_options.observer = self->impl_->metrics.get();
     store_options.statistics = options.rocksdb_statistics;
@@ -255,16 +284,6 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
         health->SetServingStatus(std::string(kEventStoreServiceName), false);
         if (chained) chained(failure);
       };
-  auto store = options.replica_of.empty()
-                   ? ledger::EventStore::Open(store_options)
-                   : ledger::EventStore::OpenReplica(store_options, options.replica_of,
-                                                     options.replica_catch_up_interval);
-  if (!store.ok()) {
-    self->impl_->server->Shutdown();
-    self->impl_->shut_down = true;
-    return store.status();
-  }
-  self->store_ = std::move(*store);
   auto engine = projection::ProjectionEngine::Start(
       self->store_.get(), receivables::kReceivablesProjectionName,
       receivables::MakeReceivablesFoldFactory(), options.projections);
@@ -298,7 +317,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->compliance->Attach({self->store_.get(), self->impl_->receivables_engine.get(),
                                    self->impl_->compliance_engine.get(),
                                    self->impl_->relationships_engine.get()});
-  self->impl_->event_store.Attach(self->store_.get());
+  self->impl_->event_store.Attach(self->store_.get(), self->impl_->checkpoint_signer.get());
   if (self->impl_->metrics != nullptr) {
     self->impl_->metrics->Attach(self->store_.get(), {self->impl_->receivables_engine.get(),
                                                       self->impl_->relationships_engine.get(),

@@ -25,6 +25,12 @@ struct ServerOptions {
   // "Authentication and roles"). Empty: no authentication, and `listen` must be a
   // loopback address. Default: empty.
   std::string auth_config_path;
+  // The Ed25519 key signing checkpoints (ledger/checkpoint.h), created 0600 when missing.
+  // Empty: data_dir + ".checkpoint.key", a sibling of the data directory, so that copies
+  // of the data directory do not carry it. Default: empty.
+  std::string checkpoint_key_file;
+  // The log's name in its checkpoints and the key's name. Default: sixhearts-ledger.
+  std::string checkpoint_origin = "sixhearts-ledger";
   // Where the Admin service writes backups (ledger/backup.h); must not be the data
   // directory or inside it. Empty: backups are off and the Admin RPCs answer
   // FAILED_PRECONDITION. Default: empty.

@@ -152,7 +152,12 @@ int main(int argc, char** argv) {
   spdlog::info("starting: data_dir={} listen={} backup_dir={}", cfg.server.data_dir,
                cfg.server.listen,
                cfg.server.backup_dir.empty() ? "(none: backups off)" : cfg.server.backup_dir);
-  auto server = sixhearts::services::LedgerServer::Start(cfg.server);
+  // The Merkle tree build of an older directory and the checkpoint key, at start-up.
+  sixhearts::services::ServerOptions server_options = cfg.server;
+  server_options.store.on_progress = [](std::string_view line) {
+    spdlog::info("{}", std::string(line));
+  };
+  auto server = sixhearts::services::LedgerServer::Start(server_options);
   if (!server.ok()) {
     spdlog::error("cannot start: {}", server.status().ToString());
     return 1;

@@ -27,6 +27,9 @@ std::vector<MethodAccess> BuildTable() {
       {"/sixhearts.ledger.v1.EventStore/ExportAudit", Access::kRoles, {A}},
       // Erasure of personal data destroys a key: the admins' alone.
       {"/sixhearts.ledger.v1.EventStore/EraseSubject", Access::kRoles, {D}},
+      // Merkle proofs show hashes only, no event content: whoever may read the digest.
+      {"/sixhearts.ledger.v1.EventStore/GetInclusionProof", Access::kRoles, {W, R, A, D}},
+      {"/sixhearts.ledger.v1.EventStore/GetConsistencyProof", Access::kRoles, {W, R, A, D}},
       // Backups copy the whole store: the admins'.
       {"/sixhearts.ledger.v1.Admin/CreateBackup", Access::kRoles, {D}},
       {"/sixhearts.ledger.v1.Admin/ListBackups", Access::kRoles, {D}},

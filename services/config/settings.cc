@@ -101,6 +101,21 @@ std::vector<Setting> MakeTable() {
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.store.keys_dir = v; });
   keys_dir.allow_empty = true;
   t.push_back(keys_dir);
+  Setting checkpoint_key = Custom(
+      "server.checkpoint_key_file", "--checkpoint-key-file", SettingType::kString,
+      "Ed25519 private key (PEM) signing the checkpoints of the log's Merkle tree; created "
+      "with mode 0600 when missing, refused when others may read it. \"\": "
+      "DATA_DIR.checkpoint.key.",
+      0, 0, [](const LedgerdConfig& c) { return c.server.checkpoint_key_file; },
+      [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.checkpoint_key_file = v; });
+  checkpoint_key.allow_empty = true;
+  t.push_back(checkpoint_key);
+  t.push_back(Custom(
+      "server.checkpoint_origin", "--checkpoint-origin", SettingType::kString,
+      "The log's name: the first line of every signed checkpoint and the signing key's "
+      "name (no spaces or '+'), e.g. ledger.example.com/collections.",
+      0, 0, [](const LedgerdConfig& c) { return c.server.checkpoint_origin; },
+      [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.checkpoint_origin = v; }));
   Setting auth_config = Custom(
       "server.auth_config", "--auth-config", SettingType::kString,
       "TOML file of TLS files, principals, roles and token hashes (README \"Authentication "

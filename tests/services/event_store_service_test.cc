@@ -8,9 +8,11 @@
 
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "ledger/merkle_tree.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "tests/testing/test_events.h"
@@ -289,6 +291,79 @@ TEST_F(ServiceTest, UnknownFilterTypeIsInvalidArgument) {
   EXPECT_EQ(status.error_message(),
             "filter.types[0]: unknown event type \"InvoicePaid\" (type names are payload message "
             "names such as InvoiceIssued)");
+}
+
+// Issue 14 over gRPC: Digest carries the signed checkpoint of the head, the proofs verify
+// against it, survive a restart with the same key, and bad input gets the right code.
+TEST_F(ServiceTest, ProofsAndSignedCheckpointOverGrpc) {
+  v1::AppendResponse appended;
+  for (uint64_t id = 1; id <= 7; ++id) {
+    ASSERT_TRUE(Append(Batch({Interaction(id, "42", "X-" + std::to_string(id))}), &appended).ok());
+  }
+  grpc::ClientContext digest_context;
+  v1::DigestResponse digest;
+  ASSERT_TRUE(stub_->Digest(&digest_context, v1::DigestRequest(), &digest).ok());
+  EXPECT_EQ(digest.head_position(), 7u);
+  EXPECT_EQ(digest.tree_root().size(), 32u);
+  const std::string body =
+      absl::StrCat("sixhearts-ledger\n7\n", absl::Base64Escape(digest.tree_root()), "\n\n");
+  EXPECT_EQ(digest.checkpoint().substr(0, body.size()), body);
+  EXPECT_EQ(digest.verifier_key().substr(0, 17), "sixhearts-ledger+");
+
+  grpc::ClientContext inclusion_context;
+  v1::GetInclusionProofRequest inclusion_request;
+  inclusion_request.set_position(3);
+  v1::GetInclusionProofResponse inclusion;
+  ASSERT_TRUE(stub_->GetInclusionProof(&inclusion_context, inclusion_request, &inclusion).ok());
+  EXPECT_EQ(inclusion.tree_size(), 7u);
+  EXPECT_EQ(inclusion.root_hash(), digest.tree_root());
+  EXPECT_EQ(inclusion.checkpoint(), digest.checkpoint());  // Ed25519 is deterministic
+  // Leaf 2 of 7: leaf 3, leaves 0-1, leaves 4-6.
+  ASSERT_EQ(inclusion.path_size(), 3);
+  std::vector<ledger::merkle::Hash> path;
+  auto to_hash = [](const std::string& bytes) {
+    ledger::merkle::Hash h{};
+    std::copy(bytes.begin(), bytes.end(), h.begin());
+    return h;
+  };
+  for (const std::string& p : inclusion.path()) path.push_back(to_hash(p));
+  EXPECT_TRUE(ledger::merkle::VerifyInclusion(2, 7, to_hash(inclusion.leaf_hash()), path,
+                                              to_hash(inclusion.root_hash())));
+
+  grpc::ClientContext bad_context;
+  inclusion_request.set_tree_size(9);
+  grpc::Status bad = stub_->GetInclusionProof(&bad_context, inclusion_request, &inclusion);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(bad.error_message(), "tree_size: 9 is beyond the head of the log, position 7");
+  grpc::ClientContext zero_context;
+  inclusion_request.set_position(0);
+  bad = stub_->GetInclusionProof(&zero_context, inclusion_request, &inclusion);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::ClientContext order_context;
+  v1::GetConsistencyProofRequest consistency_request;
+  consistency_request.set_first(5);
+  consistency_request.set_second(3);
+  v1::GetConsistencyProofResponse consistency;
+  bad = stub_->GetConsistencyProof(&order_context, consistency_request, &consistency);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad.error_message(), "first: 5 is after second 3");
+
+  // A restart keeps the key and the tree: the same checkpoint, and the old size proves
+  // consistent with the new head.
+  server_.reset();
+  StartServer();
+  ASSERT_TRUE(Append(Batch({Interaction(8, "42", "X-8")}), &appended).ok());
+  grpc::ClientContext consistency_context;
+  consistency_request.set_first(7);
+  consistency_request.set_second(0);
+  ASSERT_TRUE(
+      stub_->GetConsistencyProof(&consistency_context, consistency_request, &consistency).ok());
+  EXPECT_EQ(consistency.second(), 8u);
+  EXPECT_EQ(consistency.first_checkpoint(), digest.checkpoint());
+  std::vector<ledger::merkle::Hash> cpath;
+  for (const std::string& p : consistency.path()) cpath.push_back(to_hash(p));
+  EXPECT_TRUE(ledger::merkle::VerifyConsistency(7, 8, to_hash(consistency.first_root()),
+                                                to_hash(consistency.second_root()), cpath));
 }
 
 }  // namespace

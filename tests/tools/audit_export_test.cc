@@ -2,18 +2,23 @@
 // subprocess, and the independent checker tools/verify_audit.py (python3, no ledger code)
 // run on what it wrote: it verifies against a digest taken earlier, and fails naming the
 // position when one event's bytes, one leaf, or the list of the client's events is altered.
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "rocksdb/sst_file_reader.h"
@@ -206,6 +211,24 @@ TEST_F(AuditExportTest, AShownFieldThatIsNotInTheBytesFailsNamingThePosition) {
                                "FAILED at position 5: actor shown as 'someone-else' but the event "
                                "bytes say 'auditor-test'"))
       << check.output;
+}
+
+// Issue 14 item 5: the payload shown is decoded from the bytes too; before, a tenfold
+// amount in the readable event verified (exit 0).
+TEST_F(AuditExportTest, ATenfoldAmountInTheReadableEventFails) {
+  const std::string digest = BuildLog();
+  const std::string file = Export("json", "4");
+  std::string text = Read(file);
+  const std::string amount = "\"amount_minor\":\"25000\"";
+  ASSERT_NE(text.find(amount), std::string::npos) << text;
+  text.replace(text.find(amount), amount.size(), "\"amount_minor\":\"250000\"");
+  Write(file, text);
+  RunResult run = Check(file, digest);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_TRUE(absl::StrContains(run.output,
+                                "FAILED at position 7: event.invoice_issued.amount.amount_minor "
+                                "shown as '250000' but the event bytes say 25000"))
+      << run.output;
 }
 
 TEST_F(AuditExportTest, AlteredLeafOfAnotherClientFailsNamingThePosition) {
@@ -622,6 +645,212 @@ TEST_F(AuditExportTest, AReplicaReadsThePrimarysKeysAndFollowsItsErasures) {
   EXPECT_TRUE(absl::StrContains(timeline.output, "\"summary\":\"registered as [erased]\""))
       << timeline.output;
   EXPECT_FALSE(absl::StrContains(timeline.output, "Bureau 42")) << timeline.output;
+}
+
+// Issue 14 end to end: signed checkpoints, Merkle proofs over gRPC and ledgerctl, and the
+// audit export on proofs checked by tools/verify_audit.py with the checkpoint key.
+class ProofExportTest : public AuditExportTest {
+ protected:
+  // The log of BuildLog, with the signed checkpoint of tree size 4 saved by the auditor
+  // (`ledgerctl checkpoint -o`) before the March events.
+  std::string BuildLogWithCheckpoint() {
+    Append(Batch({ClientRegistered(1, "42")}));
+    Append(Batch({ClientRegistered(2, "7")}));
+    Append(Batch({Interaction(3, "42", "X-1")}));
+    Append(Batch({Interaction(4, "7", "X-1")}));
+    const std::string checkpoint = dir_.sub("checkpoint-4.txt");
+    RunResult saved = Ledgerctl({"checkpoint", "-o", checkpoint});
+    EXPECT_EQ(saved.exit_code, 0) << saved.output;
+    Append(Batch({InvoiceIssued(5, "42", "INV-1", 100000, D(2026, 3, 2), D(2026, 4, 1))}));
+    Append(Batch({InvoiceIssued(6, "7", "INV-1", 5000, D(2026, 3, 3), D(2026, 4, 2))}));
+    Append(Batch({InvoiceIssued(7, "42", "INV-2", 25000, D(2026, 3, 31), D(2026, 4, 30))}));
+    Append(Batch({Interaction(8, "7", "X-2")}));
+    return checkpoint;
+  }
+
+  std::string Key() {
+    RunResult key = Ledgerctl({"verifier-key"});
+    EXPECT_EQ(key.exit_code, 0) << key.output;
+    return std::string(absl::StripAsciiWhitespace(key.output));
+  }
+
+  std::string ProofExport(const std::string& verified_size) {
+    const std::string file = dir_.sub(absl::StrCat("proof-export-", runs_, ".json"));
+    RunResult run =
+        Ledgerctl({"report", "audit", "--client", "42", "--from", "2026-03-01", "--to",
+                   "2026-03-31", "--proofs", "--verified-position", verified_size, "-o", file});
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    return file;
+  }
+
+  RunResult CheckProofs(const std::string& file, const std::string& key,
+                        const std::string& checkpoint) {
+    std::vector<std::string> argv = {
+        "/usr/bin/python3", SIXHEARTS_SOURCE_DIR "/tools/verify_audit.py", file, "--key", key};
+    if (!checkpoint.empty()) {
+      argv.push_back("--checkpoint");
+      argv.push_back(checkpoint);
+    }
+    return Exec(argv);
+  }
+};
+
+TEST_F(ProofExportTest, CheckpointIsASignedNoteOfTheTree) {
+  const std::string checkpoint = BuildLogWithCheckpoint();
+  const std::string text = Read(checkpoint);
+  const std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  ASSERT_EQ(lines.size(), 6u) << text;
+  EXPECT_EQ(lines[0], "sixhearts-ledger");
+  EXPECT_EQ(lines[1], "4");
+  EXPECT_EQ(lines[2].size(), 44u);  // base64 of 32 bytes
+  EXPECT_EQ(lines[3], "");
+  EXPECT_TRUE(absl::StartsWith(lines[4], "\u2014 sixhearts-ledger ")) << lines[4];
+  // 4-byte key id + 64-byte signature, base64: 92 characters.
+  EXPECT_EQ(lines[4].size(), std::string("\u2014 sixhearts-ledger ").size() + 92);
+  const std::string key = Key();
+  EXPECT_TRUE(absl::StartsWith(key, "sixhearts-ledger+")) << key;
+  // The key file was created next to the data directory, readable by its owner only.
+  struct stat st;
+  ASSERT_EQ(::stat((dir_.sub("ledger") + ".checkpoint.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(ProofExportTest, ProofCommandsPrintVerifiableProofsAndNameBadFields) {
+  BuildLogWithCheckpoint();
+  const std::string file = dir_.sub("inclusion.json");
+  RunResult inclusion = Ledgerctl({"proof", "inclusion", "5", "--tree-size", "8", "-o", file});
+  ASSERT_EQ(inclusion.exit_code, 0) << inclusion.output;
+  const std::string json = Read(file);
+  EXPECT_TRUE(
+      absl::StartsWith(json, "{\"proof\": \"inclusion\", \"position\": 5, \"tree_size\": 8"))
+      << json;
+  // Leaf 4 of 8: three siblings (leaf 5, leaves 6-7, leaves 0-3).
+  const size_t path = json.find("\"path\": [");
+  ASSERT_NE(path, std::string::npos);
+  const std::string list = json.substr(path, json.find(']', path) - path);
+  EXPECT_EQ(std::count(list.begin(), list.end(), ','), 2) << list;
+
+  RunResult beyond = Ledgerctl({"proof", "inclusion", "9", "--tree-size", "8"});
+  EXPECT_EQ(beyond.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(
+      beyond.output, "OUT_OF_RANGE: position: 9 is beyond tree_size 8 (the head is position 8)"))
+      << beyond.output;
+  RunResult zero = Ledgerctl({"proof", "inclusion", "0"});
+  EXPECT_TRUE(
+      absl::StrContains(zero.output, "INVALID_ARGUMENT: position: required (positions start at 1)"))
+      << zero.output;
+  RunResult second = Ledgerctl({"proof", "consistency", "3", "20"});
+  EXPECT_TRUE(absl::StrContains(
+      second.output, "OUT_OF_RANGE: second: 20 is beyond the head of the log, position 8"))
+      << second.output;
+  RunResult backwards = Ledgerctl({"proof", "consistency", "6", "5"});
+  EXPECT_TRUE(absl::StrContains(backwards.output, "INVALID_ARGUMENT: first: 6 is after second 5"))
+      << backwards.output;
+  RunResult consistency = Ledgerctl({"proof", "consistency", "4", "8"});
+  EXPECT_EQ(consistency.exit_code, 0) << consistency.output;
+  // 4 is a complete subtree of 8: the proof is its sibling, leaves 4-7.
+  EXPECT_TRUE(absl::StrContains(consistency.output, "\"first\": 4, \"second\": 8"))
+      << consistency.output;
+}
+
+TEST_F(ProofExportTest, ExportOnProofsVerifiesAndATenfoldAmountFails) {
+  const std::string checkpoint = BuildLogWithCheckpoint();
+  const std::string key = Key();
+  const std::string file = ProofExport("4");
+  const std::string text = Read(file);
+  // Only the client's two March events (positions 5 and 7); nothing of client 7.
+  EXPECT_TRUE(absl::StrContains(text, "\n{\"position\": 5,")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "\n{\"position\": 7,")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "\n{\"position\": 6,")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "\n{\"position\": 8,")) << text;
+
+  RunResult ok = CheckProofs(file, key, checkpoint);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_TRUE(absl::StrContains(ok.output,
+                                "OK: client-42, 2 events with inclusion proofs (2 in the period "
+                                "2026-03-01..2026-03-31) in the signed tree of size 8"))
+      << ok.output;
+  EXPECT_TRUE(absl::StrContains(ok.output, "the log extends your last checkpoint (tree size 4)"))
+      << ok.output;
+
+  // INV-1 is 1,000.00 (100000 minor units); shown as 10,000.00 it must not verify.
+  std::string tenfold = text;
+  const std::string amount = "\"amount_minor\":\"100000\"";
+  ASSERT_NE(tenfold.find(amount), std::string::npos) << text;
+  tenfold.replace(tenfold.find(amount), amount.size(), "\"amount_minor\":\"1000000\"");
+  Write(file, tenfold);
+  RunResult altered = CheckProofs(file, key, checkpoint);
+  EXPECT_EQ(altered.exit_code, 1) << altered.output;
+  EXPECT_TRUE(absl::StrContains(altered.output,
+                                "FAILED at position 5: event.invoice_issued.amount.amount_minor "
+                                "shown as '1000000' but the event bytes say 100000"))
+      << altered.output;
+
+  // One byte of the committed bytes changed: the leaf no longer matches.
+  std::string flipped = text;
+  const size_t bytes = flipped.find("\"event_base64\": \"") + 17 + 8;
+  flipped[bytes] = flipped[bytes] == 'A' ? 'B' : 'A';
+  Write(file, flipped);
+  RunResult leaf = CheckProofs(file, key, checkpoint);
+  EXPECT_EQ(leaf.exit_code, 1) << leaf.output;
+  EXPECT_TRUE(absl::StrContains(leaf.output, "FAILED at position 5: the event bytes do not hash"))
+      << leaf.output;
+}
+
+TEST_F(ProofExportTest, AWrongKeyAndAForkedHistoryAreReported) {
+  const std::string checkpoint = BuildLogWithCheckpoint();
+  const std::string key = Key();
+  const std::string file = ProofExport("8");
+
+  // Another ledger with the same key and a different history of the same size: its
+  // checkpoint and this export's are a fork.
+  services::ServerOptions options;
+  options.data_dir = dir_.sub("other");
+  options.listen = "127.0.0.1:0";
+  options.checkpoint_key_file = dir_.sub("ledger") + ".checkpoint.key";
+  auto other = services::LedgerServer::Start(options);
+  ASSERT_TRUE(other.ok()) << other.status();
+  for (uint64_t id = 1; id <= 8; ++id) {
+    ASSERT_TRUE(
+        (*other)->store()->Append(Batch({ClientRegistered(id, std::to_string(id))}), "x").ok());
+  }
+  const std::string other_checkpoint = dir_.sub("other-checkpoint.txt");
+  RunResult saved =
+      Exec({LEDGERCTL_PATH, "--server", (*other)->address(), "checkpoint", "-o", other_checkpoint});
+  ASSERT_EQ(saved.exit_code, 0) << saved.output;
+  RunResult fork = CheckProofs(file, key, other_checkpoint);
+  EXPECT_EQ(fork.exit_code, 1) << fork.output;
+  EXPECT_TRUE(absl::StrContains(
+      fork.output, "FORKED HISTORY: two checkpoints of tree size 8 with different roots"))
+      << fork.output;
+  EXPECT_TRUE(absl::StrContains(fork.output, Read(other_checkpoint))) << fork.output;
+
+  // A key of another ledger: the checkpoint carries no signature by it.
+  options.data_dir = dir_.sub("third");
+  options.checkpoint_key_file = "";
+  auto third = services::LedgerServer::Start(options);
+  ASSERT_TRUE(third.ok()) << third.status();
+  RunResult third_key = Exec({LEDGERCTL_PATH, "--server", (*third)->address(), "verifier-key"});
+  RunResult wrong =
+      CheckProofs(file, std::string(absl::StripAsciiWhitespace(third_key.output)), checkpoint);
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+  EXPECT_TRUE(
+      absl::StrContains(wrong.output,
+                        "FAILED at position 0: the export's checkpoint carries no signature by "
+                        "sixhearts-ledger"))
+      << wrong.output;
+
+  // A signature that does not verify: the checkpoint's root line changed.
+  std::string text = Read(file);
+  const size_t root_line = text.find("\\n8\\n") + 5;
+  text[root_line] = text[root_line] == 'A' ? 'B' : 'A';
+  Write(file, text);
+  RunResult bad = CheckProofs(file, key, "");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_TRUE(absl::StrContains(bad.output,
+                                "the signature of the export's checkpoint by "
+                                "sixhearts-ledger does not verify"))
+      << bad.output;
 }
 
 }  // namespace

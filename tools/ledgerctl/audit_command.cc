@@ -39,17 +39,28 @@ class JsonWriter final : public AuditExportWriter {
   explicit JsonWriter(std::ostream* out) : out_(out) {}
 
   void Header(const v1::AuditHeader& h) override {
+    proofs_ = h.proofs();
     *out_ << "{\n\"audit_export\": 1,\n\"chain_format\": " << JsonQuote(h.chain_format())
           << ",\n\"client_id\": " << JsonQuote(h.client_id())
           << ",\n\"stream\": " << JsonQuote(h.stream())
           << ",\n\"from\": " << JsonQuote(ledger::FormatDate(h.from()))
           << ",\n\"to\": " << JsonQuote(ledger::FormatDate(h.to()))
           << ",\n\"verified_position\": " << h.verified_position()
-          << ",\n\"anchor\": {\"position\": " << h.first_position() - 1
-          << ", \"hash\": " << JsonQuote(Hex(h.anchor_hash())) << "}"
+          << (h.proofs() ? "" : ",\n\"anchor\": {\"position\": ")
+          << (h.proofs() ? ""
+                         : absl::StrCat(h.first_position() - 1,
+                                        ", \"hash\": ", JsonQuote(Hex(h.anchor_hash())), "}"))
           << ",\n\"head\": {\"position\": " << h.head_position()
-          << ", \"hash\": " << JsonQuote(Hex(h.head_hash())) << "}"
-          << ",\n\"records\": [";
+          << ", \"hash\": " << JsonQuote(Hex(h.head_hash())) << "}";
+    if (h.proofs()) {
+      *out_ << ",\n\"proofs\": true"
+            << ",\n\"checkpoint\": " << JsonQuote(h.checkpoint())
+            << ",\n\"tree_size\": " << h.head_position()
+            << ",\n\"tree_root\": " << JsonQuote(Hex(h.tree_root()))
+            << ",\n\"verified_root\": " << JsonQuote(Hex(h.verified_root()))
+            << ",\n\"consistency_path\": " << HexArray(h.consistency_path());
+    }
+    *out_ << ",\n\"records\": [";
   }
 
   void Record(const v1::AuditRecord& r) override {
@@ -72,6 +83,7 @@ class JsonWriter final : public AuditExportWriter {
             << ", \"actor\": " << JsonQuote(e.actor())
             << ", \"event_base64\": " << JsonQuote(absl::Base64Escape(r.event_bytes()))
             << ", \"event\": " << EventJson(e);
+      if (proofs_) *out_ << ", \"inclusion_path\": " << HexArray(r.inclusion_path());
     }
     *out_ << "}";
   }
@@ -82,7 +94,14 @@ class JsonWriter final : public AuditExportWriter {
   }
 
  private:
+  static std::string HexArray(const google::protobuf::RepeatedPtrField<std::string>& hashes) {
+    std::vector<std::string> quoted;
+    for (const std::string& hash : hashes) quoted.push_back(JsonQuote(Hex(hash)));
+    return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
+  }
+
   std::ostream* out_;
+  bool proofs_ = false;
   bool first_ = true;
   uint64_t events_ = 0;
   uint64_t in_period_ = 0;
@@ -150,6 +169,10 @@ void AddAuditExportFlags(CLI::App* command, AuditExportOptions* options) {
   command->add_option("--verified-position", options->verified_position,
                       "Head position of the auditor's last verified digest; the chain then "
                       "starts right after it");
+  command->add_flag("--proofs", options->proofs,
+                    "Only the client's events, each with a Merkle inclusion proof against one "
+                    "signed checkpoint (JSON); --verified-position is then the tree size of "
+                    "your last verified checkpoint");
   command->add_option("--format", options->format, "json (default) or csv")
       ->check(CLI::IsMember({"json", "csv"}));
   command->add_option("-o,--output", options->output, "Output file (default: standard output)");
@@ -174,6 +197,10 @@ absl::StatusOr<int> RunAuditExport(const CommandContext& context,
     *date = ledger::FromCivilDay(*day);
   }
   request.set_verified_position(options.verified_position);
+  request.set_proofs(options.proofs);
+  if (options.proofs && options.format == "csv") {
+    return absl::InvalidArgumentError("--format: csv has no place for proofs; use json");
+  }
 
   std::ofstream file;
   std::ostream* out = context.out;

@@ -26,6 +26,9 @@ struct AuditExportOptions {
   std::string to;    // YYYY-MM-DD, included
   // The auditor's last verified head position (`ledgerctl digest` earlier); 0 for none.
   uint64_t verified_position = 0;
+  // The export on Merkle proofs (JSON only); verified_position is then the tree size of
+  // the auditor's last verified checkpoint.
+  bool proofs = false;
   std::string format = "json";  // json or csv
   std::string output;           // file; "-" or empty: standard output
 };

@@ -12,6 +12,7 @@
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/compliance_commands.h"
 #include "tools/ledgerctl/limits.h"
+#include "tools/ledgerctl/proof_commands.h"
 
 namespace sixhearts::ledgerctl {
 namespace {
@@ -245,6 +246,8 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   tail_command->footer(kTailFooter);
 
   app.add_subcommand("digest", "Head position and chain hash");
+  ProofOptions proof_options;
+  const ProofCommands proof_commands = AddProofCommands(app, &proof_options);
 
   VerifyOptions verify;
   CLI::App* verify_command =
@@ -505,7 +508,9 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   context.sleep = [](absl::Duration d) { absl::SleepFor(d); };
 
   absl::StatusOr<int> result = absl::InternalError("no command ran");
-  if (append_command->parsed()) {
+  if (auto proof_result = RunProofCommand(proof_commands, context, proof_options)) {
+    result = std::move(*proof_result);
+  } else if (append_command->parsed()) {
     result = RunAppend(context, append);
   } else if (read_command->parsed()) {
     result = RunRead(context, read);

@@ -200,6 +200,29 @@ absl::StatusOr<v1::DigestResponse> LedgerClient::Digest() {
   return response;
 }
 
+absl::StatusOr<v1::GetInclusionProofResponse> LedgerClient::GetInclusionProof(
+    const v1::GetInclusionProofRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::GetInclusionProofResponse response;
+  if (absl::Status s = FromGrpc(stub_->GetInclusionProof(&context, request, &response)); !s.ok()) {
+    return s;
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GetConsistencyProofResponse> LedgerClient::GetConsistencyProof(
+    const v1::GetConsistencyProofRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::GetConsistencyProofResponse response;
+  if (absl::Status s = FromGrpc(stub_->GetConsistencyProof(&context, request, &response));
+      !s.ok()) {
+    return s;
+  }
+  return response;
+}
+
 absl::StatusOr<v1::VerifyResponse> LedgerClient::Verify(const v1::VerifyRequest& request) {
   grpc::ClientContext context;
   v1::VerifyResponse response;

@@ -69,6 +69,10 @@ class LedgerClient {
   absl::StatusOr<v1::DigestResponse> Digest();
   absl::StatusOr<v1::VerifyResponse> Verify(const v1::VerifyRequest& request);
   absl::StatusOr<v1::EraseSubjectResponse> EraseSubject(const v1::EraseSubjectRequest& request);
+  absl::StatusOr<v1::GetInclusionProofResponse> GetInclusionProof(
+      const v1::GetInclusionProofRequest& request);
+  absl::StatusOr<v1::GetConsistencyProofResponse> GetConsistencyProof(
+      const v1::GetConsistencyProofRequest& request);
   // Streams every page of an audit export to `on_page`. No deadline: the export walks
   // the log from the auditor's last verified head. An error from `on_page` cancels the
   // call and is returned as it is.
