@@ -113,8 +113,8 @@ absl::Status ReadBoth(projection::ProjectionEngine* relationships,
       [&](const std::vector<const projection::Fold*>& folds, uint64_t position) {
         // The engines only ever hold folds made by their factories.
         return use(static_cast<const RelationshipsFold&>(*folds[0]).state(),
-                   static_cast<const receivables::ReceivablesFold&>(*folds[1]).state(),
-                   position, position);
+                   static_cast<const receivables::ReceivablesFold&>(*folds[1]).state(), position,
+                   position);
       });
 }
 

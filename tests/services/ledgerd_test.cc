@@ -19,9 +19,9 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/auth/auth_config.h"
+#include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/test_certs.h"
-#include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts {
@@ -83,9 +83,9 @@ TEST(LedgerdTest, OnSigtermRefusesAtOnceAndASilentClientDoesNotHoldTheStop) {
   using HealthResponse = grpc::health::v1::HealthCheckResponse;
   TempDir dir;
   const std::string listen = Listen(8);
-  Subprocess server({LEDGERD_PATH, kMetricsListen, "", "--data-dir", dir.sub("a"), "--listen",
-                     listen},
-                    dir.sub("out"));
+  Subprocess server(
+      {LEDGERD_PATH, kMetricsListen, "", "--data-dir", dir.sub("a"), "--listen", listen},
+      dir.sub("out"));
   ASSERT_TRUE(server.WaitForOutput("serving on", 10s)) << server.Output();
   auto channel = grpc::CreateChannel(listen, grpc::InsecureChannelCredentials());
   auto events = v1::EventStore::NewStub(channel);
@@ -128,9 +128,9 @@ TEST(LedgerdTest, OnSigtermRefusesAtOnceAndASilentClientDoesNotHoldTheStop) {
   (void)watch->Finish();
 
   // Only the first event was stored.
-  Subprocess again({LEDGERD_PATH, kMetricsListen, "", "--data-dir", dir.sub("a"), "--listen",
-                    listen},
-                   dir.sub("out2"));
+  Subprocess again(
+      {LEDGERD_PATH, kMetricsListen, "", "--data-dir", dir.sub("a"), "--listen", listen},
+      dir.sub("out2"));
   ASSERT_TRUE(again.WaitForOutput("serving on", 10s)) << again.Output();
   EXPECT_NE(again.Output().find("(head position 1)"), std::string::npos) << again.Output();
   again.Signal(SIGTERM);

@@ -145,103 +145,114 @@ class ReportPairsTest : public ::testing::Test {
     std::vector<Report> reports;
     reports.reserve(11);
     reports.push_back(Report{"aging", [this](const Cut& cut) {
-      v1::AgingRequest request;
-      SetCut(cut, &request);
-      v1::AgingResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = receivables_->Aging(&context, request, &response);
-      return Answer{status, response.position()};
-    }});
-    reports.push_back(Report{"dso", [this](const Cut& cut) {
-      v1::DsoRequest request;
-      *request.mutable_from() = DateOf(cut.as_of - 89);
-      *request.mutable_to() = DateOf(cut.as_of);
-      if (cut.known_at) {
-        request.mutable_known_at()->set_seconds(absl::ToUnixSeconds(*cut.known_at));
-      }
-      v1::DsoResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = receivables_->Dso(&context, request, &response);
-      return Answer{status, response.position()};
-    }});
+                               v1::AgingRequest request;
+                               SetCut(cut, &request);
+                               v1::AgingResponse response;
+                               grpc::ClientContext context;
+                               grpc::Status status =
+                                   receivables_->Aging(&context, request, &response);
+                               return Answer{status, response.position()};
+                             }});
+    reports.push_back(
+        Report{"dso", [this](const Cut& cut) {
+                 v1::DsoRequest request;
+                 *request.mutable_from() = DateOf(cut.as_of - 89);
+                 *request.mutable_to() = DateOf(cut.as_of);
+                 if (cut.known_at) {
+                   request.mutable_known_at()->set_seconds(absl::ToUnixSeconds(*cut.known_at));
+                 }
+                 v1::DsoResponse response;
+                 grpc::ClientContext context;
+                 grpc::Status status = receivables_->Dso(&context, request, &response);
+                 return Answer{status, response.position()};
+               }});
     reports.push_back(Report{"promises", [this](const Cut& cut) {
-      v1::PromisesRequest request;
-      SetCut(cut, &request);
-      v1::PromisesResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = receivables_->Promises(&context, request, &response);
-      return Answer{status, response.position()};
-    }});
+                               v1::PromisesRequest request;
+                               SetCut(cut, &request);
+                               v1::PromisesResponse response;
+                               grpc::ClientContext context;
+                               grpc::Status status =
+                                   receivables_->Promises(&context, request, &response);
+                               return Answer{status, response.position()};
+                             }});
     reports.push_back(Report{"disputes", [this](const Cut& cut) {
-      v1::DisputesRequest request;
-      SetCut(cut, &request);
-      v1::DisputesResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = receivables_->Disputes(&context, request, &response);
-      return Answer{status, response.position()};
-    }});
+                               v1::DisputesRequest request;
+                               SetCut(cut, &request);
+                               v1::DisputesResponse response;
+                               grpc::ClientContext context;
+                               grpc::Status status =
+                                   receivables_->Disputes(&context, request, &response);
+                               return Answer{status, response.position()};
+                             }});
     reports.push_back(Report{"scorecard", [this](const Cut& cut) {
-      v1::ScorecardRequest request;
-      SetCut(cut, &request);
-      v1::ScorecardResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = relationships_->Scorecard(&context, request, &response);
-      return Answer{status, response.position()};
-    }});
+                               v1::ScorecardRequest request;
+                               SetCut(cut, &request);
+                               v1::ScorecardResponse response;
+                               grpc::ClientContext context;
+                               grpc::Status status =
+                                   relationships_->Scorecard(&context, request, &response);
+                               return Answer{status, response.position()};
+                             }});
     reports.push_back(Report{"timeline", [this](const Cut& cut) {
-      v1::TimelineRequest request;
-      SetCut(cut, &request);
-      request.set_client_id(client_id_);
-      v1::TimelineResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = relationships_->Timeline(&context, request, &response);
-      EXPECT_EQ(response.receivables_position(), response.position());
-      return Answer{status, response.position()};
-    }});
+                               v1::TimelineRequest request;
+                               SetCut(cut, &request);
+                               request.set_client_id(client_id_);
+                               v1::TimelineResponse response;
+                               grpc::ClientContext context;
+                               grpc::Status status =
+                                   relationships_->Timeline(&context, request, &response);
+                               EXPECT_EQ(response.receivables_position(), response.position());
+                               return Answer{status, response.position()};
+                             }});
     reports.push_back(Report{"plans", [this](const Cut& cut) {
-      v1::PlansRequest request;
-      SetCut(cut, &request);
-      v1::PlansResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = relationships_->Plans(&context, request, &response);
-      EXPECT_EQ(response.receivables_position(), response.position());
-      return Answer{status, response.position()};
-    }});
+                               v1::PlansRequest request;
+                               SetCut(cut, &request);
+                               v1::PlansResponse response;
+                               grpc::ClientContext context;
+                               grpc::Status status =
+                                   relationships_->Plans(&context, request, &response);
+                               EXPECT_EQ(response.receivables_position(), response.position());
+                               return Answer{status, response.position()};
+                             }});
     reports.push_back(Report{"worklist", [this](const Cut& cut) {
-      v1::WorklistRequest request;
-      SetCut(cut, &request);
-      v1::WorklistResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = relationships_->Worklist(&context, request, &response);
-      EXPECT_EQ(response.receivables_position(), response.position());
-      return Answer{status, response.position()};
-    }});
+                               v1::WorklistRequest request;
+                               SetCut(cut, &request);
+                               v1::WorklistResponse response;
+                               grpc::ClientContext context;
+                               grpc::Status status =
+                                   relationships_->Worklist(&context, request, &response);
+                               EXPECT_EQ(response.receivables_position(), response.position());
+                               return Answer{status, response.position()};
+                             }});
     reports.push_back(Report{"evidence", [this](const Cut& cut) {
-      v1::EvidenceRequest request;
-      SetCut(cut, &request);
-      v1::EvidenceResponse response;
-      grpc::ClientContext context;
-      grpc::Status status = relationships_->Evidence(&context, request, &response);
-      EXPECT_EQ(response.receivables_position(), response.position());
-      return Answer{status, response.position()};
-    }});
+                               v1::EvidenceRequest request;
+                               SetCut(cut, &request);
+                               v1::EvidenceResponse response;
+                               grpc::ClientContext context;
+                               grpc::Status status =
+                                   relationships_->Evidence(&context, request, &response);
+                               EXPECT_EQ(response.receivables_position(), response.position());
+                               return Answer{status, response.position()};
+                             }});
     reports.push_back(Report{"compliance report", [this](const Cut& cut) {
-      v1::ComplianceReportRequest request;
-      SetCut(cut, &request);
-      request.set_format(v1::COMPLIANCE_REPORT_FORMAT_JSON);
-      grpc::ClientContext context;
-      return ReadReport<v1::ComplianceReportResponse>(compliance_->Report(&context, request));
-    }});
-    reports.push_back(Report{"disclosure", [this](const Cut& cut) {
-      v1::DisclosureRequest request;
-      request.set_year(static_cast<int32_t>(cut.as_of.year()) - 1);
-      if (cut.known_at) {
-        request.mutable_known_at()->set_seconds(absl::ToUnixSeconds(*cut.known_at));
-      }
-      request.set_format(v1::COMPLIANCE_REPORT_FORMAT_CSV);
-      grpc::ClientContext context;
-      return ReadReport<v1::DisclosureResponse>(compliance_->Disclosure(&context, request));
-    }});
+                               v1::ComplianceReportRequest request;
+                               SetCut(cut, &request);
+                               request.set_format(v1::COMPLIANCE_REPORT_FORMAT_JSON);
+                               grpc::ClientContext context;
+                               return ReadReport<v1::ComplianceReportResponse>(
+                                   compliance_->Report(&context, request));
+                             }});
+    reports.push_back(Report{
+        "disclosure", [this](const Cut& cut) {
+          v1::DisclosureRequest request;
+          request.set_year(static_cast<int32_t>(cut.as_of.year()) - 1);
+          if (cut.known_at) {
+            request.mutable_known_at()->set_seconds(absl::ToUnixSeconds(*cut.known_at));
+          }
+          request.set_format(v1::COMPLIANCE_REPORT_FORMAT_CSV);
+          grpc::ClientContext context;
+          return ReadReport<v1::DisclosureResponse>(compliance_->Disclosure(&context, request));
+        }});
     return reports;
   }
 

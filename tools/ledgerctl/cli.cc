@@ -403,14 +403,12 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   CLI::App* projections_command =
       app.add_subcommand("projections", "Status of a projection against the log");
   projections_command
-      ->add_option("projection", projection,
-                   "receivables (default), relationships or compliance")
+      ->add_option("projection", projection, "receivables (default), relationships or compliance")
       ->check(CLI::IsMember({"receivables", "relationships", "compliance"}));
   CLI::App* rebuild_command = app.add_subcommand(
       "rebuild", "Rebuild a projection from the whole log; prints the position reached");
   rebuild_command
-      ->add_option("projection", projection,
-                   "receivables (default), relationships or compliance")
+      ->add_option("projection", projection, "receivables (default), relationships or compliance")
       ->check(CLI::IsMember({"receivables", "relationships", "compliance"}));
 
   // report compliance | disclosure | audit: the reports a compliance officer or auditor

@@ -183,9 +183,9 @@ absl::StatusOr<int> RunComplianceProjections(const CommandContext& context) {
 }
 
 absl::StatusOr<int> RunComplianceRebuild(const CommandContext& context) {
-  return RebuildWithProgress<v1::RebuildResponse>(
-      context, "compliance",
-      [&](const auto& progress) { return context.client->ComplianceRebuild(progress); });
+  return RebuildWithProgress<v1::RebuildResponse>(context, "compliance", [&](const auto& progress) {
+    return context.client->ComplianceRebuild(progress);
+  });
 }
 
 }  // namespace sixhearts::ledgerctl
