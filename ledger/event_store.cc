@@ -535,8 +535,8 @@ absl::Status EventStore::Impl::Open() {
     // The head is what the next append chains onto: check it before the first one.
     if (replica_of_.empty()) {
       auto previous = StoredHashAt(head_position_ - 1);
-      absl::Status chain = previous.ok() ? CheckChained(head_position_, *previous, *record)
-                                         : previous.status();
+      absl::Status chain =
+          previous.ok() ? CheckChained(head_position_, *previous, *record) : previous.status();
       if (chain.ok()) chain = CheckNamesPosition(head_position_, last);
       if (!Noted(chain).ok() && !IsLogDamage(chain)) return chain;
     }
@@ -1791,9 +1791,9 @@ absl::StatusOr<VerifyResult> EventStore::Verify(uint64_t from_position,
                                                 uint64_t to_position) const {
   auto result = impl_->Verify(from_position, to_position);
   if (result.ok() && !result->ok) {
-    impl_->NoteDamage(LogDamage(absl::DataLossError(absl::StrCat(
-        "the log fails verification at position ", result->first_bad_position, ": ",
-        result->problem))));
+    impl_->NoteDamage(LogDamage(
+        absl::DataLossError(absl::StrCat("the log fails verification at position ",
+                                         result->first_bad_position, ": ", result->problem))));
   }
   return result;
 }

@@ -51,15 +51,17 @@ std::string Walk(const pb::Descriptor& type, std::string_view bytes, size_t base
     }
     const uint64_t number = tag >> 3;
     const int wire_type = static_cast<int>(tag & 7);
-    if (number == 0) return absl::StrCat(prefix, "byte ", base + start, ": tag with field number 0");
+    if (number == 0) {
+      return absl::StrCat(prefix, "byte ", base + start, ": tag with field number 0");
+    }
     if (number > 536'870'911) {
       return absl::StrCat(prefix, "byte ", base + start, ": field number ", number,
                           " is past the largest (536870911)");
     }
     const pb::FieldDescriptor* field = type.FindFieldByNumber(static_cast<int>(number));
-    const std::string name =
-        field != nullptr ? Element(path, *field, seen[static_cast<int>(number)]++)
-                         : Join(path, absl::StrCat("field ", number));
+    const std::string name = field != nullptr
+                                 ? Element(path, *field, seen[static_cast<int>(number)]++)
+                                 : Join(path, absl::StrCat("field ", number));
     switch (wire_type) {
       case 0: {
         uint64_t ignored = 0;
@@ -119,9 +121,9 @@ absl::Status RefuseUnknownFields(const pb::Message& message, std::string_view pa
     const std::string where = path.empty() ? "request" : std::string(path);
     const pb::FieldDescriptor* known = type->FindFieldByNumber(number);
     if (known != nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": field ", number, " sent with a wire type other than that of ",
-          known->full_name(), " (", known->type_name(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": field ", number, " sent with a wire type other than that of ",
+                       known->full_name(), " (", known->type_name(), ")"));
     }
     return absl::InvalidArgumentError(absl::StrCat(where, ": unknown field ", number, " (",
                                                    type->full_name(),
@@ -132,8 +134,8 @@ absl::Status RefuseUnknownFields(const pb::Message& message, std::string_view pa
   for (const pb::FieldDescriptor* field : fields) {
     if (field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) continue;
     if (!field->is_repeated()) {
-      absl::Status s = RefuseUnknownFields(reflection->GetMessage(message, field),
-                                           Join(path, field->name()));
+      absl::Status s =
+          RefuseUnknownFields(reflection->GetMessage(message, field), Join(path, field->name()));
       if (!s.ok()) return s;
       continue;
     }

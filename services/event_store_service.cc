@@ -6,12 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpcpp/support/proto_buffer_reader.h"
 #include "ledger/audit_export.h"
 #include "ledger/dates.h"
 #include "ledger/proofs.h"
 #include "ledger/subscription.h"
 #include "ledger/wire_check.h"
-#include "grpcpp/support/proto_buffer_reader.h"
 #include "services/grpc_status.h"
 #include "services/request_fields.h"
 
@@ -56,10 +56,10 @@ grpc::Status ParseAppendRequest(const grpc::ByteBuffer& bytes, v1::AppendRequest
     }
   }
   const std::string where = ledger::DescribeParseFailure(*v1::AppendRequest::descriptor(), flat);
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      absl::StrCat("the request could not be parsed as ",
-                                   v1::AppendRequest::descriptor()->full_name(),
-                                   where.empty() ? "" : ": ", where));
+  return grpc::Status(
+      grpc::StatusCode::INVALID_ARGUMENT,
+      absl::StrCat("the request could not be parsed as ",
+                   v1::AppendRequest::descriptor()->full_name(), where.empty() ? "" : ": ", where));
 }
 
 }  // namespace

@@ -18,8 +18,7 @@ namespace sixhearts::services {
 // with UNIMPLEMENTED and no message, where this is bad input (INVALID_ARGUMENT naming the
 // field).
 class EventStoreService final
-    : public ledger::v1::EventStore::WithRawCallbackMethod_Append<
-          ledger::v1::EventStore::Service> {
+    : public ledger::v1::EventStore::WithRawCallbackMethod_Append<ledger::v1::EventStore::Service> {
  public:
   EventStoreService() = default;
 

@@ -210,10 +210,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     if (!rates.ok()) return rates.status();
     statutory.rates = std::move(*rates);
   }
-  ReportRateTables(statutory.rates,
-                   (options.store.clock != nullptr ? options.store.clock : ledger::SystemClock())
-                       ->Now(),
-                   self->impl_->metrics.get());
+  ReportRateTables(
+      statutory.rates,
+      (options.store.clock != nullptr ? options.store.clock : ledger::SystemClock())->Now(),
+      self->impl_->metrics.get());
   self->impl_->compliance = std::make_unique<compliance::ComplianceService>(
       options.store.clock != nullptr ? options.store.clock : ledger::SystemClock(),
       std::move(statutory));

@@ -66,8 +66,7 @@ bool IsLoopbackHost(std::string_view host);
 // non-loopback host that would need TLS; INVALID_ARGUMENT or NOT_FOUND naming a TLS file
 // that cannot be read or does not hold a matching PEM certificate and key.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const std::optional<AuthConfig>& config, std::string_view host,
-    std::shared_ptr<CallGate> gate);
+    const std::optional<AuthConfig>& config, std::string_view host, std::shared_ptr<CallGate> gate);
 
 // One line saying how the port is protected, for the start-up log.
 std::string DescribeSecurity(const std::optional<AuthConfig>& config);

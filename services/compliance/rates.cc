@@ -79,13 +79,14 @@ RateTables DefaultRateTables() {
   // entries of 1 July 2025 and 1 January 2026 restate the rate in force on the half-year
   // days the EU rules read (unchanged at the decisions of 24 July and 18 December 2025,
   // docs/compliance.md), so the table is known to hold through 2026-H1.
-  t.ecb_main_refinancing = RateTable(
-      {E(2016, 3, 16, 0), E(2022, 7, 27, 5000), E(2022, 9, 14, 12500), E(2022, 11, 2, 20000),
-       E(2022, 12, 21, 25000), E(2023, 2, 8, 30000), E(2023, 3, 22, 35000), E(2023, 5, 10, 37500),
-       E(2023, 6, 21, 40000), E(2023, 8, 2, 42500), E(2023, 9, 20, 45000), E(2024, 6, 12, 42500),
-       E(2024, 9, 18, 36500), E(2024, 10, 23, 34000), E(2024, 12, 18, 31500), E(2025, 2, 5, 29000),
-       E(2025, 3, 12, 26500), E(2025, 4, 23, 24000), E(2025, 6, 11, 21500), E(2025, 7, 1, 21500),
-       E(2026, 1, 1, 21500)});
+  t.ecb_main_refinancing =
+      RateTable({E(2016, 3, 16, 0),     E(2022, 7, 27, 5000),   E(2022, 9, 14, 12500),
+                 E(2022, 11, 2, 20000), E(2022, 12, 21, 25000), E(2023, 2, 8, 30000),
+                 E(2023, 3, 22, 35000), E(2023, 5, 10, 37500),  E(2023, 6, 21, 40000),
+                 E(2023, 8, 2, 42500),  E(2023, 9, 20, 45000),  E(2024, 6, 12, 42500),
+                 E(2024, 9, 18, 36500), E(2024, 10, 23, 34000), E(2024, 12, 18, 31500),
+                 E(2025, 2, 5, 29000),  E(2025, 3, 12, 26500),  E(2025, 4, 23, 24000),
+                 E(2025, 6, 11, 21500), E(2025, 7, 1, 21500),   E(2026, 1, 1, 21500)});
   return t;
 }
 
@@ -206,11 +207,11 @@ std::optional<CarriedRate> CarriedPast(const RateTables& tables, RateTableId id,
 std::string DescribeCarriedRate(const CarriedRate& c) {
   const std::string_view name = RateTableName(c.table);
   return absl::StrCat("rate carried forward: ", absl::string_view(name.data(), name.size()),
-                      " ends with ",
-                      FormatPercent(c.rate_ppm), " from ", absl::FormatCivilTime(c.last_entry),
-                      "; the next rate was due ", absl::FormatCivilTime(c.next_publication),
-                      "; used for ", absl::FormatCivilTime(c.used_for), ", ",
-                      c.days_after_last_entry(), " days after the last entry");
+                      " ends with ", FormatPercent(c.rate_ppm), " from ",
+                      absl::FormatCivilTime(c.last_entry), "; the next rate was due ",
+                      absl::FormatCivilTime(c.next_publication), "; used for ",
+                      absl::FormatCivilTime(c.used_for), ", ", c.days_after_last_entry(),
+                      " days after the last entry");
 }
 
 void MergeCarriedRate(const CarriedRate& carried, std::vector<CarriedRate>* list) {

@@ -315,11 +315,12 @@ TEST_F(ComplianceServiceTest, ARateCarriedPastItsTablesNextPublicationIsFlaggedI
   Fetched json = Report(request(v1::COMPLIANCE_REPORT_FORMAT_JSON));
   ASSERT_TRUE(json.status.ok()) << json.status.error_message();
   EXPECT_NE(json.content.find("\"statutory_due_date\":\"2026-03-04\""), std::string::npos);
-  EXPECT_NE(json.content.find(
-                "\"carried_rates\":[\n{\"table\":\"us_prompt_payment\",\"last_entry\":\"2025-01-01\","
-                "\"rate\":\"4.625%\",\"next_publication\":\"2025-07-01\",\"used_for\":\"2026-03-05\","
-                "\"days_after_last_entry\":428}\n]"),
-            std::string::npos)
+  EXPECT_NE(
+      json.content.find(
+          "\"carried_rates\":[\n{\"table\":\"us_prompt_payment\",\"last_entry\":\"2025-01-01\","
+          "\"rate\":\"4.625%\",\"next_publication\":\"2025-07-01\",\"used_for\":\"2026-03-05\","
+          "\"days_after_last_entry\":428}\n]"),
+      std::string::npos)
       << json.content.substr(0, 1500);
   EXPECT_NE(json.content.find("\"" + line + "\""), std::string::npos);  // the invoice's note
 

@@ -5,7 +5,6 @@
 
 #include <condition_variable>
 #include <mutex>
-
 #include <thread>
 
 #include "absl/strings/escaping.h"
@@ -447,9 +446,9 @@ TEST_F(ServiceTest, UnknownFieldsAreRefusedAtEveryLevelNamingTheEventAndTheNumbe
   ASSERT_TRUE(stub_->Digest(&context, {}, &digest).ok());
   EXPECT_EQ(digest.head_position(), 0u);
   // The same events without the unknown fields are taken.
-  ASSERT_TRUE(Append(Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 9900)}),
-                     &response)
-                  .ok());
+  ASSERT_TRUE(
+      Append(Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 9900)}), &response)
+          .ok());
   EXPECT_EQ(response.positions(1), 2u);
 }
 

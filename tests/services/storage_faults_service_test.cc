@@ -205,7 +205,8 @@ std::string ScrapeMetrics(int port) {
     ::close(fd);
     return "connect failed";
   }
-  const std::string request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  const std::string request =
+      "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   (void)::write(fd, request.data(), request.size());
   std::string response;
   char buffer[65536];
