@@ -203,7 +203,7 @@ class EventStore {
   absl::Status OpenPersonalData(v1::Event& event) const;
 
   // A view's text with each reference to an event's personal text
-  // (PersonalTextReference in personal_data.h) replaced by that text as it reads now:
+  // (PersonalTextReference in personal_text.h) replaced by that text as it reads now:
   // opened, or kErasedMarker once its subject is erased. Views call this when a report
   // is read, never when they store. Errors: DATA_LOSS for a damaged record or reference.
   absl::StatusOr<std::string> OpenViewText(std::string_view text) const;
