@@ -585,6 +585,10 @@ absl::StatusOr<std::optional<EventBatch>> CsvImporter::NextBatch() {
 
   std::vector<v1::Event> row_events;
   while (!input_done_) {
+    if (options_.stop_requested && options_.stop_requested()) {
+      input_done_ = true;
+      break;
+    }
     absl::StatusOr<bool> more = reader_.Next(&record_);
     if (!more.ok()) {
       failed_ = true;

@@ -97,6 +97,10 @@ struct ImportOptions {
   // the ledger has no stream for the client. The pointee must stay valid and unchanged
   // while the importer lives. An error stops the import: NextBatch returns it.
   std::function<absl::StatusOr<const StoredClient*>(const std::string& client_id)> stored_client;
+  // Checked before each row; once it returns true, NextBatch hands out the rows read so
+  // far and then nullopt, so a stop request is honoured even among rows that append
+  // nothing. May be empty.
+  std::function<bool()> stop_requested;
   // With stored_client: reconcile the changes that have an event keeping the history
   // instead of reporting them as conflicts.
   bool reconcile = false;

@@ -296,22 +296,22 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
     return stored_clients.Get(client_id);
   };
   import_options.reconcile = options.reconcile;
+  import_options.stop_requested = [] { return interrupted.load(); };
   auto importer = csv_import::CsvImporter::Create(in, *std::move(mapping), import_options);
   if (!importer.ok()) return importer.status();
 
-  int64_t stored_through_line = 0;
   bool stopped = false;
   for (;;) {
-    if (interrupted.load()) {
-      stopped = true;
-      break;
-    }
+    // After Ctrl-C the importer hands out the rows it has read, then ends (stop_requested).
     absl::StatusOr<std::optional<csv_import::EventBatch>> batch = (*importer)->NextBatch();
     if (!batch.ok()) {
       progress.Finish(last_progress.rows_done, last_progress.bytes_read, counts.appended);
       return IsServerError(batch.status()) ? ServerError(batch.status()) : batch.status();
     }
-    if (!batch->has_value()) break;
+    if (!batch->has_value()) {
+      stopped = interrupted.load();
+      break;
+    }
     const csv_import::EventBatch& events = **batch;
     std::vector<std::pair<size_t, size_t>> spans;
     for (const csv_import::BatchRow& row : events.rows_in_batch) {
@@ -345,17 +345,17 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
                                         "appends only the rest)"));
       return IsServerError(s) ? ServerError(located) : located;
     }
-    stored_through_line = events.last_line;
   }
   const csv_import::ImportSummary& summary = (*importer)->summary();
   progress.Finish(stopped ? last_progress.rows_done : summary.rows_read, last_progress.bytes_read,
                   counts.appended);
   PrintReport(context, summary, stored, counts, std::move(refused_rows), rows_refused);
   if (stopped) {
-    *context.err << "ledgerctl: import interrupted: " << counts.appended
-                 << " events were appended, every row through line " << stored_through_line
-                 << " is stored or reported above; importing the same file again completes it "
-                    "(rows the ledger holds are compared and append nothing)\n";
+    *context.err << "ledgerctl: import interrupted after " << summary.rows_read
+                 << " rows: " << counts.appended
+                 << " events were appended, and every row read is stored, unchanged or reported "
+                    "above; importing the same file again completes it (rows the ledger holds "
+                    "are compared and append nothing)\n";
     return kExitInterrupted;
   }
   const int64_t not_imported = summary.rows_rejected + summary.rows_conflicted + rows_refused;
