@@ -244,6 +244,17 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
 
   ledger::EventStoreOptions store_options = options.store;
   store_options.data_dir = options.data_dir;
+  if (self->impl_->metrics != nullptr) {
+    store_options.observer = self->impl_->metrics.get();
+    store_options.statistics = options.rocksdb_statistics;
+  }
+  // Appends are refused until a restart; reads go on, so only the EventStore service
+  // reports NOT_SERVING, for a supervisor to restart ledgerd once the storage is fixed.
+  store_options.on_storage_failure =
+      [health, chained = options.store.on_storage_failure](const absl::Status& failure) {
+        health->SetServingStatus(std::string(kEventStoreServiceName), false);
+        if (chained) chained(failure);
+      };
   auto store = options.replica_of.empty()
                    ? ledger::EventStore::Open(store_options)
                    : ledger::EventStore::OpenReplica(store_options, options.replica_of,
@@ -272,18 +283,6 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
         absl::StrCat(key_created ? "created the checkpoint key " : "checkpoint key ", key_file,
                      "; verifier key ", self->impl_->checkpoint_signer->VerifierKey()));
   }
-  if (self->impl_->metrics != nullptr) {
-    store_options.observer = self->impl_->metrics.get();
-    store_options.statistics = options.rocksdb_statistics;
-  }
-  // Appends are refused until a restart; reads go on, so only the EventStore service
-  // reports NOT_SERVING, for a supervisor to restart ledgerd once the storage is fixed.
-  store_options.on_storage_failure =
-      [health, chained = options.store.on_storage_failure](const absl::Status& failure) {
-        spdlog::error("appends are refused from now on: {}", failure.ToString());
-        health->SetServingStatus(std::string(kEventStoreServiceName), false);
-        if (chained) chained(failure);
-      };
   auto engine = projection::ProjectionEngine::Start(
       self->store_.get(), receivables::kReceivablesProjectionName,
       receivables::MakeReceivablesFoldFactory(), options.projections);
