@@ -269,6 +269,14 @@ class EventStore::Impl {
   const Limits& limits() const { return options_.limits; }
   LiveFeed* feed() { return &feed_; }
   absl::Time Now() const { return clock_->Now(); }
+
+  // A cut at `t` has been answered: waits for a group being committed, then makes every
+  // later group's recorded_at later than `t`, so the cut never gains an event (FORMAT.md
+  // "What one append writes").
+  void SealCut(absl::Time t) {
+    absl::MutexLock lock(&commit_mu_);
+    sealed_until_ = std::max(sealed_until_, t);
+  }
   const LiveFeed* feed() const { return &feed_; }
   const EventStoreOptions& options() const { return options_; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
@@ -329,6 +337,12 @@ class EventStore::Impl {
   std::deque<PendingAppend*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread writer_;
+
+  // Held by the writer from stamping a group's recorded_at until it is published (or
+  // refused), and by SealCut; taken before the feed's lock.
+  absl::Mutex commit_mu_;
+  // The latest cut answered at or after the head: a group is recorded after it.
+  absl::Time sealed_until_ ABSL_GUARDED_BY(commit_mu_) = absl::InfinitePast();
 
   // Owned by the writer thread.
   uint64_t head_position_ = 0;
@@ -989,9 +1003,14 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
   }
   // recorded_at never decreases along positions, so "known at T" is a prefix of the log.
   // It is taken at the precision it is stored at (whole microseconds, ToTimestamp), so the
-  // head's time in memory is the stored one and a cut at it holds the whole batch.
-  const absl::Time recorded_at =
+  // head's time in memory is the stored one and a cut at it holds the whole batch; and
+  // after every cut already answered (SealCut), so that no answered cut gains an event.
+  absl::ReleasableMutexLock commit(&commit_mu_);
+  absl::Time recorded_at =
       std::max(absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now())), last_recorded_at_);
+  if (recorded_at <= sealed_until_) {
+    recorded_at = absl::FromUnixMicros(absl::ToUnixMicros(sealed_until_)) + absl::Microseconds(1);
+  }
   Overlay overlay;
   rocksdb::WriteBatch batch;
   const uint64_t first_position = head_position_ + 1;
@@ -1003,7 +1022,10 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     group[g]->result = Stage(*group[g], overlay, batch, &next_position, &hash, recorded_at);
     writes[g] = group[g]->result.ok() && next_position != before;
   }
-  if (next_position == first_position) return finish();  // nothing new to write
+  if (next_position == first_position) {  // nothing new to write
+    commit.Release();
+    return finish();
+  }
 
   rocksdb::WriteOptions write;
   write.sync = options_.sync;
@@ -1020,6 +1042,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
       if (writes[g]) group[g]->result = storage_failure_;
     }
     if (options_.on_storage_failure) options_.on_storage_failure(storage_failure_);
+    commit.Release();
     return finish();
   }
   for (auto& [stream, version] : overlay.versions) {
@@ -1036,6 +1059,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     for (auto& event : group[g]->events) published->push_back(std::move(event));
   }
   feed_.Publish(std::move(published), format::HashBytes(head_hash_), recorded_at);
+  commit.Release();
   finish();
 }
 
@@ -1193,7 +1217,13 @@ absl::Status CheckProjectionName(std::string_view name, const Limits& limits) {
 }  // namespace
 
 absl::StatusOr<uint64_t> EventStore::PositionKnownAt(absl::Time t) const {
-  const Head h = head();
+  Head h = head();
+  if (h.position == 0 || h.recorded_at <= t) {
+    // The cut reaches the head: let a group being committed land, and record later ones
+    // after t, so that asking again gives the same events.
+    impl_->SealCut(t);
+    h = head();
+  }
   if (h.position == 0) return 0;
   if (h.recorded_at <= t) return h.position;
   // Binary search for the last position with recorded_at <= t.

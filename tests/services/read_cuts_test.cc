@@ -318,6 +318,32 @@ TEST_F(ReadCutsTest, KnownAtTheRecordTimeOfAnAppendIncludesTheWholeAppend) {
   EXPECT_EQ(between.position(), 15u);
 }
 
+// Issue 17 items 1 and 2: a cut once answered never gains an event, even when the clock has
+// not moved on since (here it stands still): a later append is recorded after the cut.
+TEST_F(ReadCutsTest, AnAnsweredCutNeverGainsAnEvent) {
+  Append(DemoBatch());
+  v1::AgingResponse first;
+  ASSERT_TRUE(Aging(Stamp(Start()), &first).ok());
+  EXPECT_EQ(first.position(), 15u);
+  v1::AppendRequest one;
+  v1::Event* owner = one.add_events();
+  owner->set_event_id(Uuid(16));
+  owner->set_stream(absl::StrCat("client-", kClient));
+  *owner->mutable_occurred_at() = Stamp(Utc(2026, 11, 1, 9));
+  owner->mutable_account_owner_assigned()->set_owner("zhang.min");
+  const v1::AppendResponse later = Append(one);
+  // The clock still reads 10:00:00.0000005; the append is recorded at the next microsecond.
+  EXPECT_EQ(TimeOf(later.recorded_at()), Utc(2026, 12, 1, 10) + absl::Microseconds(1));
+  v1::AgingResponse again;
+  ASSERT_TRUE(Aging(Stamp(Start()), &again).ok());
+  EXPECT_EQ(again.position(), 15u);
+  EXPECT_EQ(again.rows_size(), first.rows_size());
+  clock_.Advance(absl::Microseconds(1));
+  v1::AgingResponse after;
+  ASSERT_TRUE(Aging(later.recorded_at(), &after).ok());
+  EXPECT_EQ(after.position(), 16u);
+}
+
 // Issue 16 item 2: a cut before the first recorded event selects no event, and every
 // report answers the empty view at position 0 (the timeline: no such client).
 TEST_F(ReadCutsTest, KnownAtBeforeTheFirstEventIsTheEmptyViewInEveryReport) {
