@@ -908,8 +908,8 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
       if (!found.ok()) return reject(found.status());
       const std::string kind(EntityKindName(ref.kind));
       if (!found->has_value()) {
-        return reject(absl::InvalidArgumentError(
-            absl::StrCat(path, ref.field, ": no ", kind, " ", QuotedInput(ref.id), " in stream ", stream)));
+        return reject(absl::InvalidArgumentError(absl::StrCat(
+            path, ref.field, ": no ", kind, " ", QuotedInput(ref.id), " in stream ", stream)));
       }
       const format::EntityValue& value = **found;
       if (r == 0) first_reference_currency = value.currency;
@@ -935,8 +935,8 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
       if (found->has_value() && !creation.replaces) {
         return reject(absl::AlreadyExistsError(
             absl::StrCat(path, creation.field, ": ", std::string(EntityKindName(creation.kind)),
-                         " ", QuotedInput(creation.id), " already exists in stream ", stream, " (position ",
-                         (*found)->position, ")")));
+                         " ", QuotedInput(creation.id), " already exists in stream ", stream,
+                         " (position ", (*found)->position, ")")));
       }
       const format::EntityValue value{creation.currency, creation.amount_minor, position};
       local.entities[key] = value;
