@@ -22,8 +22,8 @@
 namespace sixhearts::services::receivables {
 namespace {
 
-using ::sixhearts::services::DayOrToday;
 using ::sixhearts::services::CheckEnum;
+using ::sixhearts::services::DayOrToday;
 using ::sixhearts::services::KnownAt;
 
 constexpr int kDefaultPromiseToleranceDays = 3;
