@@ -56,14 +56,12 @@ absl::Status ValidateAuditExportRequest(const AuditExportRequest& request, uint6
                                         const Limits& limits) {
   if (request.client_id.empty()) return absl::InvalidArgumentError("client_id: required");
   if (!IsValidStreamName(absl::StrCat("client-", request.client_id), limits)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("client_id: ", QuotedInput(request.client_id),
-                     " does not make a valid stream name"));
+    return absl::InvalidArgumentError(absl::StrCat("client_id: ", QuotedInput(request.client_id),
+                                                   " does not make a valid stream name"));
   }
   if (request.to < request.from) {
-    return absl::InvalidArgumentError(absl::StrCat("to: ", FormatDay(request.to),
-                                                   " is before from ",
-                                                   FormatDay(request.from)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("to: ", FormatDay(request.to), " is before from ", FormatDay(request.from)));
   }
   if (request.verified_position > head_position) {
     return absl::InvalidArgumentError(absl::StrCat("verified_position: ", request.verified_position,

@@ -62,8 +62,8 @@ bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
 
 absl::Status CheckTimestamp(const google::protobuf::Timestamp& t, const char* field) {
   if (IsValidTimestamp(t)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(field, ": not a valid timestamp: seconds=",
-                                                 t.seconds(), " nanos=", t.nanos()));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": not a valid timestamp: seconds=", t.seconds(), " nanos=", t.nanos()));
 }
 
 absl::Time ToTime(const google::protobuf::Timestamp& t) {

@@ -310,6 +310,14 @@ class EventStore::Impl {
   const Limits& limits() const { return options_.limits; }
   LiveFeed* feed() { return &feed_; }
   absl::Time Now() const { return clock_->Now(); }
+
+  // A cut at `t` has been answered: waits for a group being committed, then makes every
+  // later group's recorded_at later than `t`, so the cut never gains an event (FORMAT.md
+  // "What one append writes").
+  void SealCut(absl::Time t) {
+    absl::MutexLock lock(&commit_mu_);
+    sealed_until_ = std::max(sealed_until_, t);
+  }
   const LiveFeed* feed() const { return &feed_; }
   const EventStoreOptions& options() const { return options_; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
@@ -372,6 +380,12 @@ class EventStore::Impl {
   std::deque<PendingAppend*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread writer_;
+
+  // Held by the writer from stamping a group's recorded_at until it is published (or
+  // refused), and by SealCut; taken before the feed's lock.
+  absl::Mutex commit_mu_;
+  // The latest cut answered at or after the head: a group is recorded after it.
+  absl::Time sealed_until_ ABSL_GUARDED_BY(commit_mu_) = absl::InfinitePast();
 
   // Owned by the writer thread.
   uint64_t head_position_ = 0;
@@ -965,8 +979,8 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
       if (!found.ok()) return reject(found.status());
       const std::string kind(EntityKindName(ref.kind));
       if (!found->has_value()) {
-        return reject(absl::InvalidArgumentError(
-            absl::StrCat(path, ref.field, ": no ", kind, " ", QuotedInput(ref.id), " in stream ", stream)));
+        return reject(absl::InvalidArgumentError(absl::StrCat(
+            path, ref.field, ": no ", kind, " ", QuotedInput(ref.id), " in stream ", stream)));
       }
       const format::EntityValue& value = **found;
       if (r == 0) first_reference_currency = value.currency;
@@ -992,8 +1006,8 @@ absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pendin
       if (found->has_value() && !creation.replaces) {
         return reject(absl::AlreadyExistsError(
             absl::StrCat(path, creation.field, ": ", std::string(EntityKindName(creation.kind)),
-                         " ", QuotedInput(creation.id), " already exists in stream ", stream, " (position ",
-                         (*found)->position, ")")));
+                         " ", QuotedInput(creation.id), " already exists in stream ", stream,
+                         " (position ", (*found)->position, ")")));
       }
       const format::EntityValue value{creation.currency, creation.amount_minor, position};
       local.entities[key] = value;
@@ -1081,9 +1095,14 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
   }
   // recorded_at never decreases along positions, so "known at T" is a prefix of the log.
   // It is taken at the precision it is stored at (whole microseconds, ToTimestamp), so the
-  // head's time in memory is the stored one and a cut at it holds the whole batch.
-  const absl::Time recorded_at =
+  // head's time in memory is the stored one and a cut at it holds the whole batch; and
+  // after every cut already answered (SealCut), so that no answered cut gains an event.
+  absl::ReleasableMutexLock commit(&commit_mu_);
+  absl::Time recorded_at =
       std::max(absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now())), last_recorded_at_);
+  if (recorded_at <= sealed_until_) {
+    recorded_at = absl::FromUnixMicros(absl::ToUnixMicros(sealed_until_)) + absl::Microseconds(1);
+  }
   Overlay overlay;
   rocksdb::WriteBatch batch;
   const uint64_t first_position = head_position_ + 1;
@@ -1095,7 +1114,10 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     group[g]->result = Stage(*group[g], overlay, batch, &next_position, &hash, recorded_at);
     writes[g] = group[g]->result.ok() && next_position != before;
   }
-  if (next_position == first_position) return finish();  // nothing new to write
+  if (next_position == first_position) {  // nothing new to write
+    commit.Release();
+    return finish();
+  }
   // The Merkle tree's new nodes go into the same batch (FORMAT.md "Merkle tree").
   tree_.Stage(first_position, overlay.leaves, batch, handles_[0]);
 
@@ -1114,6 +1136,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
       if (writes[g]) group[g]->result = storage_failure_;
     }
     if (options_.on_storage_failure) options_.on_storage_failure(storage_failure_);
+    commit.Release();
     return finish();
   }
   for (auto& [stream, version] : overlay.versions) {
@@ -1131,6 +1154,7 @@ void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
     for (auto& event : group[g]->events) published->push_back(std::move(event));
   }
   feed_.Publish(std::move(published), format::HashBytes(head_hash_), recorded_at);
+  commit.Release();
   finish();
 }
 
@@ -1297,7 +1321,13 @@ absl::Status CheckProjectionName(std::string_view name, const Limits& limits) {
 }  // namespace
 
 absl::StatusOr<uint64_t> EventStore::PositionKnownAt(absl::Time t) const {
-  const Head h = head();
+  Head h = head();
+  if (h.position == 0 || h.recorded_at <= t) {
+    // The cut reaches the head: let a group being committed land, and record later ones
+    // after t, so that asking again gives the same events.
+    impl_->SealCut(t);
+    h = head();
+  }
   if (h.position == 0) return 0;
   if (h.recorded_at <= t) return h.position;
   // Binary search for the last position with recorded_at <= t.

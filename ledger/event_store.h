@@ -152,6 +152,7 @@ class EventStore {
   Head head() const;
 
   // Recomputes the chain over [from_position, to_position] (0 = start / head).
+  // OUT_OF_RANGE naming the head when either position lies beyond it.
   absl::StatusOr<VerifyResult> Verify(uint64_t from_position, uint64_t to_position) const;
 
   // OK, or the first damage of the log found so far (DATA_LOSS naming the position): by
@@ -166,8 +167,11 @@ class EventStore {
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(uint64_t after_position,
                                                           const v1::EventFilter& filter);
 
-  // The last position whose event was recorded at or before `t` (0 when none): the log
-  // "as the ledger knew it at t". recorded_at never decreases, so this is a prefix.
+  // The last position whose event was recorded at or before `t` (0 when none: the empty
+  // view, never "no bound"): the log "as the ledger knew it at t". recorded_at never
+  // decreases, so this is a prefix, and whole group commits. A cut that reaches the head
+  // waits for a group being committed and makes later groups record after `t`, so the
+  // same `t` always gives the same position (FORMAT.md "What one append writes").
   absl::StatusOr<uint64_t> PositionKnownAt(absl::Time t) const;
 
   // Projection state and snapshots. Names are 1..max_id_bytes of [A-Za-z0-9._:-].

@@ -415,9 +415,9 @@ absl::Status ValidateEvent(const v1::Event& event, std::string_view path, const 
   if (event.stream().empty()) {
     c.Fail("stream", "required");
   } else if (!IsValidStreamName(event.stream(), limits)) {
-    c.Fail("stream", absl::StrCat("must be 1..", limits.max_id_bytes,
-                                  " characters of [A-Za-z0-9._:-], got ",
-                                  QuotedInput(event.stream())));
+    c.Fail("stream",
+           absl::StrCat("must be 1..", limits.max_id_bytes, " characters of [A-Za-z0-9._:-], got ",
+                        QuotedInput(event.stream())));
   }
   if (!event.has_occurred_at()) {
     c.Fail("occurred_at", "required (business time)");

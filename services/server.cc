@@ -252,6 +252,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   // reports NOT_SERVING, for a supervisor to restart ledgerd once the storage is fixed.
   store_options.on_storage_failure =
       [health, chained = options.store.on_storage_failure](const absl::Status& failure) {
+        spdlog::error("appends are refused from now on: {}", failure.ToString());
         health->SetServingStatus(std::string(kEventStoreServiceName), false);
         if (chained) chained(failure);
       };

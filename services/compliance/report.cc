@@ -49,8 +49,8 @@ absl::Status ValidateReportRequest(const ReportRequest& request) {
   if (request.period_from) {
     if (*request.period_from > request.as_of) {
       return absl::InvalidArgumentError(
-          absl::StrCat("period_from: ", ledger::FormatDay(*request.period_from),
-                       " is after as_of ", ledger::FormatDay(request.as_of)));
+          absl::StrCat("period_from: ", ledger::FormatDay(*request.period_from), " is after as_of ",
+                       ledger::FormatDay(request.as_of)));
     }
     if (request.as_of - *request.period_from >= kMaxReportPeriodDays) {
       return absl::InvalidArgumentError(

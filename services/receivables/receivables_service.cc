@@ -22,6 +22,7 @@
 namespace sixhearts::services::receivables {
 namespace {
 
+using ::sixhearts::services::CheckEnum;
 using ::sixhearts::services::DayOrToday;
 using ::sixhearts::services::KnownAt;
 
@@ -75,6 +76,10 @@ absl::StatusOr<AgingOptions> ToAgingOptions(const v1::AgingRequest& request) {
       }
     }
     options.bucket_upper_bounds_days.assign(bounds.begin(), bounds.end());
+  }
+  if (absl::Status s = CheckEnum(request.group_by(), v1::AgingGroupBy_IsValid, "group_by");
+      !s.ok()) {
+    return s;
   }
   switch (request.group_by()) {
     case v1::AGING_GROUP_BY_UNSPECIFIED:
@@ -246,6 +251,9 @@ grpc::Status ReceivablesService::Dso(grpc::ServerContext* /*context*/,
       KnownAt(request->has_known_at(), request->known_at(), clock_);
   if (!known_at.ok()) return ToGrpcStatus(known_at.status());
   DsoOptions options;
+  if (absl::Status s = CheckEnum(request->method(), v1::DsoMethod_IsValid, "method"); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   switch (request->method()) {
     case v1::DSO_METHOD_UNSPECIFIED:
     case v1::DSO_METHOD_COUNTBACK:

@@ -112,6 +112,7 @@ class ComplianceServiceTest : public ::testing::Test {
     clock_.Set(Utc(2025, 9, 1, 10));
     Append(Batch({Registered(1), Contract90(2), Invoice(3, "I1", 10'000'000, ""),
                   Invoice(4, "I2", 5'000'000, "K90")}));
+    clock_.Set(Utc(2025, 9, 1, 12));  // the "early" cut is not in the future
   }
 
   // Recorded 2025-09-10: I1 paid in full with value date 08-15 (backdated).
@@ -119,6 +120,7 @@ class ComplianceServiceTest : public ::testing::Test {
     clock_.Set(Utc(2025, 9, 10, 10));
     Append(Batch(
         {PaymentReceived(5, "bureau", "PAY-1", 10'000'000, "I1", 10'000'000, D(2025, 8, 15))}));
+    clock_.Set(Utc(2025, 9, 10, 12));  // the "late" cut is not in the future
   }
 
   Fetched Report(v1::ComplianceReportRequest request) {

@@ -58,8 +58,15 @@ class IbmEndToEndTest : public ::testing::Test {
     v1::AgingRequest request;
     *request.mutable_as_of() = day;
     request.set_group_by(v1::AGING_GROUP_BY_CURRENCY);
-    // Whole seconds: one second ahead so that events recorded this second are known.
-    if (known_now) request.mutable_known_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 1);
+    // Now, to the nanosecond: every event appended so far is known, and a cut in the future
+    // would be refused.
+    if (known_now) {
+      const absl::Time now = absl::Now();
+      const int64_t seconds = absl::ToUnixSeconds(now);
+      request.mutable_known_at()->set_seconds(seconds);
+      request.mutable_known_at()->set_nanos(
+          static_cast<int32_t>((now - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+    }
     v1::AgingResponse response;
     grpc::ClientContext context;
     grpc::Status s = receivables_->Aging(&context, request, &response);

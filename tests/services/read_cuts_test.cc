@@ -168,7 +168,8 @@ class ReadCutsTest : public ::testing::Test {
     {
       v1::AgingResponse r;
       grpc::Status s = Aging(known_at, &r);
-      out.push_back({"Aging", s, r.position(), static_cast<size_t>(r.rows_size() + r.totals_size())});
+      out.push_back(
+          {"Aging", s, r.position(), static_cast<size_t>(r.rows_size() + r.totals_size())});
     }
     {
       v1::DsoRequest q;
@@ -189,7 +190,8 @@ class ReadCutsTest : public ::testing::Test {
       v1::PromisesResponse r;
       grpc::ClientContext c;
       grpc::Status s = receivables_->Promises(&c, q, &r);
-      out.push_back({"Promises", s, r.position(), static_cast<size_t>(r.open_size() + r.judged_size())});
+      out.push_back(
+          {"Promises", s, r.position(), static_cast<size_t>(r.open_size() + r.judged_size())});
     }
     {
       v1::DisputesRequest q;
@@ -318,6 +320,32 @@ TEST_F(ReadCutsTest, KnownAtTheRecordTimeOfAnAppendIncludesTheWholeAppend) {
   EXPECT_EQ(between.position(), 15u);
 }
 
+// Issue 17 items 1 and 2: a cut once answered never gains an event, even when the clock has
+// not moved on since (here it stands still): a later append is recorded after the cut.
+TEST_F(ReadCutsTest, AnAnsweredCutNeverGainsAnEvent) {
+  Append(DemoBatch());
+  v1::AgingResponse first;
+  ASSERT_TRUE(Aging(Stamp(Start()), &first).ok());
+  EXPECT_EQ(first.position(), 15u);
+  v1::AppendRequest one;
+  v1::Event* owner = one.add_events();
+  owner->set_event_id(Uuid(16));
+  owner->set_stream(absl::StrCat("client-", kClient));
+  *owner->mutable_occurred_at() = Stamp(Utc(2026, 11, 1, 9));
+  owner->mutable_account_owner_assigned()->set_owner("zhang.min");
+  const v1::AppendResponse later = Append(one);
+  // The clock still reads 10:00:00.0000005; the append is recorded at the next microsecond.
+  EXPECT_EQ(TimeOf(later.recorded_at()), Utc(2026, 12, 1, 10) + absl::Microseconds(1));
+  v1::AgingResponse again;
+  ASSERT_TRUE(Aging(Stamp(Start()), &again).ok());
+  EXPECT_EQ(again.position(), 15u);
+  EXPECT_EQ(again.rows_size(), first.rows_size());
+  clock_.Advance(absl::Microseconds(1));
+  v1::AgingResponse after;
+  ASSERT_TRUE(Aging(later.recorded_at(), &after).ok());
+  EXPECT_EQ(after.position(), 16u);
+}
+
 // Issue 16 item 2: a cut before the first recorded event selects no event, and every
 // report answers the empty view at position 0 (the timeline: no such client).
 TEST_F(ReadCutsTest, KnownAtBeforeTheFirstEventIsTheEmptyViewInEveryReport) {
@@ -358,8 +386,8 @@ TEST_F(ReadCutsTest, KnownAtLaterThanTheServerClockIsRefused) {
   Append(DemoBatch());
   for (const Answer& a : EveryBitemporalRpc(Stamp(Start() + absl::Nanoseconds(1)))) {
     EXPECT_EQ(a.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << a.rpc;
-    EXPECT_TRUE(absl::StartsWith(a.status.error_message(), "known_at: ")) << a.rpc << ": "
-                                                                          << a.status.error_message();
+    EXPECT_TRUE(absl::StartsWith(a.status.error_message(), "known_at: "))
+        << a.rpc << ": " << a.status.error_message();
   }
   google::protobuf::Timestamp end_of_time;
   end_of_time.set_seconds(253'402'300'799);  // 9999-12-31T23:59:59Z
@@ -391,12 +419,12 @@ TEST_F(ReadCutsTest, VerifyBeyondTheHeadIsOutOfRange) {
     uint64_t from, to;
     std::string message;
   };
-  for (const Case& c : std::vector<Case>{
-           {16, 0, "from_position: 16 is beyond the head 15"},
-           {1, 16, "to_position: 16 is beyond the head 15"},
-           {kMax, 0, "from_position: 18446744073709551615 is beyond the head 15"},
-           {kMax, kMax, "from_position: 18446744073709551615 is beyond the head 15"},
-           {0, kMax, "to_position: 18446744073709551615 is beyond the head 15"}}) {
+  for (const Case& c :
+       std::vector<Case>{{16, 0, "from_position: 16 is beyond the head 15"},
+                         {1, 16, "to_position: 16 is beyond the head 15"},
+                         {kMax, 0, "from_position: 18446744073709551615 is beyond the head 15"},
+                         {kMax, kMax, "from_position: 18446744073709551615 is beyond the head 15"},
+                         {0, kMax, "to_position: 18446744073709551615 is beyond the head 15"}}) {
     v1::VerifyResponse response;
     grpc::Status s = verify(c.from, c.to, &response);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE) << c.from << ".." << c.to;
@@ -500,7 +528,8 @@ TEST_F(ReadCutsTest, AgingBucketBoundsBeyondTheMaximumAreRefused) {
     v1::AgingResponse response;
     grpc::Status s = Aging(Stamp(Start()), &response, request);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bounds[0] << "," << bounds[1];
-    EXPECT_TRUE(absl::StartsWith(s.error_message(), "bucket_upper_bounds_days[")) << s.error_message();
+    EXPECT_TRUE(absl::StartsWith(s.error_message(), "bucket_upper_bounds_days["))
+        << s.error_message();
     EXPECT_TRUE(absl::StrContains(s.error_message(), "[-36500, 36500]")) << s.error_message();
   }
   v1::AgingRequest request;
@@ -531,7 +560,8 @@ TEST_F(ReadCutsTest, ReportDatesAreZeroPaddedAndPeriodsStartNoEarlierThanYearOne
   q.set_format(v1::COMPLIANCE_REPORT_FORMAT_CSV);
   Report csv = Compliance(q);
   ASSERT_TRUE(csv.status.ok()) << csv.status.error_message();
-  EXPECT_TRUE(absl::StrContains(csv.content, "compliance,0001-01-01,2026-12-01T10:00:00.0000005Z,0001-01-01,15,"))
+  EXPECT_TRUE(absl::StrContains(
+      csv.content, "compliance,0001-01-01,2026-12-01T10:00:00.0000005Z,0001-01-01,15,"))
       << csv.content;
   q.set_format(v1::COMPLIANCE_REPORT_FORMAT_HTML);
   Report html = Compliance(q);
@@ -544,11 +574,13 @@ TEST_F(ReadCutsTest, ReportDatesAreZeroPaddedAndPeriodsStartNoEarlierThanYearOne
   d.set_format(v1::COMPLIANCE_REPORT_FORMAT_JSON);
   Report disclosure = Disclosure(d);
   ASSERT_TRUE(disclosure.status.ok()) << disclosure.status.error_message();
-  EXPECT_TRUE(absl::StrContains(disclosure.content, "\"as_of\":\"0002-12-31\"")) << disclosure.content;
+  EXPECT_TRUE(absl::StrContains(disclosure.content, "\"as_of\":\"0002-12-31\""))
+      << disclosure.content;
   d.set_format(v1::COMPLIANCE_REPORT_FORMAT_CSV);
   disclosure = Disclosure(d);
   ASSERT_TRUE(disclosure.status.ok()) << disclosure.status.error_message();
-  EXPECT_TRUE(absl::StrContains(disclosure.content, "disclosure,2,0002-12-31,")) << disclosure.content;
+  EXPECT_TRUE(absl::StrContains(disclosure.content, "disclosure,2,0002-12-31,"))
+      << disclosure.content;
 }
 
 // Issue 17 item 7: an error message quotes at most ledger::kMaxQuotedInputBytes of any
@@ -574,7 +606,8 @@ TEST_F(ReadCutsTest, ErrorMessagesQuoteABoundedPrefixOfTheInput) {
     grpc::ClientContext c;
     auto reader = events_->ReadStream(&c, q);
     grpc::Status s = ReadAll(*reader);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().substr(0, 200);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message().substr(0, 200);
     EXPECT_EQ(s.error_message(), absl::StrCat("stream: not a valid stream name: ", quoted));
   }
   {
@@ -583,7 +616,8 @@ TEST_F(ReadCutsTest, ErrorMessagesQuoteABoundedPrefixOfTheInput) {
     grpc::ClientContext c;
     auto reader = events_->ReadLog(&c, q);
     grpc::Status s = ReadAll(*reader);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().substr(0, 200);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message().substr(0, 200);
     EXPECT_LT(s.error_message().size(), 256u) << s.error_message().substr(0, 200);
     EXPECT_TRUE(absl::StrContains(s.error_message(), quoted)) << s.error_message().substr(0, 200);
   }
@@ -595,7 +629,8 @@ TEST_F(ReadCutsTest, ErrorMessagesQuoteABoundedPrefixOfTheInput) {
     grpc::ClientContext c;
     auto reader = events_->ExportAudit(&c, q);
     grpc::Status s = ReadAll(*reader);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().substr(0, 200);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message().substr(0, 200);
     EXPECT_LT(s.error_message().size(), 256u) << s.error_message().substr(0, 200);
     EXPECT_TRUE(absl::StrContains(s.error_message(), quoted)) << s.error_message().substr(0, 200);
   }
@@ -606,7 +641,8 @@ TEST_F(ReadCutsTest, ErrorMessagesQuoteABoundedPrefixOfTheInput) {
     v1::EraseSubjectResponse r;
     grpc::ClientContext c;
     grpc::Status s = events_->EraseSubject(&c, q, &r);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().substr(0, 200);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message().substr(0, 200);
     EXPECT_LT(s.error_message().size(), 256u) << s.error_message().substr(0, 200);
   }
   {
@@ -616,13 +652,15 @@ TEST_F(ReadCutsTest, ErrorMessagesQuoteABoundedPrefixOfTheInput) {
     v1::AppendResponse r;
     grpc::ClientContext c;
     grpc::Status s = events_->Append(&c, q, &r);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().substr(0, 200);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message().substr(0, 200);
     EXPECT_LT(s.error_message().size(), 512u) << s.error_message().substr(0, 200);
     q = DemoBatch();
     q.mutable_events(0)->set_event_id(huge);
     grpc::ClientContext c2;
     s = events_->Append(&c2, q, &r);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().substr(0, 200);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << s.error_message().substr(0, 200);
     EXPECT_LT(s.error_message().size(), 512u) << s.error_message().substr(0, 200);
   }
   {
@@ -632,7 +670,8 @@ TEST_F(ReadCutsTest, ErrorMessagesQuoteABoundedPrefixOfTheInput) {
     grpc::ClientContext c;
     grpc::Status s = relationships_->Scorecard(&c, q, &r);
     // An unknown client filters to nothing; the point is an answer, not a metadata error.
-    EXPECT_NE(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message().substr(0, 200);
+    EXPECT_NE(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << s.error_message().substr(0, 200);
     EXPECT_LT(s.error_message().size(), 512u);
   }
   {

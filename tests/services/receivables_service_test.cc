@@ -305,7 +305,9 @@ TEST_F(ReceivablesServiceTest, LateCorrectionChangesTheDayButNotWhatWasKnownBefo
   EXPECT_EQ(now.totals(0).outstanding_minor(), 180000);
   EXPECT_EQ(now.position(), 15u);
 
-  // As the ledger knew it on 04-05 (before 04-10): the first figures, at position 14.
+  // As the ledger knew it on 04-05 (before 04-10): the first figures, at position 14. The
+  // server's clock has passed both cuts asked (a cut in the future is refused).
+  today_clock_.Set(Utc(2026, 4, 10) + absl::Hours(15));
   v1::AgingRequest known = AgingAsOf(D(2026, 3, 31));
   *known.mutable_known_at() = Stamp(Utc(2026, 4, 5));
   const v1::AgingResponse then = Aging(known);
@@ -577,6 +579,7 @@ class LedgerctlReceivablesTest : public ReceivablesServiceTest {
 TEST_F(LedgerctlReceivablesTest, AgingAsTextCsvAndJson) {
   AppendLedger();
   AppendCorrection();
+  today_clock_.Set(Utc(2026, 4, 10) + absl::Hours(15));  // past the --known-at asked below
   // The figures of AgingAsOfADayWithDefaultBuckets, with buckets 0,30,60: 61-90 days
   // falls in "over 60". Text in yuan, CSV and JSON in fen.
   Run text = Ctl({"aging", "--as-of", "2026-03-31", "--buckets", "0,30,60"});

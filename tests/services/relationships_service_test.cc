@@ -435,7 +435,9 @@ TEST_F(RelationshipsServiceTest, LateInteractionChangesTheDayButNotWhatWasKnownB
   EXPECT_NEAR(now.clients(0).health_index(), 100.0 * (3.25 - 1.0 / 3 + 0.5) / 6, kTolerance);
   EXPECT_EQ(now.clients(0).alerts_size(), 3);
 
-  // As the ledger knew it on 07-02: the old score, at position 24.
+  // As the ledger knew it on 07-02: the old score, at position 24. The server's clock has
+  // passed that cut (a cut in the future is refused).
+  today_clock_.Set(Utc(2026, 7, 5) + absl::Hours(15));
   *request.mutable_known_at() = Stamp(Utc(2026, 7, 2));
   const v1::ScorecardResponse then = Scorecard(request);
   ASSERT_EQ(then.clients_size(), 1);
@@ -449,6 +451,7 @@ TEST_F(RelationshipsServiceTest, LateInteractionChangesTheDayButNotWhatWasKnownB
   // acme has three neglected hearts (15 points), after it two (10).
   v1::WorklistRequest worklist;
   worklist.add_account_owners("alice");
+  *worklist.mutable_as_of() = D(2026, 6, 30);  // "today" before the clock moved on
   *worklist.mutable_known_at() = Stamp(Utc(2026, 7, 2));
   grpc::ClientContext context;
   v1::WorklistResponse before;
