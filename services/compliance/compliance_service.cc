@@ -16,6 +16,7 @@
 #include "services/compliance/compliance_state.h"
 #include "services/compliance/render.h"
 #include "services/grpc_status.h"
+#include "services/projection/projection_rpc.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/relationships/relationships_fold.h"
 #include "services/request_fields.h"
@@ -329,13 +330,7 @@ grpc::Status ComplianceService::ProjectionStatus(grpc::ServerContext* /*context*
                                                  v1::ProjectionStatusResponse* response) {
   const ComplianceSources s = sources();
   if (s.store == nullptr) return NotReady();
-  const projection::ProjectionStatus status = s.compliance->status();
-  response->set_name(status.name);
-  response->set_position(status.position);
-  response->set_head_position(status.head_position);
-  response->set_lag_events(status.lag_events);
-  response->set_saved_position(status.saved_position);
-  response->set_snapshots(status.snapshots);
+  projection::FillStatus(*s.compliance, response);
   return grpc::Status::OK;
 }
 
@@ -344,21 +339,7 @@ grpc::Status ComplianceService::Rebuild(grpc::ServerContext* /*context*/,
                                         grpc::ServerWriter<v1::RebuildResponse>* writer) {
   const ComplianceSources s = sources();
   if (s.store == nullptr) return NotReady();
-  absl::StatusOr<uint64_t> position =
-      s.compliance->Rebuild([writer](uint64_t done_position, uint64_t target_position) {
-        v1::RebuildResponse progress;
-        progress.set_done_position(done_position);
-        progress.set_target_position(target_position);
-        writer->Write(progress);  // a client that went away only misses progress
-      });
-  if (!position.ok()) return ToGrpcStatus(position.status());
-  v1::RebuildResponse done;
-  done.set_position(*position);
-  done.set_done_position(*position);
-  done.set_target_position(*position);
-  done.set_finished(true);
-  writer->Write(done);
-  return grpc::Status::OK;
+  return projection::StreamRebuild(s.compliance, writer);
 }
 
 }  // namespace sixhearts::services::compliance

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "ledger/dates.h"
 #include "services/grpc_status.h"
+#include "services/projection/projection_rpc.h"
 #include "services/receivables/analytics.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/request_fields.h"
@@ -402,13 +403,7 @@ grpc::Status ReceivablesService::ProjectionStatus(grpc::ServerContext* /*context
                                                   v1::ProjectionStatusResponse* response) {
   projection::ProjectionEngine* engine = engine_.load();
   if (engine == nullptr) return NotReady();
-  const projection::ProjectionStatus status = engine->status();
-  response->set_name(status.name);
-  response->set_position(status.position);
-  response->set_head_position(status.head_position);
-  response->set_lag_events(status.lag_events);
-  response->set_saved_position(status.saved_position);
-  response->set_snapshots(status.snapshots);
+  projection::FillStatus(*engine, response);
   return grpc::Status::OK;
 }
 
@@ -417,21 +412,7 @@ grpc::Status ReceivablesService::Rebuild(grpc::ServerContext* /*context*/,
                                          grpc::ServerWriter<v1::RebuildResponse>* writer) {
   projection::ProjectionEngine* engine = engine_.load();
   if (engine == nullptr) return NotReady();
-  absl::StatusOr<uint64_t> position =
-      engine->Rebuild([writer](uint64_t done_position, uint64_t target_position) {
-        v1::RebuildResponse progress;
-        progress.set_done_position(done_position);
-        progress.set_target_position(target_position);
-        writer->Write(progress);  // a client that went away only misses progress
-      });
-  if (!position.ok()) return ToGrpcStatus(position.status());
-  v1::RebuildResponse done;
-  done.set_position(*position);
-  done.set_done_position(*position);
-  done.set_target_position(*position);
-  done.set_finished(true);
-  writer->Write(done);
-  return grpc::Status::OK;
+  return projection::StreamRebuild(engine, writer);
 }
 
 }  // namespace sixhearts::services::receivables

@@ -19,6 +19,7 @@
 #include "ledger/dates.h"
 #include "ledger/quoted.h"
 #include "services/grpc_status.h"
+#include "services/projection/projection_rpc.h"
 #include "services/receivables/analytics.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/relationships/analytics.h"
@@ -622,13 +623,7 @@ grpc::Status RelationshipsService::ProjectionStatus(
     v1::RelationshipsProjectionStatusResponse* response) {
   const Engines engines = this->engines();
   if (engines.relationships == nullptr) return NotReady();
-  const projection::ProjectionStatus status = engines.relationships->status();
-  response->set_name(status.name);
-  response->set_position(status.position);
-  response->set_head_position(status.head_position);
-  response->set_lag_events(status.lag_events);
-  response->set_saved_position(status.saved_position);
-  response->set_snapshots(status.snapshots);
+  projection::FillStatus(*engines.relationships, response);
   return grpc::Status::OK;
 }
 
@@ -637,21 +632,7 @@ grpc::Status RelationshipsService::Rebuild(
     grpc::ServerWriter<v1::RelationshipsRebuildResponse>* writer) {
   const Engines engines = this->engines();
   if (engines.relationships == nullptr) return NotReady();
-  absl::StatusOr<uint64_t> position =
-      engines.relationships->Rebuild([writer](uint64_t done_position, uint64_t target_position) {
-        v1::RelationshipsRebuildResponse progress;
-        progress.set_done_position(done_position);
-        progress.set_target_position(target_position);
-        writer->Write(progress);  // a client that went away only misses progress
-      });
-  if (!position.ok()) return ToGrpcStatus(position.status());
-  v1::RelationshipsRebuildResponse done;
-  done.set_position(*position);
-  done.set_done_position(*position);
-  done.set_target_position(*position);
-  done.set_finished(true);
-  writer->Write(done);
-  return grpc::Status::OK;
+  return projection::StreamRebuild(engines.relationships, writer);
 }
 
 }  // namespace sixhearts::services::relationships

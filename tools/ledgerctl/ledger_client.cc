@@ -53,6 +53,25 @@ absl::StatusOr<Response> Unary(Stub* stub,
   return response;
 }
 
+// One Rebuild call of `stub`: every progress message to `progress`, the last one, which
+// must say the rebuild finished, returned.
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> DrainRebuild(Stub* stub, const Request& request,
+                                      const std::function<void(const Response&)>& progress) {
+  grpc::ClientContext context;
+  auto reader = stub->Rebuild(&context, request);
+  Response message;
+  Response last;
+  while (reader->Read(&message)) {
+    progress(message);
+    last = message;
+  }
+  absl::Status status = FromGrpc(reader->Finish());
+  if (!status.ok()) return status;
+  if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
+  return last;
+}
+
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, std::string_view flag) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(std::string(flag), ": cannot read ", path));
@@ -307,18 +326,7 @@ absl::StatusOr<v1::ProjectionStatusResponse> LedgerClient::ProjectionStatus() {
 
 absl::StatusOr<v1::RebuildResponse> LedgerClient::Rebuild(
     const std::function<void(const v1::RebuildResponse&)>& progress) {
-  grpc::ClientContext context;
-  auto reader = receivables_stub_->Rebuild(&context, v1::RebuildRequest());
-  v1::RebuildResponse message;
-  v1::RebuildResponse last;
-  while (reader->Read(&message)) {
-    progress(message);
-    last = message;
-  }
-  absl::Status status = FromGrpc(reader->Finish());
-  if (!status.ok()) return status;
-  if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
-  return last;
+  return DrainRebuild(receivables_stub_.get(), v1::RebuildRequest(), progress);
 }
 
 absl::StatusOr<v1::ProjectionStatusResponse> LedgerClient::ComplianceProjectionStatus() {
@@ -330,18 +338,7 @@ absl::StatusOr<v1::ProjectionStatusResponse> LedgerClient::ComplianceProjectionS
 
 absl::StatusOr<v1::RebuildResponse> LedgerClient::ComplianceRebuild(
     const std::function<void(const v1::RebuildResponse&)>& progress) {
-  grpc::ClientContext context;
-  auto reader = compliance_stub_->Rebuild(&context, v1::RebuildRequest());
-  v1::RebuildResponse message;
-  v1::RebuildResponse last;
-  while (reader->Read(&message)) {
-    progress(message);
-    last = message;
-  }
-  absl::Status status = FromGrpc(reader->Finish());
-  if (!status.ok()) return status;
-  if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
-  return last;
+  return DrainRebuild(compliance_stub_.get(), v1::RebuildRequest(), progress);
 }
 
 absl::StatusOr<v1::ScorecardResponse> LedgerClient::Scorecard(const v1::ScorecardRequest& request) {
@@ -379,18 +376,7 @@ LedgerClient::RelationshipsProjectionStatus() {
 
 absl::StatusOr<v1::RelationshipsRebuildResponse> LedgerClient::RelationshipsRebuild(
     const std::function<void(const v1::RelationshipsRebuildResponse&)>& progress) {
-  grpc::ClientContext context;
-  auto reader = relationships_stub_->Rebuild(&context, v1::RelationshipsRebuildRequest());
-  v1::RelationshipsRebuildResponse message;
-  v1::RelationshipsRebuildResponse last;
-  while (reader->Read(&message)) {
-    progress(message);
-    last = message;
-  }
-  absl::Status status = FromGrpc(reader->Finish());
-  if (!status.ok()) return status;
-  if (!last.finished()) return absl::UnavailableError("the rebuild ended without finishing");
-  return last;
+  return DrainRebuild(relationships_stub_.get(), v1::RelationshipsRebuildRequest(), progress);
 }
 
 namespace {
