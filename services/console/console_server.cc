@@ -2,10 +2,17 @@
 // each call forwarded to ledgerd's gRPC port through the descriptor pool.
 #include "services/console/console_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -456,7 +463,28 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const Consol
 }
 
 ConsoleServer::~ConsoleServer() {
-  if (impl_ != nullptr && impl_->server != nullptr) impl_->server->close();
+  if (impl_ == nullptr || impl_->server == nullptr) return;
+  // civetweb's listening thread sees the stop only when its poll returns, up to 2 s
+  // later (SOCKET_TIMEOUT_QUANTUM), which would hold ledgerd's stop up: connections to
+  // the port wake it until close() has returned.
+  std::atomic<bool> closed{false};
+  std::thread waker([this, &closed] {
+    while (!closed.load()) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      if (fd >= 0) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<uint16_t>(port_));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        (void)::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
+        ::close(fd);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  impl_->server->close();
+  closed.store(true);
+  waker.join();
 }
 
 }  // namespace sixhearts::services::console

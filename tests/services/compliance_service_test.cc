@@ -310,7 +310,7 @@ TEST_F(ComplianceServiceTest, ARateCarriedPastItsTablesNextPublicationIsFlaggedI
   auto request = [](v1::ComplianceReportFormat format) {
     v1::ComplianceReportRequest r;
     *r.mutable_as_of() = D(2026, 5, 29);
-    *r.mutable_known_at() = Stamp(Utc(2026, 6, 1, 12));
+    *r.mutable_known_at() = Stamp(Utc(2026, 6, 1, 10));
     r.set_format(format);
     return r;
   };
