@@ -9,11 +9,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace sixhearts::ledger {
 
@@ -167,6 +174,58 @@ std::string CheckpointSigner::VerifierKey() const {
   typed += public_key_;
   return absl::StrCat(origin_, "+", absl::BytesToHexString(key_id_), "+",
                       absl::Base64Escape(typed));
+}
+
+std::string SignedCheckpoint(const CheckpointSigner* signer, uint64_t tree_size,
+                             std::string_view root) {
+  return signer == nullptr ? std::string() : signer->Sign(tree_size, root);
+}
+
+absl::Status VerifyNote(std::string_view note, std::string_view verifier_key) {
+  // The name and the key id hold no '+'; the base64 key may.
+  const std::vector<std::string> key_parts =
+      absl::StrSplit(std::string(verifier_key), absl::MaxSplits('+', 2));
+  std::string typed;
+  const auto is_hex = [](std::string_view v) {
+    return std::all_of(v.begin(), v.end(), [](char c) { return absl::ascii_isxdigit(c); });
+  };
+  if (key_parts.size() != 3 || key_parts[1].size() != 8 || !is_hex(key_parts[1]) ||
+      !absl::Base64Unescape(key_parts[2], &typed) || typed.size() != 33 ||
+      static_cast<unsigned char>(typed[0]) != kEd25519Type) {
+    return absl::InvalidArgumentError(
+        "verifier_key: not <name>+<8 hex digits>+<base64 of 0x01 and a 32-byte Ed25519 key>");
+  }
+  const std::string key_id = absl::HexStringToBytes(key_parts[1]);
+  const size_t split = note.find("\n\n");
+  if (split == std::string_view::npos || note.back() != '\n') {
+    return absl::InvalidArgumentError("note: no text and signature lines");
+  }
+  const std::string_view text = note.substr(0, split + 1);
+  const std::string prefix = absl::StrCat("\u2014 ", key_parts[0], " ");
+  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> pkey(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                  reinterpret_cast<const unsigned char*>(typed.data()) + 1, 32),
+      EVP_PKEY_free);
+  if (pkey == nullptr) return absl::InvalidArgumentError("verifier_key: not an Ed25519 key");
+  const std::vector<std::string> lines =
+      absl::StrSplit(std::string(note.substr(split + 2, note.size() - split - 3)), '\n');
+  for (const std::string& line : lines) {
+    if (!absl::StartsWith(line, prefix)) continue;
+    std::string blob;
+    if (!absl::Base64Unescape(line.substr(prefix.size()), &blob) || blob.size() != 4 + 64) {
+      return absl::InvalidArgumentError("note: a signature line is not base64 of 68 bytes");
+    }
+    if (blob.substr(0, 4) != key_id) continue;
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    const bool ok =
+        ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey.get()) == 1 &&
+        EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(blob.data()) + 4, 64,
+                         reinterpret_cast<const unsigned char*>(text.data()), text.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (ok) return absl::OkStatus();
+  }
+  return absl::UnauthenticatedError(
+      absl::StrCat("note: no valid signature by ", key_parts[0], "+", key_parts[1]));
 }
 
 }  // namespace sixhearts::ledger

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace sixhearts::ledger {
@@ -55,6 +56,17 @@ class CheckpointSigner {
 
 // The checkpoint body: origin, size and base64 root, one per line.
 std::string CheckpointBody(std::string_view origin, uint64_t tree_size, std::string_view root);
+
+// The signed checkpoint of `tree_size` with `root` by `signer`; empty when `signer` is
+// nullptr (a server without a key signs nothing).
+std::string SignedCheckpoint(const CheckpointSigner* signer, uint64_t tree_size,
+                             std::string_view root);
+
+// Checks that the signed note `note` carries a valid Ed25519 signature by `verifier_key`
+// (`<name>+<hex key id>+<base64(0x01 || public key)>`) over its text: INVALID_ARGUMENT
+// naming what is malformed (the key, or the note's text or signature lines),
+// UNAUTHENTICATED when no signature line of that key verifies.
+absl::Status VerifyNote(std::string_view note, std::string_view verifier_key);
 
 }  // namespace sixhearts::ledger
 

@@ -260,6 +260,15 @@ absl::StatusOr<TreeHead> TreeHeadAt(const EventStore& store, uint64_t tree_size)
   return TreeHead{*size, Bytes(*root)};
 }
 
+absl::StatusOr<std::string> CheckpointAt(const EventStore& store, const CheckpointSigner* signer,
+                                         uint64_t tree_size) {
+  if (signer == nullptr) return std::string();
+  if (tree_size == 0) return SignedCheckpoint(signer, 0, Bytes(merkle::EmptyRoot()));
+  auto tree = TreeHeadAt(store, tree_size);
+  if (!tree.ok()) return tree.status();
+  return SignedCheckpoint(signer, tree->size, tree->root);
+}
+
 absl::StatusOr<InclusionProof> ProveInclusion(const EventStore& store, uint64_t position,
                                               uint64_t tree_size) {
   if (position == 0) return absl::InvalidArgumentError("position: required (positions start at 1)");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ledger/checkpoint.h"
 #include "ledger/event_store.h"
 
 namespace sixhearts::ledger {
@@ -38,6 +39,12 @@ struct ConsistencyProof {
 // naming the field and the head when tree_size is beyond it; DATA_LOSS naming the
 // position when the tree stops before it (a damaged record).
 absl::StatusOr<TreeHead> TreeHeadAt(const EventStore& store, uint64_t tree_size);
+
+// The signed checkpoint (SignedCheckpoint) of the tree of the first `tree_size` events,
+// where 0 is the empty tree (not the head); empty when `signer` is nullptr. OUT_OF_RANGE
+// as TreeHeadAt.
+absl::StatusOr<std::string> CheckpointAt(const EventStore& store, const CheckpointSigner* signer,
+                                         uint64_t tree_size);
 
 // Inclusion of the event at `position` (1..tree_size) in the tree of `tree_size` (0: the
 // head). INVALID_ARGUMENT for position 0, OUT_OF_RANGE naming the field for a position

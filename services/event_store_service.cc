@@ -279,8 +279,7 @@ grpc::Status EventStoreService::EraseSubject(grpc::ServerContext* context,
 }
 
 std::string EventStoreService::Checkpoint(uint64_t size, const std::string& root) const {
-  const ledger::CheckpointSigner* signer = signer_.load();
-  return signer == nullptr ? std::string() : signer->Sign(size, root);
+  return ledger::SignedCheckpoint(signer_.load(), size, root);
 }
 
 grpc::Status EventStoreService::GetInclusionProof(grpc::ServerContext*,

@@ -319,7 +319,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->compliance_engine = std::move(*compliance_engine);
   self->impl_->compliance->Attach({self->store_.get(), self->impl_->receivables_engine.get(),
                                    self->impl_->compliance_engine.get(),
-                                   self->impl_->relationships_engine.get()});
+                                   self->impl_->relationships_engine.get(),
+                                   self->impl_->checkpoint_signer.get()});
   self->impl_->event_store.Attach(self->store_.get(), self->impl_->checkpoint_signer.get());
   if (self->impl_->metrics != nullptr) {
     self->impl_->metrics->Attach(self->store_.get(), {self->impl_->receivables_engine.get(),

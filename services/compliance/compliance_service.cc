@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "ledger/dates.h"
+#include "ledger/proofs.h"
 #include "openssl/sha.h"
 #include "services/compliance/compliance_state.h"
 #include "services/compliance/render.h"
@@ -125,6 +126,7 @@ grpc::Status Stream(grpc::ServerWriter<Response>* writer, absl::CivilDay as_of, 
   *h->mutable_known_at() = ToTimestamp(known_at);
   h->set_position(digest.position);
   h->set_head_hash(digest.head_hash_hex);
+  h->set_checkpoint(digest.checkpoint);
   h->set_format(format);
   h->set_content_type(ContentType(rendered_format));
   h->set_content_bytes(content.size());
@@ -185,10 +187,14 @@ absl::Status OpenTexts(const ledger::EventStore& store, DisclosureReport& report
 
 }  // namespace
 
-absl::StatusOr<LogDigest> DigestAt(const ledger::EventStore& store, uint64_t position) {
+absl::StatusOr<LogDigest> DigestAt(const ledger::EventStore& store, uint64_t position,
+                                   const ledger::CheckpointSigner* signer) {
   LogDigest digest;
   digest.position = position;
   digest.head_hash_hex = std::string(64, '0');
+  absl::StatusOr<std::string> checkpoint = ledger::CheckpointAt(store, signer, position);
+  if (!checkpoint.ok()) return checkpoint.status();
+  digest.checkpoint = *std::move(checkpoint);
   if (position == 0) return digest;
   absl::Status s = store.ForEachEvent(position, position, {}, [&](const v1::Event& e) {
     digest.head_hash_hex = Hex(e.hash());
@@ -205,7 +211,7 @@ absl::StatusOr<ComplianceReport> ReadComplianceReport(const ComplianceSources& s
   if (absl::Status s = ValidateReportRequest(request); !s.ok()) return s;
   absl::StatusOr<uint64_t> position = CutPosition(sources, request.known_at);
   if (!position.ok()) return position.status();
-  absl::StatusOr<LogDigest> digest = DigestAt(*sources.store, *position);
+  absl::StatusOr<LogDigest> digest = DigestAt(*sources.store, *position, sources.signer);
   if (!digest.ok()) return digest.status();
   projection::AsOf as_of;
   as_of.business_day = request.as_of;
@@ -239,7 +245,7 @@ absl::StatusOr<DisclosureReport> ReadDisclosure(const ComplianceSources& sources
   }
   absl::StatusOr<uint64_t> position = CutPosition(sources, request.known_at);
   if (!position.ok()) return position.status();
-  absl::StatusOr<LogDigest> digest = DigestAt(*sources.store, *position);
+  absl::StatusOr<LogDigest> digest = DigestAt(*sources.store, *position, sources.signer);
   if (!digest.ok()) return digest.status();
   projection::AsOf as_of;
   as_of.business_day = absl::CivilDay(request.year, 12, 31);

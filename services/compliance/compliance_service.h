@@ -9,6 +9,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "ledger/checkpoint.h"
 #include "ledger/clock.h"
 #include "ledger/event_store.h"
 #include "services/compliance/report.h"
@@ -29,10 +30,14 @@ struct ComplianceSources {
   projection::ProjectionEngine* receivables = nullptr;
   projection::ProjectionEngine* compliance = nullptr;
   projection::ProjectionEngine* relationships = nullptr;
+  // Signs the checkpoint a report names; nullptr: reports name none.
+  const ledger::CheckpointSigner* signer = nullptr;
 };
 
-// The digest of the log at `position`: its chain hash in hex (zeros for 0).
-absl::StatusOr<LogDigest> DigestAt(const ledger::EventStore& store, uint64_t position);
+// The digest of the log at `position`: its chain hash in hex (zeros for 0) and the
+// checkpoint of the tree of `position` events signed by `signer` (none when nullptr).
+absl::StatusOr<LogDigest> DigestAt(const ledger::EventStore& store, uint64_t position,
+                                   const ledger::CheckpointSigner* signer = nullptr);
 
 // Reads the three projections as of (request.as_of, request.known_at) — one log prefix,
 // so the digest names exactly the events used — and builds the report. `progress` (may

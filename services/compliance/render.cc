@@ -131,7 +131,12 @@ class Json {
 };
 
 void JsonDigest(Json& j, const LogDigest& d) {
-  j.Key("digest").Begin('{').I("position", d.position).S("head_hash", d.head_hash_hex).End();
+  j.Key("digest")
+      .Begin('{')
+      .I("position", d.position)
+      .S("head_hash", d.head_hash_hex)
+      .S("checkpoint", d.checkpoint)
+      .End();
 }
 
 void JsonInts(Json& j, const std::vector<int64_t>& v) {
@@ -421,9 +426,10 @@ std::string N(int64_t v) { return absl::StrCat(v); }
 
 std::string ComplianceCsv(const ComplianceReport& r) {
   Csv c;
-  c.Section("report", {"as_of", "known_at", "period_from", "position", "head_hash"});
+  c.Section("report",
+            {"as_of", "known_at", "period_from", "position", "head_hash", "checkpoint"});
   c.Row({"compliance", Day(r.as_of), Time(r.known_at), Day(r.period_from), N(r.digest.position),
-         r.digest.head_hash_hex});
+         r.digest.head_hash_hex, r.digest.checkpoint});
   std::vector<std::string> aging_columns = {"client_id", "currency"};
   for (const auto& b : r.aging.buckets) aging_columns.push_back(absl::StrCat(b.label, " (minor)"));
   aging_columns.insert(aging_columns.end(), {"outstanding_minor", "disputed_minor", "net_minor"});
@@ -555,9 +561,9 @@ std::string ComplianceCsv(const ComplianceReport& r) {
 
 std::string DisclosureCsv(const DisclosureReport& r) {
   Csv c;
-  c.Section("report", {"year", "as_of", "known_at", "position", "head_hash"});
+  c.Section("report", {"year", "as_of", "known_at", "position", "head_hash", "checkpoint"});
   c.Row({"disclosure", N(r.year), Day(r.as_of), Time(r.known_at), N(r.digest.position),
-         r.digest.head_hash_hex});
+         r.digest.head_hash_hex, r.digest.checkpoint});
   c.Section("rows",
             {"client_id", "name", "client_kind", "currency", "contracts_overdue",
              "invoices_overdue", "overdue_minor", "unpaid_at_year_end_minor", "interest_minor"});
@@ -737,7 +743,13 @@ std::string Meta(const std::string& as_of, absl::Time known_at, const LogDigest&
                       "</b>. Built from the log up to position <b>", d.position,
                       "</b>, chain hash <code>", d.head_hash_hex,
                       "</code> (check it with <code>ledgerctl verify --to ", d.position,
-                      "</code>).</p>\n");
+                      "</code>).</p>\n",
+                      d.checkpoint.empty()
+                          ? std::string()
+                          : absl::StrCat("<p class=\"meta\">Signed checkpoint of that log "
+                                         "(check it with the verifier key, <code>ledgerctl "
+                                         "verifier-key</code>):</p>\n<pre class=\"note\">",
+                                         Html(d.checkpoint), "</pre>\n"));
 }
 
 std::string ComplianceHtml(const ComplianceReport& r) {

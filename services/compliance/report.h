@@ -34,11 +34,13 @@ inline constexpr size_t kMaxTrendPoints = 24;
 // Default report period: the year ending on (and including) as_of.
 inline constexpr int64_t kDefaultReportPeriodDays = 365;
 
-// The log the report was built from: the last position at the known_at cut and the
-// chain hash there (ledger/FORMAT.md), so an auditor can check it against a Digest.
+// The log the report was built from: the last position at the known_at cut, the chain
+// hash there (ledger/FORMAT.md) and the signed checkpoint of the Merkle tree of that size
+// (ledger/checkpoint.h), so an auditor can check it against a Digest or the verifier key.
 struct LogDigest {
   uint64_t position = 0;
   std::string head_hash_hex;  // 64 hex digits; all zero for an empty log
+  std::string checkpoint;     // signed note text; empty when the server signs nothing
 };
 
 struct ReportRequest {

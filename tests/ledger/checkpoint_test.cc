@@ -37,6 +37,33 @@ TEST(CheckpointTest, SignsAsGoSumdbNoteDoes) {
                 "SNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n");
 }
 
+// The note of golang.org/x/mod/sumdb/note's example verifies with its key; one changed
+// byte of the text, another key or a malformed key does not.
+TEST(CheckpointTest, VerifyNoteChecksTheSignatureOfTheKey) {
+  const std::string key = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+  const std::string note =
+      "If you think cryptography is the answer to your problem,\n"
+      "then you don't know what your problem is.\n"
+      "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZ"
+      "SNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+  EXPECT_TRUE(VerifyNote(note, key).ok()) << VerifyNote(note, key);
+  std::string changed = note;
+  changed[3] = 'X';
+  EXPECT_EQ(VerifyNote(changed, key).code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(VerifyNote(note, "PeterNeumann+c74f20a3").code(), absl::StatusCode::kInvalidArgument);
+  // A key whose base64 holds a '+' (the name and key id never do).
+  for (char c = 1; c < 100; ++c) {
+    auto signer = CheckpointSigner::FromSeed(std::string(32, c), "other");
+    ASSERT_TRUE(signer.ok());
+    const std::string other = (*signer)->VerifierKey();
+    if (other.find('+', std::string("other+12345678+").size()) == std::string::npos) continue;
+    EXPECT_TRUE(VerifyNote((*signer)->Sign(3, std::string(32, 'r')), other).ok()) << other;
+    EXPECT_EQ(VerifyNote(note, other).code(), absl::StatusCode::kUnauthenticated);
+    return;
+  }
+  FAIL() << "no seed gave a key with '+'";
+}
+
 TEST(CheckpointTest, CheckpointBodyHasOriginSizeAndBase64Root) {
   EXPECT_EQ(CheckpointBody("example.com/log", 37, std::string(32, '\0')),
             "example.com/log\n37\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");

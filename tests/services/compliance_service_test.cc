@@ -16,7 +16,9 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ledger/checkpoint.h"
 #include "ledger/clock.h"
+#include "ledger/quoted.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/compliance.grpc.pb.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
@@ -159,6 +161,26 @@ class ComplianceServiceTest : public ::testing::Test {
     return f;
   }
 
+  // The verifier key of the server (Digest).
+  std::string VerifierKey() {
+    grpc::ClientContext context;
+    v1::DigestResponse digest;
+    EXPECT_TRUE(events_->Digest(&context, v1::DigestRequest(), &digest).ok());
+    return digest.verifier_key();
+  }
+
+  // GetInclusionProof of position 1 in the tree of `size` events: its root and checkpoint.
+  v1::GetInclusionProofResponse InclusionIn(uint64_t size) {
+    grpc::ClientContext context;
+    v1::GetInclusionProofRequest request;
+    request.set_position(1);
+    request.set_tree_size(size);
+    v1::GetInclusionProofResponse response;
+    grpc::Status status = events_->GetInclusionProof(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
   std::string HeadHashAt(uint64_t position) {
     grpc::ClientContext context;
     v1::ReadLogRequest request;
@@ -205,7 +227,8 @@ TEST_F(ComplianceServiceTest, ReportStatesLateInvoicesInterestAndTheDigest) {
   EXPECT_EQ(f.header.head_hash(), HeadHashAt(4));
   EXPECT_EQ(f.header.content_type(), "application/json");
   EXPECT_EQ(f.header.content_bytes(), f.content.size());
-  EXPECT_NE(f.content.find("\"digest\":{\"position\":4,\"head_hash\":\"" + HeadHashAt(4) + "\"}"),
+  EXPECT_NE(f.content.find("\"digest\":{\"position\":4,\"head_hash\":\"" + HeadHashAt(4) +
+                           "\",\"checkpoint\":" + ledger::Quoted(f.header.checkpoint()) + "}"),
             std::string::npos)
       << f.content.substr(0, 400);
   EXPECT_NE(f.content.find("\"invoice_id\":\"I1\""), std::string::npos);
@@ -266,6 +289,70 @@ TEST_F(ComplianceServiceTest, AnnualDisclosure) {
       f.content.find(",bureau,Bureau bureau,government organ,CNY,2,2,15000000,5000000,382500\r\n"),
       std::string::npos)
       << f.content;
+}
+
+// Every report and disclosure, in every format, names the signed checkpoint of the tree at
+// its position: the report known at 09-01 is built from 4 events (the head is 5), the
+// disclosure known at 09-10 from 5. The checkpoint reads "sixhearts-ledger", the size
+// and base64 of the root GetInclusionProof gives for that size, and verifies against the
+// server's verifier key; the same text with another size does not.
+TEST_F(ComplianceServiceTest, EveryReportAndDisclosureNamesTheSignedCheckpointOfItsPosition) {
+  AppendHistory();
+  AppendLatePayment();
+  const std::string key = VerifierKey();
+  ASSERT_EQ(key.substr(0, 17), "sixhearts-ledger+");
+  const v1::GetInclusionProofResponse at4 = InclusionIn(4);
+  const v1::GetInclusionProofResponse at5 = InclusionIn(5);
+  ASSERT_EQ(at4.root_hash().size(), 32u);
+  ASSERT_NE(at4.root_hash(), at5.root_hash());
+
+  Fetched json = Report(At("early", v1::COMPLIANCE_REPORT_FORMAT_JSON));
+  ASSERT_TRUE(json.status.ok()) << json.status.error_message();
+  ASSERT_EQ(json.header.position(), 4u);
+  const std::string checkpoint = json.header.checkpoint();
+  const std::string body =
+      absl::StrCat("sixhearts-ledger\n4\n", absl::Base64Escape(at4.root_hash()), "\n\n");
+  EXPECT_EQ(checkpoint.substr(0, body.size()), body);
+  EXPECT_EQ(checkpoint, at4.checkpoint());  // Ed25519 is deterministic
+  EXPECT_TRUE(ledger::VerifyNote(checkpoint, key).ok()) << ledger::VerifyNote(checkpoint, key);
+  std::string resized = checkpoint;
+  resized.replace(body.find("\n4\n"), 3, "\n5\n");
+  EXPECT_EQ(ledger::VerifyNote(resized, key).code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(json.content.find(absl::StrCat("\"head_hash\":\"", HeadHashAt(4),
+                                           "\",\"checkpoint\":", ledger::Quoted(checkpoint))),
+            std::string::npos)
+      << json.content.substr(0, 600);
+
+  Fetched csv = Report(At("early", v1::COMPLIANCE_REPORT_FORMAT_CSV));
+  ASSERT_TRUE(csv.status.ok()) << csv.status.error_message();
+  EXPECT_EQ(csv.header.checkpoint(), checkpoint);
+  EXPECT_NE(csv.content.find(absl::StrCat(",4,", HeadHashAt(4), ",\"", checkpoint, "\"\r\n")),
+            std::string::npos)
+      << csv.content.substr(0, 600);
+  Fetched html = Report(At("early", v1::COMPLIANCE_REPORT_FORMAT_HTML));
+  ASSERT_TRUE(html.status.ok()) << html.status.error_message();
+  EXPECT_EQ(html.header.checkpoint(), checkpoint);
+  EXPECT_NE(html.content.find(absl::StrCat("<pre class=\"note\">", checkpoint, "</pre>")),
+            std::string::npos);
+
+  v1::DisclosureRequest request;
+  request.set_year(2025);
+  *request.mutable_known_at() = Stamp(Utc(2025, 9, 10, 12));
+  for (auto format : {v1::COMPLIANCE_REPORT_FORMAT_JSON, v1::COMPLIANCE_REPORT_FORMAT_CSV,
+                      v1::COMPLIANCE_REPORT_FORMAT_HTML}) {
+    request.set_format(format);
+    Fetched f = Disclosure(request);
+    ASSERT_TRUE(f.status.ok()) << f.status.error_message();
+    ASSERT_EQ(f.header.position(), 5u);
+    EXPECT_EQ(f.header.checkpoint(), at5.checkpoint()) << "format " << format;
+    EXPECT_EQ(f.header.checkpoint().substr(0, 19), "sixhearts-ledger\n5\n");
+    EXPECT_TRUE(ledger::VerifyNote(f.header.checkpoint(), key).ok())
+        << ledger::VerifyNote(f.header.checkpoint(), key) << " key " << key;
+    const std::string shown = format == v1::COMPLIANCE_REPORT_FORMAT_JSON
+                                  ? ledger::Quoted(at5.checkpoint())
+                                  : at5.checkpoint();
+    EXPECT_NE(f.content.find(shown), std::string::npos) << "format " << format;
+  }
 }
 
 TEST_F(ComplianceServiceTest, BadRequestsNameTheField) {
