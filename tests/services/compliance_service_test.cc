@@ -355,6 +355,21 @@ TEST_F(ComplianceServiceTest, EveryReportAndDisclosureNamesTheSignedCheckpointOf
   }
 }
 
+// Known before the first event (recorded 09-01 10:00; the head is 4), the report names the
+// empty tree's checkpoint: size 0, root SHA-256 of nothing, not the head's.
+TEST_F(ComplianceServiceTest, AReportBeforeTheFirstEventNamesTheEmptyTreesCheckpoint) {
+  AppendHistory();
+  v1::ComplianceReportRequest request = At("early", v1::COMPLIANCE_REPORT_FORMAT_JSON);
+  *request.mutable_known_at() = Stamp(Utc(2025, 9, 1, 9));
+  Fetched f = Report(request);
+  ASSERT_TRUE(f.status.ok()) << f.status.error_message();
+  EXPECT_EQ(f.header.position(), 0u);
+  EXPECT_EQ(f.header.checkpoint().substr(0, 69),
+            "sixhearts-ledger\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n\u2014 ");
+  EXPECT_TRUE(ledger::VerifyNote(f.header.checkpoint(), VerifierKey()).ok());
+  EXPECT_NE(f.content.find(ledger::Quoted(f.header.checkpoint())), std::string::npos);
+}
+
 TEST_F(ComplianceServiceTest, BadRequestsNameTheField) {
   AppendHistory();
   v1::ComplianceReportRequest request = At("early", v1::COMPLIANCE_REPORT_FORMAT_UNSPECIFIED);
