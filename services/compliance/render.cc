@@ -426,8 +426,7 @@ std::string N(int64_t v) { return absl::StrCat(v); }
 
 std::string ComplianceCsv(const ComplianceReport& r) {
   Csv c;
-  c.Section("report",
-            {"as_of", "known_at", "period_from", "position", "head_hash", "checkpoint"});
+  c.Section("report", {"as_of", "known_at", "period_from", "position", "head_hash", "checkpoint"});
   c.Row({"compliance", Day(r.as_of), Time(r.known_at), Day(r.period_from), N(r.digest.position),
          r.digest.head_hash_hex, r.digest.checkpoint});
   std::vector<std::string> aging_columns = {"client_id", "currency"};
@@ -738,18 +737,17 @@ std::string Page(const std::string& title, const std::string& body) {
 }
 
 std::string Meta(const std::string& as_of, absl::Time known_at, const LogDigest& d) {
-  return absl::StrCat("<p class=\"meta\">As the books stood on <b>", Html(as_of),
-                      "</b>, as the ledger knew them at <b>", Time(known_at),
-                      "</b>. Built from the log up to position <b>", d.position,
-                      "</b>, chain hash <code>", d.head_hash_hex,
-                      "</code> (check it with <code>ledgerctl verify --to ", d.position,
-                      "</code>).</p>\n",
-                      d.checkpoint.empty()
-                          ? std::string()
-                          : absl::StrCat("<p class=\"meta\">Signed checkpoint of that log "
-                                         "(check it with the verifier key, <code>ledgerctl "
-                                         "verifier-key</code>):</p>\n<pre class=\"note\">",
-                                         Html(d.checkpoint), "</pre>\n"));
+  return absl::StrCat(
+      "<p class=\"meta\">As the books stood on <b>", Html(as_of),
+      "</b>, as the ledger knew them at <b>", Time(known_at),
+      "</b>. Built from the log up to position <b>", d.position, "</b>, chain hash <code>",
+      d.head_hash_hex, "</code> (check it with <code>ledgerctl verify --to ", d.position,
+      "</code>).</p>\n",
+      d.checkpoint.empty() ? std::string()
+                           : absl::StrCat("<p class=\"meta\">Signed checkpoint of that log "
+                                          "(check it with the verifier key, <code>ledgerctl "
+                                          "verifier-key</code>):</p>\n<pre class=\"note\">",
+                                          Html(d.checkpoint), "</pre>\n"));
 }
 
 std::string ComplianceHtml(const ComplianceReport& r) {
