@@ -79,7 +79,7 @@ TEST_F(ReportTest, OverdueByLawTrendCoverageAndTrust) {
   request.as_of = absl::CivilDay(2025, 8, 30);
   request.known_at = absl::FromUnixSeconds(1'756'684'800);  // 2025-09-01T00:00Z
   request.period_from = absl::CivilDay(2025, 6, 1);
-  LogDigest digest{6, std::string(64, 'a')};
+  LogDigest digest{6, std::string(64, 'a'), ""};
   absl::StatusOr<ComplianceReport> r =
       BuildComplianceReport(receivables_, compliance_, relationships_, request, digest);
   ASSERT_TRUE(r.ok()) << r.status();
