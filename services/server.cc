@@ -115,8 +115,11 @@ absl::Status CheckServerOptions(const ServerOptions& options) {
     auth_config = std::move(*loaded);
   }
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
-  auto credentials = auth::MakeServerCredentials(auth_config, host,
-                                                 [](std::string_view) { return grpc::Status::OK; });
+  auto credentials = auth::MakeServerCredentials(
+      auth_config, host,
+      std::make_shared<auth::CallGate>(
+          auth_config.has_value() ? std::make_optional(auth_config->principals) : std::nullopt,
+          [](std::string_view) { return grpc::Status::OK; }));
   if (!credentials.ok()) return credentials.status();
   if (!options.compliance_rates_file.empty()) {
     auto rates = compliance::LoadRateTables(options.compliance_rates_file);
