@@ -26,6 +26,7 @@ namespace {
 
 using ::sixhearts::testing::Batch;
 using ::sixhearts::testing::FaultyFileSystem;
+using ::sixhearts::testing::ClientRegistered;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::InvoiceIssued;
 using ::sixhearts::testing::TempDir;
@@ -73,7 +74,10 @@ class StorageFaultsTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::AppendResponse> AppendOne(uint64_t id) {
-    return store_->Append(Batch({Interaction(id, "42", "X-" + std::to_string(id))}), "alice");
+    // Event 1 registers the client.
+    return store_->Append(Batch({id == 1 ? ClientRegistered(id, "42")
+                                         : Interaction(id, "42", "X-" + std::to_string(id))}),
+                          "alice");
   }
 
   void AppendAcknowledged(uint64_t first_id, int n) {
