@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "ledger/currency.h"
@@ -609,6 +610,19 @@ EntityEffects DescribeEntities(const v1::Event& e) {
     case v1::Event::kSubjectErased:
     case v1::Event::PAYLOAD_NOT_SET:
       break;
+  }
+  // Every event about a client (its updates, contracts, money, promises, disputes and
+  // relationship events) on a client stream needs that client, registered before it or
+  // earlier in the batch, as a payment needs its invoice. ClientRegistered creates it and
+  // SubjectErased is the store's own. Last, so that the first reference stays the event's
+  // own (PaymentAllocated's currency check).
+  constexpr absl::string_view kClientStreamPrefix = "client-";
+  const absl::string_view stream = e.stream();
+  if (e.payload_case() != v1::Event::kClientRegistered &&
+      e.payload_case() != v1::Event::kSubjectErased &&
+      e.payload_case() != v1::Event::PAYLOAD_NOT_SET &&
+      absl::StartsWith(stream, kClientStreamPrefix)) {
+    need(EntityKind::kClient, std::string(stream.substr(kClientStreamPrefix.size())), "stream");
   }
   return fx;
 }

@@ -35,7 +35,10 @@ class BackupTest : public ::testing::Test {
   void AppendInteractions(uint64_t first_id, int n) {
     for (int i = 0; i < n; ++i) {
       const uint64_t id = first_id + i;
-      auto r = store_->Append(Batch({Interaction(id, "42", "X-" + std::to_string(id))}), "alice");
+      // Event 1 registers the client.
+      auto r = store_->Append(Batch({id == 1 ? ClientRegistered(id, "42")
+                                             : Interaction(id, "42", "X-" + std::to_string(id))}),
+                              "alice");
       ASSERT_TRUE(r.ok()) << r.status();
     }
   }
@@ -115,6 +118,9 @@ TEST_F(BackupTest, BackupWhileAppendsGoOnHoldsAConsistentPrefix) {
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     uint64_t id = 1000;
+    // The first batch registers the clients 7 and 8 and the others are about them.
+    ASSERT_TRUE(
+        store_->Append(Batch({ClientRegistered(998, "7"), ClientRegistered(999, "8")}), "bob").ok());
     while (!stop.load()) {
       auto r = store_->Append(Batch({Interaction(id, "7", "Y-" + std::to_string(id)),
                                      Interaction(id + 1, "8", "Y-" + std::to_string(id + 1))}),

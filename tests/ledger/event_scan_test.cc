@@ -12,6 +12,7 @@
 namespace sixhearts::ledger {
 namespace {
 
+using ::sixhearts::testing::ClientRegistered;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::TempDir;
 
@@ -32,8 +33,10 @@ class EventScanTest : public ::testing::Test {
     for (uint64_t first = 1; first <= kEvents; first += 500) {
       v1::AppendRequest request;
       for (uint64_t n = first; n < first + 500; ++n) {
+        // Events 1 and 2 register the clients a and b.
         *request.add_events() =
-            Interaction(n, n % 2 == 1 ? "a" : "b", "interaction-" + std::to_string(n));
+            n <= 2 ? ClientRegistered(n, n % 2 == 1 ? "a" : "b")
+                   : Interaction(n, n % 2 == 1 ? "a" : "b", "interaction-" + std::to_string(n));
       }
       auto appended = store_->Append(request, "alice");
       EXPECT_TRUE(appended.ok()) << appended.status();

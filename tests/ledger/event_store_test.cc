@@ -299,7 +299,9 @@ TEST_F(EventStoreTest, ConcurrentWritersOnOneStreamEachVersionWonOnce) {
 
 TEST_F(EventStoreTest, RestartKeepsEveryEventAndTheChainHead) {
   for (int i = 0; i < 50; ++i) {
-    MustAppend(Batch({Interaction(100 + i, std::to_string(i % 5), "X-" + std::to_string(i))}));
+    // The first five register the five clients.
+    MustAppend(Batch({i < 5 ? ClientRegistered(100 + i, std::to_string(i))
+                            : Interaction(100 + i, std::to_string(i % 5), "X-" + std::to_string(i))}));
   }
   const Head before = store_->head();
   Reopen();
@@ -319,7 +321,9 @@ TEST_F(EventStoreTest, RestartKeepsEveryEventAndTheChainHead) {
 
 TEST_F(EventStoreTest, VerifyNamesAByteFlippedStraightInRocksDB) {
   for (int i = 0; i < 5; ++i) {
-    MustAppend(Batch({Interaction(100 + i, "42", "X-" + std::to_string(i))}));
+    // Event 0 registers the client.
+    MustAppend(Batch({i == 0 ? ClientRegistered(100, "42")
+                             : Interaction(100 + i, "42", "X-" + std::to_string(i))}));
   }
   store_.reset();
   {
@@ -517,7 +521,9 @@ TEST_F(EventStoreTest, RecordedAtNeverGoesBackward) {
 
 TEST_F(EventStoreTest, SubscriptionCatchesUpThenGoesLiveWithoutGapOrDuplicate) {
   for (int i = 0; i < 30; ++i) {
-    MustAppend(Batch({Interaction(100 + i, "42", "X-" + std::to_string(i))}));
+    // Event 0 registers the client.
+    MustAppend(Batch({i == 0 ? ClientRegistered(100, "42")
+                             : Interaction(100 + i, "42", "X-" + std::to_string(i))}));
   }
   auto sub = store_->Subscribe(10, {});
   ASSERT_TRUE(sub.ok());
@@ -548,7 +554,9 @@ TEST_F(EventStoreTest, SlowLiveSubscriberIsToldAndCanResume) {
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(first->caught_up);
   for (int i = 0; i < 6; ++i) {
-    MustAppend(Batch({Interaction(100 + i, "42", "X-" + std::to_string(i))}));
+    // Event 0 registers the client.
+    MustAppend(Batch({i == 0 ? ClientRegistered(100, "42")
+                             : Interaction(100 + i, "42", "X-" + std::to_string(i))}));
   }
   // What was buffered before the overflow is still delivered, then the consumer is told.
   auto buffered = (*sub)->Next(absl::Seconds(1));

@@ -22,6 +22,7 @@ namespace sixhearts::ledger::merkle {
 namespace {
 
 using ::sixhearts::testing::Batch;
+using ::sixhearts::testing::ClientRegistered;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::TempDir;
 
@@ -299,7 +300,10 @@ class StoredTreeTest : public ::testing::Test {
   void AppendInteractions(uint64_t first_id, int n) {
     for (int i = 0; i < n; ++i) {
       const uint64_t id = first_id + i;
-      auto r = store_->Append(Batch({Interaction(id, "42", "X-" + std::to_string(id))}), "alice");
+      // Event 1 registers the client.
+      auto r = store_->Append(Batch({id == 1 ? ClientRegistered(id, "42")
+                                             : Interaction(id, "42", "X-" + std::to_string(id))}),
+                              "alice");
       ASSERT_TRUE(r.ok()) << r.status();
     }
   }

@@ -26,6 +26,7 @@ namespace {
 
 using ::sixhearts::testing::Batch;
 using ::sixhearts::testing::FaultyFileSystem;
+using ::sixhearts::testing::ClientRegistered;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::InvoiceIssued;
 using ::sixhearts::testing::TempDir;
@@ -73,7 +74,10 @@ class StorageFaultsTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::AppendResponse> AppendOne(uint64_t id) {
-    return store_->Append(Batch({Interaction(id, "42", "X-" + std::to_string(id))}), "alice");
+    // Event 1 registers the client.
+    return store_->Append(Batch({id == 1 ? ClientRegistered(id, "42")
+                                         : Interaction(id, "42", "X-" + std::to_string(id))}),
+                          "alice");
   }
 
   void AppendAcknowledged(uint64_t first_id, int n) {
@@ -83,14 +87,18 @@ class StorageFaultsTest : public ::testing::Test {
     }
   }
 
-  // Every position 1..n holds interaction X-<first_id + position - 1> and the chain
-  // verifies over exactly n records.
+  // Every position 1..n holds interaction X-<first_id + position - 1> (event 1 is the
+  // client's registration) and the chain verifies over exactly n records.
   void ExpectIntact(uint64_t n, uint64_t first_id = 1) {
     EXPECT_EQ(store_->head().position, n);
     auto page = store_->ReadLog(0, false, 0, {});
     ASSERT_TRUE(page.ok()) << page.status();
     ASSERT_EQ(page->events.size(), n);
     for (uint64_t p = 1; p <= n; ++p) {
+      if (first_id + p - 1 == 1) {
+        EXPECT_EQ(page->events[p - 1].client_registered().client_id(), "42");
+        continue;
+      }
       EXPECT_EQ(page->events[p - 1].interaction_logged().interaction_id(),
                 "X-" + std::to_string(first_id + p - 1));
     }
@@ -373,13 +381,14 @@ TEST_F(StorageFaultsTest, FlippedByteInATableFileIsNamedOnRead) {
 // record right after skipped ones, while a healthy filtered scan passes (event_scan_test).
 class TypeFilteredScanTest : public StorageFaultsTest {
  protected:
-  // 1-3 interactions, 4 an invoice, 5 an interaction, 6 an invoice; one stream.
+  // 1 the client, 2-3 interactions, 4 an invoice, 5 an interaction, 6 an invoice; one stream.
   void AppendMixed() {
     ASSERT_TRUE(Reopen().ok());
     for (uint64_t id = 1; id <= 6; ++id) {
       v1::Event event = id == 4 || id == 6
                             ? InvoiceIssued(id, "42", "INV-" + std::to_string(id), 100)
-                            : Interaction(id, "42", "X-" + std::to_string(id));
+                        : id == 1 ? ClientRegistered(id, "42")
+                                  : Interaction(id, "42", "X-" + std::to_string(id));
       auto appended = store_->Append(Batch({event}), "alice");
       ASSERT_TRUE(appended.ok()) << appended.status();
     }

@@ -136,11 +136,51 @@ TEST_F(ServiceTest, AppendReadAndStatusCodesOverGrpc) {
   EXPECT_EQ(verify.checked(), 2u);
 }
 
+// A client event (relationship, money, promise, dispute, contract) needs the client of its
+// stream, registered before it or earlier in the same batch; a refused batch stores nothing.
+TEST_F(ServiceTest, AnEventOnAStreamWithNoClientRegisteredIsRefusedNamingTheStream) {
+  auto digest_head = [&] {
+    grpc::ClientContext context;
+    v1::DigestResponse digest;
+    EXPECT_TRUE(stub_->Digest(&context, {}, &digest).ok());
+    return digest.head_position();
+  };
+  v1::AppendResponse response;
+  grpc::Status status = Append(Batch({Interaction(1, "ghost", "X-1")}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "events[0].stream: no client \"ghost\" in stream client-ghost");
+  EXPECT_EQ(digest_head(), 0u);
+
+  status = Append(Batch({InvoiceIssued(2, "ghost", "INV-1", 9900)}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "events[0].stream: no client \"ghost\" in stream client-ghost");
+  EXPECT_EQ(digest_head(), 0u);
+
+  // The second event's stream has no client: the whole batch is refused, the first too.
+  status = Append(Batch({ClientRegistered(3, "42"), Interaction(4, "43", "X-2")}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "events[1].stream: no client \"43\" in stream client-43");
+  EXPECT_EQ(digest_head(), 0u);
+
+  // After its ClientRegistered in the same batch the interaction is valid.
+  ASSERT_TRUE(Append(Batch({ClientRegistered(5, "ghost"), Interaction(6, "ghost", "X-1"),
+                            InvoiceIssued(7, "ghost", "INV-1", 9900)}),
+                     &response)
+                  .ok());
+  ASSERT_EQ(response.positions_size(), 3);
+  EXPECT_EQ(response.positions(1), 2u);
+  EXPECT_EQ(response.stream_versions(2), 3u);
+  EXPECT_EQ(digest_head(), 3u);
+}
+
 TEST_F(ServiceTest, ReadLogStreamsManyPages) {
   // 2,500 events: more than two pages of max_read_events (1,000).
   v1::AppendRequest request;
+  // The first ten register the ten clients the others are about.
   for (int i = 0; i < 2500; ++i) {
-    *request.add_events() = Interaction(100 + i, std::to_string(i % 10), "X-" + std::to_string(i));
+    *request.add_events() = i < 10 ? ClientRegistered(100 + i, std::to_string(i))
+                                   : Interaction(100 + i, std::to_string(i % 10),
+                                                 "X-" + std::to_string(i));
   }
   v1::AppendResponse response;
   ASSERT_TRUE(Append(request, &response).ok());
@@ -241,8 +281,11 @@ TEST_F(ServiceTest, SubscriberSeesEveryEventOnceAcrossReconnectAndServerRestart)
   auto append_range = [&](int from, int to) {
     for (int i = from; i < to; ++i) {
       v1::AppendResponse response;
-      ASSERT_TRUE(
-          Append(Batch({Interaction(100 + i, "42", "X-" + std::to_string(i))}), &response).ok());
+      // The first registers the client the others are about.
+      ASSERT_TRUE(Append(Batch({i == 0 ? ClientRegistered(100, "42")
+                                       : Interaction(100 + i, "42", "X-" + std::to_string(i))}),
+                         &response)
+                      .ok());
     }
   };
   append_range(0, 20);
@@ -296,8 +339,12 @@ TEST_F(ServiceTest, UnknownFilterTypeIsInvalidArgument) {
 // against it, survive a restart with the same key, and bad input gets the right code.
 TEST_F(ServiceTest, ProofsAndSignedCheckpointOverGrpc) {
   v1::AppendResponse appended;
+  // Seven events: the client, then six interactions.
   for (uint64_t id = 1; id <= 7; ++id) {
-    ASSERT_TRUE(Append(Batch({Interaction(id, "42", "X-" + std::to_string(id))}), &appended).ok());
+    ASSERT_TRUE(Append(Batch({id == 1 ? ClientRegistered(id, "42")
+                                      : Interaction(id, "42", "X-" + std::to_string(id))}),
+                       &appended)
+                    .ok());
   }
   grpc::ClientContext digest_context;
   v1::DigestResponse digest;
@@ -472,9 +519,12 @@ TEST_F(ServiceTest, ASubscriberAtTheHeadReceivesOneWriteLargerThanItsBuffer) {
 
   for (int round = 0; round < 2; ++round) {
     v1::AppendRequest request;
+    // The first event of all registers the client the others are about.
     for (int i = 0; i < 17; ++i) {
       *request.add_events() =
-          Interaction(100 + 17 * round + i, "42", absl::StrCat("X-", round, "-", i));
+          round == 0 && i == 0
+              ? ClientRegistered(100, "42")
+              : Interaction(100 + 17 * round + i, "42", absl::StrCat("X-", round, "-", i));
     }
     v1::AppendResponse response;
     ASSERT_TRUE(Append(request, &response).ok());

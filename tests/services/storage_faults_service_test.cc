@@ -28,6 +28,7 @@ namespace {
 namespace v1 = ::sixhearts::ledger::v1;
 using ::sixhearts::testing::Batch;
 using ::sixhearts::testing::FaultyFileSystem;
+using ::sixhearts::testing::ClientRegistered;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::TempDir;
 
@@ -51,7 +52,10 @@ class StorageFaultsServiceTest : public ::testing::Test {
 
   grpc::Status AppendOne(uint64_t id, v1::AppendResponse* response) {
     grpc::ClientContext context;
-    return stub_->Append(&context, Batch({Interaction(id, "42", "X-" + std::to_string(id))}),
+    // Event 1 registers the client.
+    return stub_->Append(&context,
+                         Batch({id == 1 ? ClientRegistered(id, "42")
+                                        : Interaction(id, "42", "X-" + std::to_string(id))}),
                          response);
   }
 
