@@ -31,12 +31,9 @@ std::optional<int> SmallNumber(absl::string_view text, size_t min_digits, size_t
   return value;
 }
 
-std::optional<absl::CivilDay> ParseMonthDayYear(absl::string_view text) {
-  const std::vector<absl::string_view> parts = absl::StrSplit(text, '/');
-  if (parts.size() != 3) return std::nullopt;
-  const std::optional<int> month = SmallNumber(parts[0], 1, 2);
-  const std::optional<int> day = SmallNumber(parts[1], 1, 2);
-  const std::optional<int> year = SmallNumber(parts[2], 4, 4);
+// The day of `year`, `month`, `day` when all three were read and name a real day.
+std::optional<absl::CivilDay> DayOf(std::optional<int> year, std::optional<int> month,
+                                    std::optional<int> day) {
   if (!month || !day || !year) return std::nullopt;
   ledger::v1::Date date;
   date.set_year(*year);
@@ -44,6 +41,15 @@ std::optional<absl::CivilDay> ParseMonthDayYear(absl::string_view text) {
   date.set_day(*day);
   if (!ledger::IsValidDate(date)) return std::nullopt;
   return ledger::ToCivilDay(date);
+}
+
+std::optional<absl::CivilDay> ParseMonthDayYear(absl::string_view text) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, '/');
+  if (parts.size() != 3) return std::nullopt;
+  const std::optional<int> month = SmallNumber(parts[0], 1, 2);
+  const std::optional<int> day = SmallNumber(parts[1], 1, 2);
+  const std::optional<int> year = SmallNumber(parts[2], 4, 4);
+  return DayOf(year, month, day);
 }
 
 // Year first, one separator kind throughout: "2025-3-1", "2025/03/31", "2025.3.1", or
@@ -70,13 +76,7 @@ std::optional<absl::CivilDay> ParseYearMonthDay(absl::string_view text) {
   const std::optional<int> year = SmallNumber(parts[0], 4, 4);
   const std::optional<int> month = SmallNumber(parts[1], 1, 2);
   const std::optional<int> day = SmallNumber(parts[2], 1, 2);
-  if (!month || !day || !year) return std::nullopt;
-  ledger::v1::Date date;
-  date.set_year(*year);
-  date.set_month(*month);
-  date.set_day(*day);
-  if (!ledger::IsValidDate(date)) return std::nullopt;
-  return ledger::ToCivilDay(date);
+  return DayOf(year, month, day);
 }
 
 // Checks digit grouping of the integer part: "1,234,567" but not "1234,567" or "1,23".

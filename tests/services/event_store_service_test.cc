@@ -14,6 +14,7 @@
 #include "ledger/merkle_tree.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::services {
@@ -54,26 +55,7 @@ class ServiceTest : public ::testing::Test {
   // Sends `bytes` as the request of `method` (e.g. "/sixhearts.ledger.v1.EventStore/Append")
   // as they are, without a serializer in between.
   grpc::Status CallRaw(const std::string& method, const std::string& bytes) {
-    grpc::GenericStub stub(channel_);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer request(&slice, 1);
-    grpc::ByteBuffer response;
-    std::mutex mu;
-    std::condition_variable done_cv;
-    bool done = false;
-    grpc::Status result;
-    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
-                   [&](grpc::Status status) {
-                     std::lock_guard<std::mutex> lock(mu);
-                     result = status;
-                     done = true;
-                     done_cv.notify_all();
-                   });
-    std::unique_lock<std::mutex> lock(mu);
-    done_cv.wait(lock, [&] { return done; });
-    return result;
+    return ::sixhearts::testing::CallRaw(channel_, method, bytes);
   }
 
   TempDir dir_;

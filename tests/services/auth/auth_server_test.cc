@@ -15,6 +15,7 @@
 #include "services/auth/roles.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/test_certs.h"
 #include "tests/testing/test_events.h"
 
@@ -117,27 +118,8 @@ class AuthServerTest : public ::testing::Test {
   // Calls `method` with an empty request through the generic stub; returns the status.
   grpc::Status CallEmpty(grpc::Channel* channel, const std::string& method,
                          const std::string& token) {
-    grpc::GenericStub stub(std::shared_ptr<grpc::Channel>(channel, [](auto*) {}));
-    grpc::ClientContext context;
-    SetToken(&context, token);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    grpc::Slice empty(std::string(""));
-    grpc::ByteBuffer request(&empty, 1);
-    grpc::ByteBuffer response;
-    std::mutex mu;
-    std::condition_variable done_cv;
-    bool done = false;
-    grpc::Status result;
-    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
-                   [&](grpc::Status status) {
-                     std::lock_guard<std::mutex> lock(mu);
-                     result = status;
-                     done = true;
-                     done_cv.notify_all();
-                   });
-    std::unique_lock<std::mutex> lock(mu);
-    done_cv.wait(lock, [&] { return done; });
-    return result;
+    return ::sixhearts::testing::CallRaw(std::shared_ptr<grpc::Channel>(channel, [](auto*) {}),
+                                         method, "", token);
   }
 
   TempDir dir_;
