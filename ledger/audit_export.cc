@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
 #include "ledger/format.h"
-#include "ledger/quoted.h"
 #include "ledger/merkle_tree.h"
 #include "ledger/proofs.h"
+#include "ledger/quoted.h"
 #include "ledger/validate.h"
 
 namespace sixhearts::ledger {

@@ -120,7 +120,8 @@ TEST_F(BackupTest, BackupWhileAppendsGoOnHoldsAConsistentPrefix) {
     uint64_t id = 1000;
     // The first batch registers the clients 7 and 8 and the others are about them.
     ASSERT_TRUE(
-        store_->Append(Batch({ClientRegistered(998, "7"), ClientRegistered(999, "8")}), "bob").ok());
+        store_->Append(Batch({ClientRegistered(998, "7"), ClientRegistered(999, "8")}), "bob")
+            .ok());
     while (!stop.load()) {
       auto r = store_->Append(Batch({Interaction(id, "7", "Y-" + std::to_string(id)),
                                      Interaction(id + 1, "8", "Y-" + std::to_string(id + 1))}),

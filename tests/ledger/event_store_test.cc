@@ -300,8 +300,9 @@ TEST_F(EventStoreTest, ConcurrentWritersOnOneStreamEachVersionWonOnce) {
 TEST_F(EventStoreTest, RestartKeepsEveryEventAndTheChainHead) {
   for (int i = 0; i < 50; ++i) {
     // The first five register the five clients.
-    MustAppend(Batch({i < 5 ? ClientRegistered(100 + i, std::to_string(i))
-                            : Interaction(100 + i, std::to_string(i % 5), "X-" + std::to_string(i))}));
+    MustAppend(
+        Batch({i < 5 ? ClientRegistered(100 + i, std::to_string(i))
+                     : Interaction(100 + i, std::to_string(i % 5), "X-" + std::to_string(i))}));
   }
   const Head before = store_->head();
   Reopen();

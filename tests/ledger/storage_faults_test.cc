@@ -25,8 +25,8 @@ namespace sixhearts::ledger {
 namespace {
 
 using ::sixhearts::testing::Batch;
-using ::sixhearts::testing::FaultyFileSystem;
 using ::sixhearts::testing::ClientRegistered;
+using ::sixhearts::testing::FaultyFileSystem;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::InvoiceIssued;
 using ::sixhearts::testing::TempDir;

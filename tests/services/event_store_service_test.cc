@@ -160,9 +160,9 @@ TEST_F(ServiceTest, ReadLogStreamsManyPages) {
   v1::AppendRequest request;
   // The first ten register the ten clients the others are about.
   for (int i = 0; i < 2500; ++i) {
-    *request.add_events() = i < 10 ? ClientRegistered(100 + i, std::to_string(i))
-                                   : Interaction(100 + i, std::to_string(i % 10),
-                                                 "X-" + std::to_string(i));
+    *request.add_events() =
+        i < 10 ? ClientRegistered(100 + i, std::to_string(i))
+               : Interaction(100 + i, std::to_string(i % 10), "X-" + std::to_string(i));
   }
   v1::AppendResponse response;
   ASSERT_TRUE(Append(request, &response).ok());
@@ -503,10 +503,9 @@ TEST_F(ServiceTest, ASubscriberAtTheHeadReceivesOneWriteLargerThanItsBuffer) {
     v1::AppendRequest request;
     // The first event of all registers the client the others are about.
     for (int i = 0; i < 17; ++i) {
-      *request.add_events() =
-          round == 0 && i == 0
-              ? ClientRegistered(100, "42")
-              : Interaction(100 + 17 * round + i, "42", absl::StrCat("X-", round, "-", i));
+      *request.add_events() = round == 0 && i == 0 ? ClientRegistered(100, "42")
+                                                   : Interaction(100 + 17 * round + i, "42",
+                                                                 absl::StrCat("X-", round, "-", i));
     }
     v1::AppendResponse response;
     ASSERT_TRUE(Append(request, &response).ok());

@@ -27,8 +27,8 @@ namespace {
 
 namespace v1 = ::sixhearts::ledger::v1;
 using ::sixhearts::testing::Batch;
-using ::sixhearts::testing::FaultyFileSystem;
 using ::sixhearts::testing::ClientRegistered;
+using ::sixhearts::testing::FaultyFileSystem;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::TempDir;
 
