@@ -402,9 +402,13 @@ int Run(const Flags& flags) {
             context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
             grpc::Status status;
             if (round % 2 == 0) {
+              // A refused batch is sent again: its clients' registrations must be stored
+              // before their interactions are (a client event needs its client).
+              const uint64_t first_id = next_id;
               v1::AppendRequest request = MakeBatch(1000 + c, &next_id, 1000);
               v1::AppendResponse response;
               status = own->Append(&context, request, &response);
+              if (!status.ok()) next_id = first_id;
             } else {
               auto stream = own->ReadLog(&context, v1::ReadLogRequest());
               v1::ReadResponse page;
