@@ -828,8 +828,7 @@ ScanResult RunScan(const Flags& flags) {
       result.error = store.status().ToString();
       return result;
     }
-    if (absl::Status registered = RegisterStreams(store->get(), flags.streams);
-        !registered.ok()) {
+    if (absl::Status registered = RegisterStreams(store->get(), flags.streams); !registered.ok()) {
       result.error = registered.ToString();
       return result;
     }
