@@ -32,6 +32,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/sync_stream.h"
+#include "ledger/quoted.h"
 #include "services/auth/authenticator.h"
 #include "services/console/assets.h"
 
@@ -130,8 +131,8 @@ std::variant<Call, Reply> PrepareCall(std::string_view procedure, mg_connection*
   const size_t slash = procedure.find('/');
   if (slash == std::string_view::npos || procedure.find('/', slash + 1) != std::string_view::npos) {
     return ErrorReply(grpc::StatusCode::UNIMPLEMENTED,
-                      absl::StrCat("no procedure \"", Sv(procedure),
-                                   "\": the path is /<package.Service>/<Method>"),
+                      absl::StrCat("no procedure ", ledger::QuotedInput(procedure),
+                                   ": the path is /<package.Service>/<Method>"),
                       404);
   }
   const std::string service_name(procedure.substr(0, slash));
@@ -142,7 +143,9 @@ std::variant<Call, Reply> PrepareCall(std::string_view procedure, mg_connection*
       service == nullptr ? nullptr : service->FindMethodByName(method_name);
   if (method == nullptr) {
     return ErrorReply(grpc::StatusCode::UNIMPLEMENTED,
-                      absl::StrCat("no procedure ", service_name, "/", method_name), 404);
+                      absl::StrCat("no procedure ", ledger::QuotedInput(absl::StrCat(
+                                                        service_name, "/", method_name))),
+                      404);
   }
   if (method->client_streaming()) {
     return ErrorReply(
@@ -166,8 +169,8 @@ std::variant<Call, Reply> PrepareCall(std::string_view procedure, mg_connection*
     call.binary = true;
   } else if (!absl::StartsWith(content_type, "application/json")) {
     return ErrorReply(grpc::StatusCode::UNIMPLEMENTED,
-                      absl::StrCat("Content-Type: \"", content_type,
-                                   "\" is not application/json or application/proto"),
+                      absl::StrCat("Content-Type: ", ledger::QuotedInput(content_type),
+                                   " is not application/json or application/proto"),
                       415);
   }
   std::optional<std::string> body = ReadBody(conn, max_bytes);

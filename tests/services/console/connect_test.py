@@ -148,6 +148,12 @@ class ConnectWithoutAuthTest(unittest.TestCase):
         self.assertEqual((status, body["code"]), (415, "unimplemented"), body)
         status, body = self.server.call("sixhearts.ledger.v1.Receivables/Nothing", {})
         self.assertEqual((status, body["code"]), (404, "unimplemented"), body)
+        # A 9 KB method name is quoted by its first 64 bytes (32 of the service path, 32 x) and
+        # its length, 32 + 9,000 bytes.
+        status, body = self.server.call("sixhearts.ledger.v1.Receivables/" + "x" * 9000, {})
+        self.assertEqual((status, body["code"]), (404, "unimplemented"), body)
+        self.assertEqual(body["message"], 'no procedure "sixhearts.ledger.v1.Receivables/'
+                         + "x" * 32 + '"... (9032 bytes)')
 
     def test_a_version_conflict_is_409_aborted(self):
         event = dict(EVENTS[1], eventId="00000000-0000-4000-8000-000000000009")
