@@ -175,6 +175,9 @@ absl::StatusOr<std::unique_ptr<CsvImporter>> CsvImporter::Create(std::istream* i
   if (options.progress_every_rows < 1) {
     return absl::InvalidArgumentError("progress_every_rows must be positive");
   }
+  if (options.reconcile && !options.amended_on.has_value()) {
+    return absl::InvalidArgumentError("reconcile needs amended_on, the day amendments take effect");
+  }
   std::unique_ptr<std::istringstream> converted;
   if (mapping.encoding != "UTF-8") {
     absl::StatusOr<std::string> text = ConvertToUtf8(in, mapping.encoding);
@@ -345,14 +348,28 @@ absl::Status CsvImporter::ConvertRow(const CsvRecord& record, std::vector<v1::Ev
     }
     stored = *found;
   }
-  invoice_lines_.emplace(row.invoice_id, row.line);
-  last_invoice_id_ = row.invoice_id;
   const std::string stream = absl::StrCat(kStreamPrefix, row.client_id);
   const StoredInvoice* stored_invoice = nullptr;
   if (stored != nullptr) {
     auto it = stored->invoices.find(row.invoice_id);
     if (it != stored->invoices.end()) stored_invoice = &it->second;
   }
+  if (stored_invoice == nullptr && options_.invoice_owner) {
+    // Invoice ids are unique across clients, in the ledger as within a file.
+    absl::StatusOr<std::string> owner = options_.invoice_owner(row.invoice_id);
+    if (!owner.ok()) {
+      fatal_ = owner.status();
+      return fatal_;
+    }
+    if (!owner->empty() && *owner != row.client_id) {
+      return Bad(
+          header_[columns_.invoice_id], row.invoice_id,
+          absl::StrCat("invoice id already in the ledger under client ", *owner, " (stream client-",
+                       *owner, "), this row's client is ", row.client_id));
+    }
+  }
+  invoice_lines_.emplace(row.invoice_id, row.line);
+  last_invoice_id_ = row.invoice_id;
   if (stored_invoice != nullptr) {
     const bool imported = CompareRow(row, *stored, *stored_invoice, stream, events);
     if (imported) {
@@ -448,27 +465,57 @@ bool CsvImporter::CompareRow(const RowFacts& row, const StoredClient& client,
     return FormatAmountMinor(amount_minor, stored.currency);
   };
 
-  if (row.currency != stored.currency) {
-    change("currency", stored.currency, row.currency, "no event changes an invoice's currency");
+  // What an InvoiceAmended restates, and its reason's parts ("due_date 2025-03-31 became
+  // 2025-04-30").
+  v1::InvoiceAmended amendment;
+  std::vector<std::string> amended;
+  const auto amend_date = [&](absl::string_view field, absl::CivilDay was, absl::CivilDay now,
+                              v1::Date* target) {
+    change(std::string(field), day_text(was), day_text(now), "");
+    *target = ledger::FromCivilDay(now);
+    amended.push_back(absl::StrCat(field, " ", day_text(was), " became ", day_text(now)));
+  };
+
+  const bool same_currency = row.currency == stored.currency;
+  if (!same_currency) {
+    change("currency", stored.currency, row.currency,
+           "no event changes an invoice's currency (what was paid, credited and written off "
+           "on it is in its currency): credit it and issue a new invoice");
   }
   if (row.issue_date != stored.issue_date) {
-    change("invoice_date", day_text(stored.issue_date), day_text(row.issue_date),
-           "no event moves an invoice's issue date");
+    amend_date("invoice_date", stored.issue_date, row.issue_date, amendment.mutable_issue_date());
   }
   if (row.due_date != stored.due_date) {
-    change("due_date", day_text(stored.due_date), day_text(row.due_date),
-           "no event moves an invoice's due date");
+    amend_date("due_date", stored.due_date, row.due_date, amendment.mutable_due_date());
   }
   if (row.delivery_date != stored.delivery_date) {
-    change("delivery_date", day_text(stored.delivery_date), day_text(row.delivery_date),
-           "no event moves an invoice's delivery date");
+    if (row.delivery_date && stored.delivery_date) {
+      amend_date("delivery_date", *stored.delivery_date, *row.delivery_date,
+                 amendment.mutable_delivery_date());
+    } else if (row.delivery_date) {
+      change("delivery_date", "", day_text(row.delivery_date), "");
+      *amendment.mutable_delivery_date() = ledger::FromCivilDay(*row.delivery_date);
+      amended.push_back(absl::StrCat("delivery_date set to ", day_text(row.delivery_date)));
+    } else {
+      change("delivery_date", day_text(stored.delivery_date), "",
+             "no event clears an invoice's delivery date");
+    }
   }
   int64_t credit_minor = 0;
   const int64_t paid_minor = stored.paid_minor();
-  if (row.currency == stored.currency && row.amount_minor != stored.amount_minor()) {
+  if (same_currency && row.amount_minor != stored.amount_minor()) {
     absl::string_view why;
+    int64_t issued_minor = 0;
     if (row.amount_minor > stored.amount_minor()) {
-      why = "no event raises an invoice's amount (issue a further invoice for the difference)";
+      // Restated as issued: the credit notes on the invoice still reduce it.
+      if (__builtin_add_overflow(row.amount_minor, stored.credited_minor, &issued_minor)) {
+        why = "the amount with the invoice's credit notes overflows";
+      } else {
+        amendment.mutable_amount()->set_amount_minor(issued_minor);
+        amendment.mutable_amount()->set_currency(stored.currency);
+        amended.push_back(absl::StrCat("amount ", money(stored.amount_minor()), " became ",
+                                       money(row.amount_minor)));
+      }
     } else if (paid_minor + stored.written_off_minor > row.amount_minor) {
       why = "the ledger holds more paid and written off than the new amount";
     } else {
@@ -476,26 +523,52 @@ bool CsvImporter::CompareRow(const RowFacts& row, const StoredClient& client,
     }
     change("amount", money(stored.amount_minor()), money(row.amount_minor), why);
   }
+  // A lower amount is a credit note, unless the row restates other facts anyway: then the
+  // amendment restates the amount too (a row stays within kMaxEventsPerRow events).
+  if (credit_minor > 0 && !amended.empty()) {
+    amendment.mutable_amount()->set_amount_minor(stored.issued_minor - credit_minor);
+    amendment.mutable_amount()->set_currency(stored.currency);
+    amended.push_back(
+        absl::StrCat("amount ", money(stored.amount_minor()), " became ", money(row.amount_minor)));
+    credit_minor = 0;
+  }
+
   // What the ERP says was paid: the whole amount once settled, less what was written off.
+  // A settlement the file moves or removes reverses the payment the import appended for
+  // it (when it is the invoice's only one and paid nothing else).
   int64_t payment_minor = 0;
-  if (row.currency == stored.currency) {
+  const StoredReceipt* reverse = nullptr;
+  std::string reverse_reason;
+  constexpr absl::string_view kNotReversible =
+      "only a payment the import appended, the invoice's only one and paying nothing else, "
+      "is reversed: reverse the payments by hand";
+  if (same_currency) {
     if (row.settled_date) {
       const int64_t erp_paid = row.amount_minor - stored.written_off_minor;
       payment_minor = erp_paid - paid_minor;
       const std::optional<absl::CivilDay> last_paid = stored.last_paid_on();
       if (payment_minor == 0 && stored.written_off_minor == 0 && last_paid &&
           *last_paid != *row.settled_date) {
+        reverse = client.SoleImportedReceipt(row.invoice_id);
         change("settled_date", day_text(last_paid), day_text(row.settled_date),
-               "no event moves a stored payment's value date (reverse it by hand)");
+               reverse == nullptr ? kNotReversible : "");
+        if (reverse != nullptr) {
+          payment_minor = erp_paid;
+          reverse_reason =
+              absl::StrCat("settled ", day_text(last_paid), " became ", day_text(row.settled_date));
+        }
       } else if (payment_minor < 0) {
         change("settled_date", absl::StrCat("paid ", money(paid_minor)),
                absl::StrCat(day_text(row.settled_date), " for ", money(row.amount_minor)),
                "the ledger holds more paid than the file's amount");
         payment_minor = 0;
       }
-    } else if (stored.settled() && paid_minor > 0) {
+    } else if (paid_minor > 0 && paid_minor + stored.written_off_minor >= row.amount_minor) {
+      // Settled in the ledger (at the file's amount), open in the file.
+      reverse = client.SoleImportedReceipt(row.invoice_id);
       change("settled_date", day_text(stored.last_paid_on()), "",
-             "no event reopens a paid invoice (reverse the payment by hand)");
+             reverse == nullptr ? kNotReversible : "");
+      if (reverse != nullptr) reverse_reason = "no longer settled";
     }
   }
 
@@ -509,6 +582,21 @@ bool CsvImporter::CompareRow(const RowFacts& row, const StoredClient& client,
   }
 
   const std::string source = absl::StrCat("ERP export line ", row.line);
+  if (!amended.empty()) {
+    // From the amended_on day, or the settled date when that is earlier (a payment of the
+    // new amount cannot come before it).
+    absl::CivilDay amended_on = *options_.amended_on;
+    if (row.settled_date && *row.settled_date < amended_on) amended_on = *row.settled_date;
+    v1::Event event =
+        NewEvent(stream, "InvoiceAmended", absl::StrCat(row.invoice_id, "#", stored.amendments + 1),
+                 amended_on);
+    amendment.set_invoice_id(row.invoice_id);
+    amendment.set_reason(absl::StrCat(source, ": ", absl::StrJoin(amended, "; ")));
+    amendment.set_source(source);
+    *amendment.mutable_amended_on() = ledger::FromCivilDay(amended_on);
+    *event.mutable_invoice_amended() = std::move(amendment);
+    Emit(std::move(event), &summary_.invoices_amended, events);
+  }
   if (credit_minor > 0) {
     const std::string credit_note_id =
         UnusedId(kCreditNoteIdPrefix, row.invoice_id, &client.credit_note_ids);
@@ -523,11 +611,23 @@ bool CsvImporter::CompareRow(const RowFacts& row, const StoredClient& client,
                                money(row.amount_minor)));
     Emit(std::move(event), &summary_.credit_notes_issued, events);
   }
+  int64_t held_minor = paid_minor;
+  if (reverse != nullptr) {
+    // Dated the payment's own value date: the ERP says it was never so, so as of no day
+    // does it count (what the ledger held before stays readable with known_at).
+    v1::Event event = NewEvent(stream, "PaymentReversed", reverse->payment_id, reverse->value_date);
+    v1::PaymentReversed* p = event.mutable_payment_reversed();
+    p->set_payment_id(reverse->payment_id);
+    *p->mutable_reversed_on() = ledger::FromCivilDay(reverse->value_date);
+    p->set_reason(absl::StrCat(source, ": ", reverse_reason));
+    Emit(std::move(event), &summary_.payments_reversed, events);
+    held_minor -= reverse->amount_minor;
+  }
   if (payment_minor > 0) {
     AppendPayment(row, &client, stream, payment_minor,
                   absl::StrCat(source, ": settled ", day_text(row.settled_date), ", ",
                                money(row.amount_minor - stored.written_off_minor),
-                               " paid in all, of which the ledger held ", money(paid_minor)),
+                               " paid in all, of which the ledger held ", money(held_minor)),
                   events);
   }
   if (events->empty()) {

@@ -24,7 +24,8 @@
 // with control characters, an invoice id or client name that is not UTF-8 (protobuf strings
 // must be, or the ledger cannot parse the event), an unparsable date or amount, a due date
 // or settled date before the issue date, or an invoice id already imported from an
-// earlier line of the file (ids are compared across all clients). Cells are trimmed of
+// earlier line of the file (ids are compared across all clients), or, with
+// ImportOptions::invoice_owner, held in the ledger by another client. Cells are trimmed of
 // surrounding spaces and tabs before they are parsed. Rejected rows do not stop the import.
 //
 // Comparison with the ledger (ImportOptions::stored_client): each row is compared with what
@@ -37,13 +38,26 @@
 //   what the ledger wrote off) minus what the ledger already holds for the invoice, dated
 //   the settled date. Never the whole amount by assumption.
 // - Anything else is a conflict (RowConflict: each field with its stored and new value)
-//   and the row appends nothing, never part of it. With ImportOptions::reconcile, a lower
-//   amount is instead reconciled by a CreditNoteIssued of the difference on the invoice
-//   (credit_note_id "cn-<invoice id>", issue date = the invoice's, reason naming the line),
-//   followed by the payment of the difference when the row is settled; each names its
-//   line. Other changes (a higher amount, other dates or currency, a settled date other
-//   than the stored payment's, settled in the ledger but open in the file, paid above the
-//   new amount) have no event that keeps the history, and stay conflicts.
+//   and the row appends nothing, never part of it. With ImportOptions::reconcile, the row
+//   is instead reconciled by events that keep the history, each naming its line, in this
+//   order:
+//   1. InvoiceAmended for a higher amount (restated as issued: the row's amount plus the
+//      invoice's credit notes) and for other issue, due or delivery dates; its id is
+//      ImportEventId(stream, "InvoiceAmended", "<invoice id>#<n>"), n counting the
+//      invoice's amendments; amended_on = occurred_at = ImportOptions::amended_on, or the
+//      settled date when that is earlier;
+//   2. CreditNoteIssued of the difference for a lower amount (credit_note_id
+//      "cn-<invoice id>", issue date = the invoice's), unless an InvoiceAmended is
+//      appended anyway: then it restates the amount too;
+//   3. PaymentReversed of the stored payment when the file moves the settled date or is
+//      open where the ledger holds the invoice settled, dated the payment's value date;
+//      only a payment the import appended, the invoice's only one and paying nothing else
+//      (StoredClient::SoleImportedReceipt);
+//   4. PaymentReceived of the difference when settled (the whole amount at the new date
+//      for a moved settlement).
+//   What stays a conflict: another currency, a delivery date cleared, paid and written off
+//   above a lower amount, paid above the file's amount, and a settlement moved or removed
+//   whose payment is not one the import may reverse.
 #ifndef SIXHEARTS_SERVICES_CSV_IMPORT_CSV_IMPORTER_H_
 #define SIXHEARTS_SERVICES_CSV_IMPORT_CSV_IMPORTER_H_
 
@@ -62,6 +76,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "services/csv_import/column_mapping.h"
 #include "services/csv_import/csv_reader.h"
 #include "services/csv_import/limits.h"
@@ -97,6 +112,11 @@ struct ImportOptions {
   // the ledger has no stream for the client. The pointee must stay valid and unchanged
   // while the importer lives. An error stops the import: NextBatch returns it.
   std::function<absl::StatusOr<const StoredClient*>(const std::string& client_id)> stored_client;
+  // When set, called for each row whose invoice its client's stream does not hold: the
+  // client id whose stream holds an invoice of that id, or "" when none does. A row whose
+  // invoice another client holds is rejected, as a duplicate within the file is. Runs on
+  // the caller's thread; an error stops the import (NextBatch returns it).
+  std::function<absl::StatusOr<std::string>(const std::string& invoice_id)> invoice_owner;
   // Checked before each row; once it returns true, NextBatch hands out the rows read so
   // far and then nullopt, so a stop request is honoured even among rows that append
   // nothing. May be empty.
@@ -104,6 +124,10 @@ struct ImportOptions {
   // With stored_client: reconcile the changes that have an event keeping the history
   // instead of reporting them as conflicts.
   bool reconcile = false;
+  // With reconcile (required then): the day an InvoiceAmended takes effect, its
+  // amended_on and occurred_at (the row's settled date when that is earlier). ledgerctl
+  // import: --amended-on, by default today (UTC).
+  std::optional<absl::CivilDay> amended_on;
 };
 
 // A row that produced no events, and why.
@@ -156,6 +180,8 @@ struct ImportSummary {
   int64_t invoices_issued = 0;
   int64_t payments_received = 0;
   int64_t credit_notes_issued = 0;
+  int64_t invoices_amended = 0;
+  int64_t payments_reversed = 0;
   // Events of imported rows left out because ImportOptions::already_stored said so.
   int64_t events_already_stored = 0;
   // Imported rows whose disputed cell said yes (only when the column is mapped).

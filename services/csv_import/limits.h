@@ -28,8 +28,8 @@ inline constexpr size_t kMaxConvertedInputBytes = 256 * 1024 * 1024;
 inline constexpr size_t kReadChunkBytes = 64 * 1024;
 
 // Events one row can produce: ClientRegistered, InvoiceIssued, PaymentReceived (or, for a
-// reconciled row, CreditNoteIssued and PaymentReceived). A batch
-// must hold at least this many so that any row fits in one batch.
+// reconciled row, InvoiceAmended or CreditNoteIssued, PaymentReversed, PaymentReceived). A
+// batch must hold at least this many so that any row fits in one batch.
 inline constexpr size_t kMaxEventsPerRow = 3;
 
 // Batch sizes accepted by ImportOptions. The upper bound stays below the ledger's default

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ledger/dates.h"
+#include "services/csv_import/event_ids.h"
 
 namespace sixhearts::csv_import {
 
@@ -31,6 +32,30 @@ void StoredClient::Allocate(const std::string& payment_id, const Payment& paymen
   payments_[payment_id].invoice_ids.push_back(allocation.invoice_id());
 }
 
+const StoredReceipt* StoredClient::SoleImportedReceipt(const std::string& invoice_id) const {
+  auto invoice = invoices.find(invoice_id);
+  if (invoice == invoices.end()) return nullptr;
+  const StoredReceipt* sole = nullptr;
+  for (const StoredReceipt& r : invoice->second.receipts) {
+    if (r.reversed) continue;
+    if (sole != nullptr && sole->payment_id != r.payment_id) return nullptr;
+    sole = &r;
+  }
+  if (sole == nullptr) return nullptr;
+  auto payment = payments_.find(sole->payment_id);
+  if (payment == payments_.end() || payment->second.reversed || !payment->second.imported) {
+    return nullptr;
+  }
+  for (const std::string& id : payment->second.invoice_ids) {
+    if (id != invoice_id) return nullptr;
+  }
+  int64_t applied = 0;
+  for (const StoredReceipt& r : invoice->second.receipts) {
+    if (r.payment_id == sole->payment_id) applied += r.amount_minor;
+  }
+  return applied == payment->second.amount_minor && applied == sole->amount_minor ? sole : nullptr;
+}
+
 void StoredClient::Apply(const v1::Event& event) {
   switch (event.payload_case()) {
     case v1::Event::kClientRegistered:
@@ -53,6 +78,9 @@ void StoredClient::Apply(const v1::Event& event) {
       const v1::PaymentReceived& p = event.payment_received();
       payment_ids.insert(p.payment_id());
       Payment& payment = payments_[p.payment_id()];
+      payment.amount_minor = p.amount().amount_minor();
+      payment.imported =
+          event.event_id() == ImportEventId(event.stream(), "PaymentReceived", p.payment_id());
       payment.value_date = ledger::ToCivilDay(p.value_date());
       const Payment copy = payment;
       for (const v1::Allocation& a : p.allocations()) Allocate(p.payment_id(), copy, a);
@@ -69,12 +97,29 @@ void StoredClient::Apply(const v1::Event& event) {
     case v1::Event::kPaymentReversed: {
       auto it = payments_.find(event.payment_reversed().payment_id());
       if (it == payments_.end()) break;
+      it->second.reversed = true;
       for (const std::string& invoice_id : it->second.invoice_ids) {
         auto invoice = invoices.find(invoice_id);
         if (invoice == invoices.end()) continue;
         for (StoredReceipt& r : invoice->second.receipts) {
           if (r.payment_id == it->first) r.reversed = true;
         }
+      }
+      break;
+    }
+    case v1::Event::kInvoiceAmended: {
+      const v1::InvoiceAmended& p = event.invoice_amended();
+      auto it = invoices.find(p.invoice_id());
+      if (it == invoices.end()) break;
+      StoredInvoice& invoice = it->second;
+      ++invoice.amendments;
+      if (p.has_amount()) invoice.issued_minor = p.amount().amount_minor();
+      if (!ledger::IsUnsetDate(p.issue_date())) {
+        invoice.issue_date = ledger::ToCivilDay(p.issue_date());
+      }
+      if (!ledger::IsUnsetDate(p.due_date())) invoice.due_date = ledger::ToCivilDay(p.due_date());
+      if (!ledger::IsUnsetDate(p.delivery_date())) {
+        invoice.delivery_date = ledger::ToCivilDay(p.delivery_date());
       }
       break;
     }

@@ -28,7 +28,7 @@ struct StoredReceipt {
 };
 
 struct StoredInvoice {
-  // As issued (InvoiceIssued).
+  // As issued (InvoiceIssued), or as the last InvoiceAmended restated them.
   int64_t issued_minor = 0;
   std::string currency;
   absl::CivilDay issue_date;
@@ -38,6 +38,8 @@ struct StoredInvoice {
   int64_t credited_minor = 0;
   int64_t written_off_minor = 0;
   std::vector<StoredReceipt> receipts;
+  // InvoiceAmended events of this invoice in the stream (the import numbers its own).
+  int amendments = 0;
 
   // The amount the ledger now bills: issued minus credit notes.
   int64_t amount_minor() const { return issued_minor - credited_minor; }
@@ -62,11 +64,20 @@ struct StoredClient {
   // them on append, so they cannot be there).
   void Apply(const v1::Event& event);
 
+  // The payment that counts on `invoice_id` when there is exactly one, the import
+  // appended it (its event id is ImportEventId(stream, "PaymentReceived", payment id)),
+  // and its whole amount went to this invoice alone, so that reversing it takes nothing
+  // from another invoice or from unapplied cash; nullptr otherwise.
+  const StoredReceipt* SoleImportedReceipt(const std::string& invoice_id) const;
+
  private:
-  // Payment id -> its value date and the invoices it was allocated to.
+  // Payment id -> its amount, value date and the invoices it was allocated to.
   struct Payment {
+    int64_t amount_minor = 0;
     absl::CivilDay value_date;
     std::vector<std::string> invoice_ids;
+    bool reversed = false;
+    bool imported = false;
   };
   void Allocate(const std::string& payment_id, const Payment& payment,
                 const v1::Allocation& allocation);
