@@ -1140,6 +1140,56 @@ TEST_F(ErpImportTest, HigherAmountAndNewDueDateAreAmended) {
       << timeline.out;
 }
 
+// The compliance report reads the amendment too: the statutory clock from the amended
+// delivery date, the amended amount; as of a day before it, the old ones.
+TEST_F(ErpImportTest, ComplianceReportUsesTheAmendedInvoice) {
+  const auto import = [&](const std::string& name, const std::string& row,
+                          std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "--json", "import",
+        File(name,
+             absl::StrCat("client,name,invoice,issued,due,amount,currency,delivered\n", row))};
+    for (const char* arg : {"--map", "client_id=client",
+                            "--map", "client_name=name",
+                            "--map", "invoice_id=invoice",
+                            "--map", "invoice_date=issued",
+                            "--map", "due_date=due",
+                            "--map", "amount=amount",
+                            "--map", "currency_column=currency",
+                            "--map", "delivery_date=delivered",
+                            "--map", "jurisdiction=CN",
+                            "--map", "client_kind=government_organ",
+                            "--map", "seller_is_sme=true"}) {
+      args.push_back(arg);
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Ctl(args);
+  };
+  ASSERT_EQ(
+      import("day1.csv", "x-05,e,XD-1,2025-03-01,2025-03-31,100.00,CNY,2025-03-01\n", {}).exit_code,
+      0);
+  Result amended = import("day2.csv", "x-05,e,XD-1,2025-03-01,2025-03-31,250.00,CNY,2025-03-20\n",
+                          {"--reconcile", "--amended-on", "2025-04-10"});
+  ASSERT_EQ(amended.exit_code, 0) << amended.err << amended.out;
+  const auto report_line = [&](const std::string& day) {
+    Result report = Ctl(
+        {"report", "compliance", "--as-of", day, "--format", "csv", "--period-from", "2025-01-01"});
+    EXPECT_EQ(report.exit_code, 0) << report.err;
+    for (const std::string& line : Lines(report.out)) {
+      if (line.find(",x-05,XD-1,") != std::string::npos) return line;
+    }
+    return std::string("(not listed)\n") + report.out;
+  };
+  // As of 04-09: 100.00 from delivery on 03-01, due 03-31, 9 days late, 0.05% a day: 0.45.
+  EXPECT_TRUE(absl::StartsWith(report_line("2025-04-09"),
+                               ",x-05,XD-1,,CNY,10000,2025-03-01,2025-03-31,CN,delivery,2025-03-01,"
+                               "30,2025-03-31,no,overdue,9,10000,0,10000,45,"));
+  // As of 04-25: 250.00 from delivery on 03-20, due 04-19, 6 days late: 0.75.
+  EXPECT_TRUE(absl::StartsWith(report_line("2025-04-25"),
+                               ",x-05,XD-1,,CNY,25000,2025-03-01,2025-03-31,CN,delivery,2025-03-20,"
+                               "30,2025-04-19,no,overdue,6,25000,0,25000,75,"));
+}
+
 // The ledger's own checks of an InvoiceAmended: the invoice exists in the stream, the
 // currency is the invoice's, something changes, the dates are in order.
 TEST_F(ErpImportTest, InvoiceAmendedIsValidatedByTheLedger) {
