@@ -6,8 +6,8 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
-#include "services/csv_import/column_mapping.h"
-#include "services/csv_import/csv_importer.h"
+#include "tools/csv_import/column_mapping.h"
+#include "tools/csv_import/csv_importer.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/receivables.grpc.pb.h"

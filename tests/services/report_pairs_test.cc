@@ -18,7 +18,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/clock.h"
-#include "services/scenario/scenario.h"
+#include "tools/scenario/scenario.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/compliance.grpc.pb.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"

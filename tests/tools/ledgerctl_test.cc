@@ -25,7 +25,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "services/auth/auth_config.h"
-#include "services/csv_import/csv_importer.h"
+#include "tools/csv_import/csv_importer.h"
 #include "services/server.h"
 #include "tools/ledgerctl/cli.h"
 #include "tools/ledgerctl/import_append.h"

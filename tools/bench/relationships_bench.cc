@@ -35,7 +35,7 @@
 #include "services/projection/projection_engine.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/relationships_fold.h"
-#include "services/scenario/scenario.h"
+#include "tools/scenario/scenario.h"
 
 namespace sixhearts::bench {
 namespace {

@@ -35,7 +35,7 @@ stay stored, the one it belongs to is not sent.)";
 
 constexpr char kImportFooter[] =
     R"(The mapping is the preset, then the mapping file, then the --map pairs (later wins);
-keys are listed in services/csv_import/column_mapping.h (client_id, invoice_id,
+keys are listed in tools/csv_import/column_mapping.h (client_id, invoice_id,
 invoice_date, due_date, amount, currency, settled_date, date_format, jurisdiction, ...).
 
 Each row is compared with what the client's stream holds for its invoice: an unchanged
