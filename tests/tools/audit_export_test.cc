@@ -1017,6 +1017,52 @@ TEST_F(ReportProofTest, ListedInvoicesAreRecomputedFromProvenEvents) {
       << path.output;
 }
 
+TEST_F(ReportProofTest, AReversedPaymentCountsUntilItsReversal) {
+  BuildInvoiceLog();
+  // Position 14: PAY-1 (300.00 on INV-1) reversed on 2026-04-10.
+  v1::Event reversed = ::sixhearts::testing::Envelope(14, "42", D(2026, 4, 10));
+  reversed.mutable_payment_reversed()->set_payment_id("PAY-1");
+  *reversed.mutable_payment_reversed()->mutable_reversed_on() = D(2026, 4, 10);
+  reversed.mutable_payment_reversed()->set_reason("returned by the bank");
+  Append(Batch({reversed}));
+  const std::string key = Key();
+  // As of 2026-04-30 only PAY-2's 150.00 counts: outstanding 1,000 - 150 - 100 = 750.00,
+  // overdue 750 - 200 = 550.00; the reversal is among INV-1's events.
+  const std::string after = ReportOnProofs();
+  const std::string text = Read(after);
+  EXPECT_TRUE(absl::StrContains(text,
+                                "\"outstanding_minor\":75000,\"disputed_minor\":20000,"
+                                "\"overdue_minor\":55000,"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text,
+                                "\"paid_minor\":15000,\"credited_minor\":10000,"
+                                "\"written_off_minor\":0,\"positions\":[3,5,6,7,8,9,10,11,14]"))
+      << text;
+  RunResult ok = CheckReport(after, key);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  // Shown as if the reversal had not happened, the figures fail against the bytes.
+  RunResult altered =
+      CheckReport(Altered(text, "\"paid_minor\":15000,", "\"paid_minor\":45000,"), key);
+  EXPECT_EQ(altered.exit_code, 1) << altered.output;
+  EXPECT_TRUE(absl::StartsWith(altered.output,
+                               "FAILED at invoice INV-1 of client 42: proof.paid_minor shown as "
+                               "45000 but the proven events give 15000"))
+      << altered.output;
+  // As of 2026-04-05 the reversal is not yet in the books: PAY-1 still counts.
+  const std::string before = dir_.sub("report-before.json");
+  ASSERT_EQ(
+      Ledgerctl({"report", "compliance", "--as-of", "2026-04-05", "--with-proofs", "-o", before})
+          .exit_code,
+      0);
+  EXPECT_TRUE(absl::StrContains(Read(before),
+                                "\"paid_minor\":45000,\"credited_minor\":10000,"
+                                "\"written_off_minor\":0,\"positions\":[3,5,6,7,8,9,"
+                                "10,11]"))
+      << Read(before);
+  RunResult early = CheckReport(before, key);
+  EXPECT_EQ(early.exit_code, 0) << early.output;
+}
+
 TEST_F(ReportProofTest, ProofsAreForJsonOnly) {
   BuildInvoiceLog();
   RunResult csv = Ledgerctl(
