@@ -1063,6 +1063,27 @@ TEST_F(ReportProofTest, AReversedPaymentCountsUntilItsReversal) {
   EXPECT_EQ(early.exit_code, 0) << early.output;
 }
 
+// The demo portfolio (ledgerctl generate: payments, credit notes, write-offs, disputes
+// and their resolutions): the checker's fold and the receivables projection agree on
+// every listed invoice at several days.
+TEST_F(ReportProofTest, TheDemoPortfolioVerifiesOnSeveralDays) {
+  RunResult generated = Ledgerctl({"generate", "--clients", "30", "--months", "24"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.output;
+  const std::string key = Key();
+  for (const std::string day : {"2025-06-30", "2025-12-31", "2026-11-30"}) {
+    const std::string file = dir_.sub(absl::StrCat("demo-", day, ".json"));
+    RunResult run =
+        Ledgerctl({"report", "compliance", "--as-of", day, "--with-proofs", "-o", file});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    const std::string text = Read(file);
+    EXPECT_TRUE(absl::StrContains(text, "\"proof\":{")) << day;
+    RunResult check = CheckReport(file, key);
+    EXPECT_EQ(check.exit_code, 0) << day << ": " << check.output;
+    EXPECT_TRUE(absl::StartsWith(check.output, absl::StrCat("OK: compliance report as of ", day)))
+        << check.output;
+  }
+}
+
 TEST_F(ReportProofTest, ProofsAreForJsonOnly) {
   BuildInvoiceLog();
   RunResult csv = Ledgerctl(
