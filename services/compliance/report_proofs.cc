@@ -128,10 +128,18 @@ class StreamSelector {
   std::map<size_t, std::vector<uint64_t>> also_;
 };
 
+absl::Status TooManyEvents(const std::string& how_many) {
+  return absl::InvalidArgumentError(absl::StrCat("with_proofs: the listed invoices need ", how_many,
+                                                 " events, more than ", kMaxReportProvenEvents,
+                                                 " in one report; narrow client_ids"));
+}
+
 // Adds the positions of `client_id`'s listed invoices (`invoices`: id -> index).
+// `selected` counts the events selected so far, over all streams (distinct: a stream's
+// events are its own), so that the scan stops as soon as the limit is passed.
 absl::Status SelectStream(const ledger::EventStore& store, const std::string& client_id,
                           std::map<std::string, size_t> invoices, uint64_t cut,
-                          absl::CivilDay as_of, ReportProofs& proofs) {
+                          absl::CivilDay as_of, ReportProofs& proofs, size_t& selected) {
   const std::string stream = absl::StrCat("client-", client_id);
   v1::EventFilter filter;
   filter.mutable_occurred_to()->set_seconds(absl::ToUnixSeconds(ledger::EndOfUtcDay(as_of)));
@@ -146,8 +154,9 @@ absl::Status SelectStream(const ledger::EventStore& store, const std::string& cl
         done = true;
         break;
       }
-      for (size_t i : selector.Select(event))
-        proofs.invoices[i].positions.push_back(event.position());
+      const std::vector<size_t> hit = selector.Select(event);
+      for (size_t i : hit) proofs.invoices[i].positions.push_back(event.position());
+      if (!hit.empty() && ++selected > kMaxReportProvenEvents) return TooManyEvents("more");
     }
     if (page->end || page->scanned_to_version == 0) break;
     next_version = page->scanned_to_version + 1;
@@ -227,9 +236,10 @@ absl::Status AddProvenEvents(const ledger::EventStore& store, ComplianceReport& 
   for (size_t i = 0; i < report.invoices.size(); ++i) {
     by_client[report.invoices[i].client_id][report.invoices[i].invoice_id] = i;
   }
+  size_t selected = 0;
   for (auto& [client_id, invoices] : by_client) {
-    if (absl::Status s =
-            SelectStream(store, client_id, std::move(invoices), cut, report.as_of, proofs);
+    if (absl::Status s = SelectStream(store, client_id, std::move(invoices), cut, report.as_of,
+                                      proofs, selected);
         !s.ok()) {
       return s;
     }
@@ -242,9 +252,7 @@ absl::Status AddProvenEvents(const ledger::EventStore& store, ComplianceReport& 
     positions.insert(invoice.positions.begin(), invoice.positions.end());
   }
   if (positions.size() > kMaxReportProvenEvents) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "with_proofs: the listed invoices need ", positions.size(), " events, more than ",
-        kMaxReportProvenEvents, " in one report; narrow client_ids"));
+    return TooManyEvents(absl::StrCat(positions.size()));
   }
   if (cut == 0) {
     proofs.tree_root = Sha256("", "");  // the empty tree
