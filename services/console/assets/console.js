@@ -460,11 +460,11 @@
       ready();
       return;
     }
-    // Plans, promises and disputes are asked for at once but shown when they come, below
-    // the timeline's first answer: the page is usable before the portfolio-wide calls end.
+    // Plans, promises and disputes are asked for once the first data came, and shown when
+    // they come: on a past cut each call is a replay of the log, and started together
+    // they would share the cores with the timeline's (first data 1.7 s at 200 clients
+    // on a past business day, 2 cores, instead of about half that).
     const started = performance.now();
-    const more = Promise.allSettled([call('Relationships/Plans', { ...cut, clientIds: [params.client] }),
-      call('Receivables/Promises', cut), call('Receivables/Disputes', cut)]);
     const [[timeline, cards, stream], ms] = await load('client', [
       call('Relationships/Timeline', { ...cut, clientId: params.client }),
       call('Relationships/Scorecard', { ...cut, clientIds: [params.client] }),
@@ -481,6 +481,8 @@
           num(`${h.periodsCovered}/${h.periods}`), num(`${h.itemsOnTime}/${h.itemsDue}`), el('td', {}, isoDate(h.lastEventOn))))),
         card.alerts.length ? el('ul', { id: 'alerts' }, card.alerts.map((a) => el('li', {}, el('span', { class: 'heart' }, heartName(a.heart)), a.message))) : el('p', {}, 'No neglect alerts.'));
     }
+    const more = Promise.allSettled([call('Relationships/Plans', { ...cut, clientIds: [params.client] }),
+      call('Receivables/Promises', cut), call('Receivables/Disputes', cut)]);
     const later = el('section', { id: 'client-more', 'aria-busy': 'true' }, el('p', { class: 'cut busy' }, 'Loading plans, promises and disputes'));
     main.append(later);
     renderClientMore(later, params, more, started).catch((error) => showError(main, main.querySelector('form.controls'), error));

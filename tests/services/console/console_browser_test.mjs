@@ -137,8 +137,11 @@ try {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
   const watcher = watch(page, 'demo');
-  // Load times are measured on the first cut a user sees, known at now (the live
-  // projections); the figures are checked on a past known-at cut (an as-of replay).
+  // Load times are measured on the cut a page opens with: business day today, known at
+  // now, which the live projections answer. A past business day before the last event
+  // that occurred (the demo's run to 2026-11-30), and a past known-at, are as-of replays
+  // of the log (services/projection/projection_engine.h): measured too, not bounded. The
+  // figures are checked on the past known-at cut.
   const route = (cut) => ({
     portfolio: `#/portfolio?${cut}`,
     client: `#/client?${cut}&client=sz-edu-bureau`,
@@ -147,9 +150,11 @@ try {
     compliance: `#/compliance?${cut}`,
     log: `#/log?${cut}`,
   });
-  const timed = route(`as_of=${AS_OF}`);
+  const timed = route('');
+  const pastDay = route(`as_of=${AS_OF}`);
   const pages = route(`as_of=${AS_OF}&known_at=${KNOWN_AT}`);
   const pastLoadMs = {};
+  const pastDayLoadMs = {};
   const loadMs = {};
   for (const [name, hash] of Object.entries(timed)) {
     loadMs[name] = [];
@@ -158,6 +163,12 @@ try {
       if (i === 0) check(state === 'ready', `${name}: page ready (state ${state})`);
       loadMs[name].push(...await timingsOf(page, name));
       if (name === 'client') (loadMs['client-all'] ||= []).push(...await timingsOf(page, 'client-all'));
+    }
+    pastDayLoadMs[name] = [];
+    for (let i = 0; i < 3; i++) {
+      const state = await open(page, demo.http + '/' + pastDay[name]);
+      if (i === 0) check(state === 'ready', `${name}: page ready on a past business day (state ${state})`);
+      pastDayLoadMs[name].push(...await timingsOf(page, name));
     }
     pastLoadMs[name] = [];
     for (let i = 0; i < 3; i++) {
@@ -333,7 +344,9 @@ try {
     if (MAX_P50_MS !== null && name !== 'client-all') check(median <= MAX_P50_MS, `${name}: data load p50 ${median.toFixed(0)} ms <= ${MAX_P50_MS} ms`);
     const past = pastLoadMs[name];
     if (!past) continue;
-    console.log(`load ${name} known at ${KNOWN_AT}: p50 ${p50(past).toFixed(0)} ms over ${past.length} loads (as-of replay; not bounded)`);
+    const day = pastDayLoadMs[name];
+    console.log(`load ${name} as of ${AS_OF}: p50 ${p50(day).toFixed(0)} ms over ${day.length} loads (as-of replay; not bounded)`);
+    console.log(`load ${name} as of ${AS_OF} known at ${KNOWN_AT}: p50 ${p50(past).toFixed(0)} ms over ${past.length} loads (as-of replay; not bounded)`);
   }
   await page.close();
 
