@@ -501,7 +501,8 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const Consol
   if (!tls && !auth::IsLoopbackHost(host)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "console.listen: ", host,
-        " is not a loopback address; the console serves plain HTTP, so tokens and data "
+        " is not a loopback address; without [tls] the console serves plain HTTP, so tokens and "
+        "data "
         "would cross the network in clear (listen on 127.0.0.1, or \"\" to turn it off)"));
   }
   std::unique_ptr<ConsoleServer> self(new ConsoleServer());

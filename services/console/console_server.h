@@ -57,8 +57,9 @@ struct ConsoleOptions {
 
 class ConsoleServer {
  public:
-  // Listens. INVALID_ARGUMENT naming console.listen for a malformed or non-loopback
-  // address; UNAVAILABLE naming it when it cannot be bound.
+  // Listens. INVALID_ARGUMENT naming console.listen for a malformed address, or a
+  // non-loopback one without TLS, and naming tls.cert_file or tls.key_file for files that
+  // do not load; UNAVAILABLE naming console.listen when it cannot be bound.
   static absl::StatusOr<std::unique_ptr<ConsoleServer>> Start(const ConsoleOptions& options);
   // Stops listening; waits for calls in progress.
   ~ConsoleServer();
