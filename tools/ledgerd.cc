@@ -78,6 +78,12 @@ absl::StatusOr<std::unique_ptr<sixhearts::services::console::ConsoleServer>> Sta
   if (!started.ok()) return started.status();
   const std::string host = cfg.console_listen.substr(0, cfg.console_listen.rfind(':'));
   spdlog::info("console on {}://{}:{}/", (*started)->scheme(), host, (*started)->port());
+  if ((*started)->http_port() != (*started)->port()) {
+    spdlog::info(
+        "console: HTTPS relayed to its HTTP listener on 127.0.0.1:{} (which answers "
+        "nothing else)",
+        (*started)->http_port());
+  }
   return started;
 }
 

@@ -412,7 +412,16 @@ class ConsoleServer::Impl final : public CivetHandler {
   // localhost. Any other Host is a page of another site that pointed its own name at
   // 127.0.0.1 (DNS rebinding) to read the ledger through the user's browser: refused.
   std::optional<Reply> CheckHost(mg_connection* conn) const {
-    if (!check_host_) return std::nullopt;
+    if (!check_host_) {
+      // Behind the HTTPS front the listener is still a plain loopback port: it answers
+      // only the connections the front relays, whatever Host they name.
+      const TlsFront* front = front_.load();
+      if (front != nullptr && front->Relays(mg_get_request_info(conn)->remote_port)) {
+        return std::nullopt;
+      }
+      return ErrorReply(grpc::StatusCode::PERMISSION_DENIED,
+                        "this is the console's internal port; open the console over https");
+    }
     const std::string host = Header(conn, "Host");
     const size_t end = host.starts_with("[") ? host.find(']') + 1 : host.rfind(':');
     const std::string name = host.substr(0, end == std::string::npos ? host.size() : end);
@@ -487,6 +496,11 @@ class ConsoleServer::Impl final : public CivetHandler {
   bool check_host_ = true;  // plain HTTP on loopback: only loopback names
 
  public:
+  // With TLS: the front whose relayed connections alone are answered.
+  std::atomic<const TlsFront*> front_{nullptr};
+
+ private:
+ public:
   std::unique_ptr<CivetServer> server;
 };
 
@@ -544,6 +558,7 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const Consol
     auto started = TlsFront::Start(front);
     if (!started.ok()) return started.status();
     self->front_ = std::move(*started);
+    self->impl_->front_.store(self->front_.get());
     self->port_ = self->front_->port();
   }
   return self;

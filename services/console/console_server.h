@@ -66,6 +66,9 @@ class ConsoleServer {
 
   // The port actually bound (the HTTPS port with TLS).
   int port() const { return port_; }
+  // The HTTP listener's own port: port() without TLS, else a loopback port behind the
+  // HTTPS front that answers only the connections the front relays.
+  int http_port() const { return http_port_; }
   // "https" with TLS, else "http".
   const char* scheme() const { return front_ != nullptr ? "https" : "http"; }
 

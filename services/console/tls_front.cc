@@ -90,6 +90,11 @@ class TlsFront::Impl {
 
   int port() const { return port_; }
 
+  bool Relays(int local_port) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return relayed_ports_.contains(local_port);
+  }
+
  private:
   struct Relay {
     std::thread thread;
@@ -156,7 +161,7 @@ class TlsFront::Impl {
     SSL_free(ssl);
   }
 
-  // Relays both ways until either side closes or stays silent for idle_timeout_ms.
+  // Connects to the backend, registers the connection as relayed, and relays it.
   void Pump(SSL* ssl, int fd) {
     const int backend = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (backend < 0) return;
@@ -169,6 +174,24 @@ class TlsFront::Impl {
       return;
     }
     SetTimeouts(backend, options_.idle_timeout_ms);
+    sockaddr_in local{};
+    socklen_t local_length = sizeof(local);
+    ::getsockname(backend, reinterpret_cast<sockaddr*>(&local), &local_length);
+    const int local_port = ntohs(local.sin_port);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      relayed_ports_.insert(local_port);
+    }
+    Copy(ssl, fd, backend);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      relayed_ports_.erase(local_port);
+    }
+    ::close(backend);
+  }
+
+  // Relays both ways until either side closes or stays silent for idle_timeout_ms.
+  void Copy(SSL* ssl, int fd, int backend) {
     std::string buffer(kRelayBufferBytes, '\0');
     bool client_open = true;
     for (;;) {
@@ -195,7 +218,6 @@ class TlsFront::Impl {
         if (!SslWriteAll(ssl, buffer.data(), static_cast<size_t>(n))) break;
       }
     }
-    ::close(backend);
   }
 
   const TlsFrontOptions options_;
@@ -204,8 +226,9 @@ class TlsFront::Impl {
   const int port_;
   int wake_[2] = {-1, -1};
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::set<int> open_fds_;  // guarded by mu_
+  mutable std::mutex mu_;
+  std::set<int> open_fds_;       // guarded by mu_
+  std::set<int> relayed_ports_;  // guarded by mu_: local ports of the backend connections
   std::list<Relay> relays_;
   std::thread acceptor_;
 };
@@ -273,5 +296,7 @@ absl::StatusOr<std::unique_ptr<TlsFront>> TlsFront::Start(const TlsFrontOptions&
 TlsFront::~TlsFront() = default;
 
 int TlsFront::port() const { return impl_->port(); }
+
+bool TlsFront::Relays(int local_port) const { return impl_->Relays(local_port); }
 
 }  // namespace sixhearts::services::console

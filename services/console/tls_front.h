@@ -43,6 +43,10 @@ class TlsFront {
 
   int port() const;
 
+  // Whether a connection to the backend from loopback port `local_port` is one this
+  // front relays (so the backend can refuse every other caller). Thread-safe.
+  bool Relays(int local_port) const;
+
   class Impl;
 
  private:

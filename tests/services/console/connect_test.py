@@ -294,6 +294,14 @@ class ConsoleWithTlsTest(unittest.TestCase):
             urllib.request.urlopen(self.server.http + "/", timeout=30,
                                    context=ssl.create_default_context())
         self.assertIsInstance(refused.exception.reason, ssl.SSLCertVerificationError)
+        # The HTTP listener behind the front, a plain loopback port, answers no one else.
+        inner = re.search(r"relayed to its HTTP listener on (127\.0\.0\.1:\d+)", self.server.text)
+        self.assertIsNotNone(inner, self.server.text)
+        with self.assertRaises(urllib.error.HTTPError) as direct:
+            urllib.request.urlopen(f"http://{inner.group(1)}/", timeout=30)
+        self.assertEqual(direct.exception.code, 403)
+        self.assertEqual(json.loads(direct.exception.read())["message"],
+                         "this is the console's internal port; open the console over https")
         # Plain HTTP on the HTTPS port: 400 naming https, no page, no call.
         port = self.server.http.rsplit(":", 1)[1]
         with self.assertRaises(urllib.error.HTTPError) as plain:
