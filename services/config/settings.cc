@@ -166,7 +166,8 @@ std::vector<Setting> MakeTable() {
   Setting console_listen =
       String("console.listen", "--console-listen",
              "HOST:PORT of the web console and the Connect JSON form of the unary RPCs (HTTP, "
-             "loopback only); port 0 picks a free port; \"\" turns it off.",
+             "loopback only; with [tls], HTTPS with the server's certificate, any address); "
+             "port 0 picks a free port; \"\" turns it off.",
              &LedgerdConfig::console_listen);
   console_listen.allow_empty = true;
   t.push_back(console_listen);
