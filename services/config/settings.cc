@@ -105,7 +105,8 @@ std::vector<Setting> MakeTable() {
       "server.checkpoint_key_file", "--checkpoint-key-file", SettingType::kString,
       "Ed25519 private key (PEM) signing the checkpoints of the log's Merkle tree; created "
       "with mode 0600 when missing, refused when others may read it. \"\": "
-      "DATA_DIR.checkpoint.key.",
+      "DATA_DIR.checkpoint.key; on a read replica the primary's (REPLICA_OF.checkpoint.key), "
+      "which must exist: a replica never creates a key.",
       0, 0, [](const LedgerdConfig& c) { return c.server.checkpoint_key_file; },
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.checkpoint_key_file = v; });
   checkpoint_key.allow_empty = true;
