@@ -28,6 +28,7 @@
 #include "services/receivables/receivables_service.h"
 #include "services/relationships/relationships_fold.h"
 #include "services/relationships/relationships_service.h"
+#include "services/request_parse.h"
 #include "spdlog/spdlog.h"
 
 namespace sixhearts::services {
@@ -187,6 +188,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   quota.Resize(limits.grpc_memory_bytes);
   builder.SetResourceQuota(quota);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // First: interceptors see a status about to be sent in their order, so the metrics and
+  // the call log record the INVALID_ARGUMENT this one makes of an unparsable request.
+  interceptors.push_back(MakeParseFailureInterceptorFactory());
   interceptors.push_back(in_flight->MakeCounterFactory());
   if (!options.metrics_listen.empty()) {
     self->impl_->metrics = std::make_unique<metrics::LedgerMetrics>();
