@@ -12,12 +12,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
-#include "tools/scenario/scenario.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/event_output.h"
 #include "tools/ledgerctl/import_append.h"
 #include "tools/ledgerctl/limits.h"
 #include "tools/ledgerctl/progress_bar.h"
+#include "tools/scenario/scenario.h"
 
 namespace sixhearts::ledgerctl {
 
