@@ -320,7 +320,8 @@ TEST_F(EventStoreTest, StoredBytesAreTheDeterministicSerializationOfTheStampedEv
                                       event.SerializeToCodedStream(&coded);
                                     }
                                     EXPECT_EQ(absl::BytesToHexString(canonical),
-                                              absl::BytesToHexString(bytes))
+                                              absl::BytesToHexString(
+                                                  absl::string_view(bytes.data(), bytes.size())))
                                         << "position " << position;
                                     stored.push_back(std::move(event));
                                     return absl::OkStatus();
