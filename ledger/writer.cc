@@ -106,6 +106,10 @@ struct Writer::PendingAppend {
   absl::StatusOr<v1::AppendResponse> result;
   AppendCallback done;
   bool writes = false;  // staged events into the group's batch
+  // Its answer depends on the group's write: it wrote, or it read what other requests of
+  // its group staged (a retry resolved against them, a version or object they made). When
+  // the write fails, so does it.
+  bool depends_on_group = false;
 };
 
 // Staged state layered over the stored state.
@@ -397,8 +401,10 @@ void Writer::StageRequests(Group& group, const std::vector<PendingAppend*>& requ
   const uint64_t first = group.end_position;
   for (PendingAppend* pending : requests) {
     const uint64_t before = group.end_position;
+    read_group_state_ = false;
     pending->result = Stage(*pending, group);
     pending->writes = pending->result.ok() && group.end_position != before;
+    pending->depends_on_group = pending->writes || read_group_state_;
   }
   if (group.end_position == first) return;  // nothing new to write
   // The Merkle tree's new nodes go into the same batch (FORMAT.md "Merkle tree"). The tree
@@ -466,10 +472,14 @@ void Writer::Prefetch(const std::vector<PendingAppend*>& requests) {
   }
 }
 
-absl::StatusOr<std::optional<format::EntityValue>> Writer::FindEntity(
-    const std::string& key, const Overlay& local, const Overlay& group) const {
+absl::StatusOr<std::optional<format::EntityValue>> Writer::FindEntity(const std::string& key,
+                                                                      const Overlay& local,
+                                                                      const Overlay& group) {
   if (auto it = local.entities.find(key); it != local.entities.end()) return it->second;
-  if (auto it = group.entities.find(key); it != group.entities.end()) return it->second;
+  if (auto it = group.entities.find(key); it != group.entities.end()) {
+    read_group_state_ = true;
+    return it->second;
+  }
   if (unwritten_ != nullptr) {
     const auto& entities = unwritten_->overlay.entities;
     if (auto it = entities.find(key); it != entities.end()) return it->second;
@@ -488,7 +498,10 @@ absl::StatusOr<std::optional<format::EntityValue>> Writer::FindEntity(
 absl::StatusOr<StreamTip> Writer::CurrentTip(const std::string& stream, const Overlay& local,
                                              const Overlay& group) {
   if (auto it = local.tips.find(stream); it != local.tips.end()) return it->second;
-  if (auto it = group.tips.find(stream); it != group.tips.end()) return it->second;
+  if (auto it = group.tips.find(stream); it != group.tips.end()) {
+    read_group_state_ = true;
+    return it->second;
+  }
   if (unwritten_ != nullptr) {
     const auto& tips = unwritten_->overlay.tips;
     if (auto it = tips.find(stream); it != tips.end()) return it->second;
@@ -555,6 +568,7 @@ absl::StatusOr<v1::AppendResponse> Writer::Stage(PendingAppend& pending, Group& 
     const Overlay* unwritten = unwritten_ != nullptr ? &unwritten_->overlay : nullptr;
     if (in_group != group.overlay.ids.end()) {
       staged[i] = &(*group.events)[in_group->second];
+      read_group_state_ = true;
     } else if (unwritten != nullptr && unwritten->ids.contains(key)) {
       staged[i] = &(*unwritten_->events)[unwritten->ids.at(key)];
     } else if (auto f = fetched_ids_.find(key); f != fetched_ids_.end()) {
@@ -768,8 +782,10 @@ void Writer::CommitLoop() {
       if (!s.ok()) {
         // The store no longer knows what is on disk; refuse further appends until restart.
         written_failure = FromRocksDB(s, "append");
+        // Every answer that rests on this write fails with it; answers from the stored
+        // state alone (a retry of an event stored before) stand.
         for (PendingAppend* pending : group->requests) {
-          if (pending->writes) pending->result = written_failure;
+          if (pending->depends_on_group) pending->result = written_failure;
         }
         if (options_.on_storage_failure) options_.on_storage_failure(written_failure);
       } else {

@@ -16,7 +16,8 @@
 //      feed and runs the callbacks; meanwhile the writer stages the next group on top of
 //      the one being written (at most one group is written while one is staged).
 // A group is written only after the one before it, and none after a failed write, so the
-// log stays one gap-free chain.
+// log stays one gap-free chain. When a group's write fails, so does every request whose
+// answer rests on it: those it wrote and those answered from what it staged.
 #ifndef SIXHEARTS_LEDGER_WRITER_H_
 #define SIXHEARTS_LEDGER_WRITER_H_
 
@@ -127,7 +128,7 @@ class Writer {
                                        const Overlay& group);
   absl::StatusOr<std::optional<format::EntityValue>> FindEntity(const std::string& key,
                                                                 const Overlay& local,
-                                                                const Overlay& group) const;
+                                                                const Overlay& group);
   // The previous group is written: its state is in RocksDB now, and moves into the caches.
   void ForgetWritten();
   // Refuses every request of `group` with `status`.
@@ -177,6 +178,9 @@ class Writer {
   // The group's prefetched stored ids (id key -> position) and objects (nullopt: none).
   absl::flat_hash_map<std::string, std::optional<uint64_t>> fetched_ids_;
   absl::flat_hash_map<std::string, std::optional<format::EntityValue>> fetched_entities_;
+  // Set by the lookups of the request being staged that find state staged by other
+  // requests of its group (PendingAppend::depends_on_group).
+  bool read_group_state_ = false;
   // Reused to serialize the writer's fields of one event.
   v1::Event stamp_;
   std::string stamp_bytes_;

@@ -7,16 +7,20 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "ledger/event_store.h"
 #include "ledger/format.h"
 #include "ledger/subscription.h"
 #include "rocksdb/db.h"
+#include "rocksdb/file_system.h"
 #include "tests/testing/faulty_file_system.h"
 #include "tests/testing/raw_log.h"
 #include "tests/testing/test_events.h"
@@ -39,6 +43,95 @@ v1::EventFilter OnlyInvoices() {
   return filter;
 }
 
+// A file system over another that can hold the next sync of a write-ahead log until
+// released, so a test knows a group is being written while it queues the next requests.
+class SyncGate final : public rocksdb::FileSystemWrapper {
+ public:
+  explicit SyncGate(std::shared_ptr<rocksdb::FileSystem> target)
+      : rocksdb::FileSystemWrapper(std::move(target)) {}
+  const char* Name() const override { return "SyncGate"; }
+
+  // The next sync of a ".log" file waits in Sync until Release().
+  void HoldNextSync() {
+    absl::MutexLock lock(&mu_);
+    armed_ = true;
+    released_ = false;
+  }
+  // Returns once a sync is waiting.
+  void AwaitHeld() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&held_));
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    released_ = true;
+  }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(fname, options, result, dbg);
+    if (s.ok() && fname.ends_with(".log"))
+      *result = std::make_unique<Writable>(std::move(*result), this);
+    return s;
+  }
+
+ private:
+  void MaybeHold() {
+    absl::MutexLock lock(&mu_);
+    if (!armed_) return;
+    armed_ = false;
+    held_ = true;
+    mu_.Await(absl::Condition(&released_));
+    held_ = false;
+  }
+
+  class Writable final : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    Writable(std::unique_ptr<rocksdb::FSWritableFile>&& t, SyncGate* gate)
+        : FSWritableFileOwnerWrapper(std::move(t)), gate_(gate) {}
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+      gate_->MaybeHold();
+      return target()->Sync(options, dbg);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                            rocksdb::IODebugContext* dbg) override {
+      gate_->MaybeHold();
+      return target()->Fsync(options, dbg);
+    }
+
+   private:
+    SyncGate* gate_;
+  };
+
+  absl::Mutex mu_;
+  bool armed_ ABSL_GUARDED_BY(mu_) = false;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The outcome of an AppendAsync, awaited by the test.
+class Outcome {
+ public:
+  AppendCallback callback() {
+    return [this](absl::StatusOr<v1::AppendResponse> r) {
+      absl::MutexLock lock(&mu_);
+      result_ = std::move(r);
+    };
+  }
+  absl::StatusOr<v1::AppendResponse> Await() {
+    absl::MutexLock lock(&mu_);
+    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return result_.has_value(); };
+    mu_.Await(absl::Condition(&done));
+    return *result_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::optional<absl::StatusOr<v1::AppendResponse>> result_ ABSL_GUARDED_BY(mu_);
+};
+
 // Reads pages from `from` as a client does, until the log ends or a page is refused: the
 // positions served and the final status. A page ends before damage; the next is refused.
 std::pair<std::vector<uint64_t>, absl::Status> ReadPages(const EventStore& store, uint64_t from,
@@ -59,13 +152,14 @@ std::pair<std::vector<uint64_t>, absl::Status> ReadPages(const EventStore& store
 
 class StorageFaultsTest : public ::testing::Test {
  protected:
-  StorageFaultsTest() : faulty_(std::make_shared<FaultyFileSystem>()) {}
+  StorageFaultsTest()
+      : faulty_(std::make_shared<FaultyFileSystem>()), gate_(std::make_shared<SyncGate>(faulty_)) {}
 
   absl::Status Reopen() {
     store_.reset();
     EventStoreOptions options;
     options.data_dir = dir_.sub("ledger");
-    options.file_system = faulty_;
+    options.file_system = gate_;
     options.block_cache_bytes = block_cache_bytes_;
     auto opened = EventStore::Open(options);
     if (!opened.ok()) return opened.status();
@@ -148,6 +242,7 @@ class StorageFaultsTest : public ::testing::Test {
 
   TempDir dir_;
   std::shared_ptr<FaultyFileSystem> faulty_;
+  std::shared_ptr<SyncGate> gate_;  // over faulty_
   std::unique_ptr<EventStore> store_;
   size_t block_cache_bytes_ = 64 << 20;
 };
@@ -216,6 +311,51 @@ TEST_F(StorageFaultsTest, FailedWalSyncFailsTheAppendAndARetryStoresItOnce) {
   EXPECT_EQ(retried->positions(0), 4u);
   EXPECT_EQ(retried->duplicate(), head == 4u);
   ExpectIntact(4);
+}
+
+// A retry that the writer resolves against an event staged in the same group is only as
+// durable as that group: when the group's write fails, the retry fails with it instead of
+// answering positions that were never written.
+TEST_F(StorageFaultsTest, RetryResolvedInAFailedGroupFailsWithIt) {
+  ASSERT_TRUE(Reopen().ok());
+  AppendAcknowledged(1, 1);
+  // Group 1 (event 2) waits in its WAL sync, after its WAL write, while the writer stages
+  // event 3 and its retry into group 2, whose WAL write fails.
+  gate_->HoldNextSync();
+  Outcome second;
+  store_->AppendAsync(Batch({Interaction(2, "42", "X-2")}), "alice", second.callback());
+  gate_->AwaitHeld();
+  faulty_->FailAfter(FaultyFileSystem::Op::kWrite, 0, ".log");
+  Outcome third;
+  Outcome retry;
+  store_->AppendAsync(Batch({Interaction(3, "42", "X-3")}), "alice", third.callback());
+  store_->AppendAsync(Batch({Interaction(3, "42", "X-3")}), "alice", retry.callback());
+  absl::SleepFor(absl::Milliseconds(200));  // both are staged into group 2 meanwhile
+  gate_->Release();
+
+  auto written = second.Await();
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->positions(0), 2u);
+  for (Outcome* outcome : {&third, &retry}) {
+    auto failed = outcome->Await();
+    ASSERT_FALSE(failed.ok()) << "answered positions " << failed->positions(0) << ", duplicate "
+                              << failed->duplicate();
+    EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
+    EXPECT_TRUE(
+        absl::StartsWith(failed.status().message(), "append: IO error: injected write fault"))
+        << failed.status();
+  }
+  EXPECT_EQ(store_->head().position, 2u);
+
+  // Reopened: event 3 was never stored; its retry stores it at position 3.
+  faulty_->Heal();
+  ASSERT_TRUE(Reopen().ok());
+  ExpectIntact(2);
+  auto stored = AppendOne(3);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->positions(0), 3u);
+  EXPECT_FALSE(stored->duplicate());
+  ExpectIntact(3);
 }
 
 TEST_F(StorageFaultsTest, FullDiskIsResourceExhausted) {
