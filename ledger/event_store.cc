@@ -276,6 +276,10 @@ class EventStore::Impl {
   void SealCut(absl::Time t) {
     if (writer_ != nullptr) writer_->SealCut(t);
   }
+  // EraseSubject's append has an outcome and the key is destroyed, or the erasure failed.
+  void EndErasure(std::string_view subject, std::string_view event_id) {
+    if (writer_ != nullptr) writer_->EndErasure(subject, event_id);
+  }
   const LiveFeed* feed() const { return &feed_; }
   const EventStoreOptions& options() const { return options_; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
@@ -1068,8 +1072,15 @@ absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_vi
       },
       /*ledger_events=*/true);
   done.WaitForNotification();
-  if (!appended.ok()) return appended.status();
-  if (absl::Status s = impl_->keys()->Destroy(subject); !s.ok()) return s;
+  // Until EndErasure, the writer refuses data sealed under the key being destroyed that
+  // would be ordered after the erasure's event (Writer::CheckSealingKeys).
+  if (!appended.ok()) {
+    impl_->EndErasure(subject, event->event_id());
+    return appended.status();
+  }
+  absl::Status destroyed = impl_->keys()->Destroy(subject);
+  impl_->EndErasure(subject, event->event_id());
+  if (!destroyed.ok()) return destroyed;
   v1::EraseSubjectResponse response;
   response.set_position(appended->positions(0));
   response.set_stream(event->stream());

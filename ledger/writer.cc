@@ -96,6 +96,7 @@ struct Writer::PreparedEvent {
   EntityEffects effects;
   std::vector<std::string> reference_keys;  // format::EntityKey of each effects.references
   std::vector<std::string> creation_keys;   // and of each effects.creations
+  std::vector<SealedUnder> sealed_under;    // the keys that sealed its personal data
 };
 
 // One Append waiting for, or staged by, the writer.
@@ -103,6 +104,9 @@ struct Writer::PendingAppend {
   std::vector<PreparedEvent> events;
   std::vector<v1::ExpectedVersion> expected;
   std::string actor;
+  // erasures_ended_ before any of its data was sealed.
+  uint64_t erasures_ended_before_sealing = 0;
+  bool sealed = false;  // some of its personal data is sealed
   absl::StatusOr<v1::AppendResponse> result;
   AppendCallback done;
   bool writes = false;  // staged events into the group's batch
@@ -215,6 +219,7 @@ absl::Status Writer::Prepare(const v1::AppendRequest& request, std::string_view 
   if (absl::Status s = RefuseUnknownFields(request, ""); !s.ok()) return s;
   out.expected.assign(request.expected().begin(), request.expected().end());
   out.actor = std::string(actor);
+  out.erasures_ended_before_sealing = erasures_ended_.load();
   out.events.resize(request.events_size());
   absl::flat_hash_map<std::string_view, int> seen_ids;
   seen_ids.reserve(request.events_size());
@@ -263,7 +268,11 @@ absl::Status Writer::Prepare(const v1::AppendRequest& request, std::string_view 
     // compared with retries) keeps it open. Sealing needs the event id and stream only.
     if (HasPlainPersonalData(event)) {
       v1::Event sealed = event;
-      if (absl::Status s = SealPersonalData(sealed, *target_.keys); !s.ok()) return s;
+      if (absl::Status s = SealPersonalData(sealed, *target_.keys, &prepared.sealed_under);
+          !s.ok()) {
+        return s;
+      }
+      out.sealed = true;
       SerializeCanonicalTo(sealed, &prepared.caller_bytes);
     } else {
       SerializeCanonicalTo(event, &prepared.caller_bytes);
@@ -607,7 +616,12 @@ absl::StatusOr<v1::AppendResponse> Writer::Stage(PendingAppend& pending, Group& 
     }
   }
 
-  // 3. Each event: references, creations, then its record. A rejected request leaves
+  // 3. The keys that sealed its personal data.
+  if (pending.sealed) {
+    if (absl::Status s = CheckSealingKeys(pending); !s.ok()) return s;
+  }
+
+  // 4. Each event: references, creations, then its record. A rejected request leaves
   // nothing in the batch, the group's events or its overlay.
   rocksdb::WriteBatch& batch = group.batch;
   std::vector<v1::Event>& events = *group.events;
@@ -714,6 +728,7 @@ absl::StatusOr<v1::AppendResponse> Writer::Stage(PendingAppend& pending, Group& 
     ++position;
   }
   batch.PopSavePoint().PermitUncheckedError();
+  NoteErasures(events, events_before);
   for (auto& [k, v] : local.tips) group.overlay.tips[k] = v;
   for (auto& [k, v] : local.ids) group.overlay.ids[k] = v;
   for (auto& [k, v] : local.entities) group.overlay.entities[k] = v;
@@ -722,6 +737,59 @@ absl::StatusOr<v1::AppendResponse> Writer::Stage(PendingAppend& pending, Group& 
   group.end_position = position;
   group.head_hash = chain;
   return response;
+}
+
+absl::Status Writer::CheckSealingKeys(const PendingAppend& pending) {
+  // In this order: EndErasure counts the end before it forgets the erasure, so a request
+  // that finds no erasure in flight here sees every end since it was sealed.
+  const bool erasing = erasing_count_.load() > 0;
+  const bool ended = erasures_ended_.load() != pending.erasures_ended_before_sealing;
+  if (!erasing && !ended) return absl::OkStatus();
+  for (size_t i = 0; i < pending.events.size(); ++i) {
+    for (const SealedUnder& sealed : pending.events[i].sealed_under) {
+      bool destroyed = false;
+      if (erasing) {
+        absl::MutexLock lock(&erase_mu_);
+        destroyed = erasing_.contains(sealed.subject);
+      }
+      // An erasure staged in this group is undone if the group's write fails.
+      if (destroyed) read_group_state_ = true;
+      if (!destroyed && ended) {
+        auto key = target_.keys->Find(sealed.subject);
+        if (!key.ok()) return key.status();
+        destroyed = !key->has_value() || (*key)->key_id != sealed.key_id;
+      }
+      if (destroyed) {
+        return absl::AbortedError(absl::StrCat(
+            "events[", i, "]: its personal data was sealed under the key of subject ",
+            sealed.subject,
+            " that an erasure of the subject destroys; nothing was stored; retry the append (it "
+            "is sealed again, under the subject's new key once the erasure is done)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Writer::NoteErasures(const std::vector<v1::Event>& events, size_t first) {
+  for (size_t k = first; k < events.size(); ++k) {
+    if (!events[k].has_subject_erased()) continue;
+    absl::MutexLock lock(&erase_mu_);
+    if (erasing_[events[k].subject_erased().subject_id()].insert(events[k].event_id()).second) {
+      erasing_count_.fetch_add(1);
+    }
+  }
+}
+
+void Writer::EndErasure(std::string_view subject, std::string_view event_id) {
+  erasures_ended_.fetch_add(1);
+  absl::MutexLock lock(&erase_mu_);
+  auto it = erasing_.find(std::string(subject));
+  if (it == erasing_.end()) return;  // its event was never staged
+  if (it->second.erase(absl::AsciiStrToLower(std::string(event_id))) == 1) {
+    erasing_count_.fetch_sub(1);
+  }
+  if (it->second.empty()) erasing_.erase(it);
 }
 
 // ------------------------------------------------------------------ the commit thread

@@ -21,6 +21,7 @@
 #ifndef SIXHEARTS_LEDGER_WRITER_H_
 #define SIXHEARTS_LEDGER_WRITER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -97,6 +99,11 @@ class Writer {
   void Append(const v1::AppendRequest& request, std::string_view actor, AppendCallback done,
               bool ledger_events);
 
+  // The erasure of `subject` whose SubjectErased event has the id `event_id` is over: the
+  // subject's key is destroyed, or the erasure failed. EraseSubject calls it once its
+  // append has an outcome, whatever it is (see CheckSealingKeys).
+  void EndErasure(std::string_view subject, std::string_view event_id);
+
   // A cut at `t` has been answered: waits until every group stamped so far is published
   // (or refused), and makes every later group's recorded_at later than `t`.
   void SealCut(absl::Time t);
@@ -131,6 +138,13 @@ class Writer {
                                                                 const Overlay& group);
   // The previous group is written: its state is in RocksDB now, and moves into the caches.
   void ForgetWritten();
+  // Personal data is sealed on the caller's thread, before the request is ordered: ABORTED
+  // naming the subject when a key that sealed `pending` is destroyed by an erasure ordered
+  // before it (its SubjectErased staged, the key not yet destroyed), or was destroyed
+  // since it was sealed; the data would be stored unreadable.
+  absl::Status CheckSealingKeys(const PendingAppend& pending);
+  // Notes the erasures among the events `pending` staged from `first`.
+  void NoteErasures(const std::vector<v1::Event>& events, size_t first);
   // Refuses every request of `group` with `status`.
   static void RefuseAll(Group& group, const absl::Status& status);
   // The refusal of appends after the failed write `failure`.
@@ -162,6 +176,17 @@ class Writer {
   absl::Time sealed_until_ ABSL_GUARDED_BY(cut_mu_) = absl::InfinitePast();
   uint64_t stamped_seq_ ABSL_GUARDED_BY(cut_mu_) = 0;
   uint64_t published_seq_ ABSL_GUARDED_BY(cut_mu_) = 0;
+
+  // Erasures whose SubjectErased event is staged and whose EndErasure has not come: subject
+  // -> those events' ids (bounded by the EraseSubject calls in flight). erasing_count_ is
+  // their number and erasures_ended_ counts EndErasure calls, so that the writer reads
+  // them without the lock while no erasure is near. erase_mu_ is never held with another
+  // lock (the keystore's included).
+  absl::Mutex erase_mu_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> erasing_
+      ABSL_GUARDED_BY(erase_mu_);
+  std::atomic<size_t> erasing_count_{0};
+  std::atomic<uint64_t> erasures_ended_{0};
 
   // Owned by the writer thread: the head as staged (groups being written included).
   uint64_t head_position_;

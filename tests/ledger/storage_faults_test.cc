@@ -7,12 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <optional>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -20,7 +18,7 @@
 #include "ledger/format.h"
 #include "ledger/subscription.h"
 #include "rocksdb/db.h"
-#include "rocksdb/file_system.h"
+#include "tests/ledger/sync_gate.h"
 #include "tests/testing/faulty_file_system.h"
 #include "tests/testing/raw_log.h"
 #include "tests/testing/test_events.h"
@@ -33,6 +31,8 @@ using ::sixhearts::testing::ClientRegistered;
 using ::sixhearts::testing::FaultyFileSystem;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::InvoiceIssued;
+using ::sixhearts::testing::Outcome;
+using ::sixhearts::testing::SyncGate;
 using ::sixhearts::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -42,95 +42,6 @@ v1::EventFilter OnlyInvoices() {
   filter.add_types("InvoiceIssued");
   return filter;
 }
-
-// A file system over another that can hold the next sync of a write-ahead log until
-// released, so a test knows a group is being written while it queues the next requests.
-class SyncGate final : public rocksdb::FileSystemWrapper {
- public:
-  explicit SyncGate(std::shared_ptr<rocksdb::FileSystem> target)
-      : rocksdb::FileSystemWrapper(std::move(target)) {}
-  const char* Name() const override { return "SyncGate"; }
-
-  // The next sync of a ".log" file waits in Sync until Release().
-  void HoldNextSync() {
-    absl::MutexLock lock(&mu_);
-    armed_ = true;
-    released_ = false;
-  }
-  // Returns once a sync is waiting.
-  void AwaitHeld() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&held_));
-  }
-  void Release() {
-    absl::MutexLock lock(&mu_);
-    released_ = true;
-  }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->NewWritableFile(fname, options, result, dbg);
-    if (s.ok() && fname.ends_with(".log"))
-      *result = std::make_unique<Writable>(std::move(*result), this);
-    return s;
-  }
-
- private:
-  void MaybeHold() {
-    absl::MutexLock lock(&mu_);
-    if (!armed_) return;
-    armed_ = false;
-    held_ = true;
-    mu_.Await(absl::Condition(&released_));
-    held_ = false;
-  }
-
-  class Writable final : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    Writable(std::unique_ptr<rocksdb::FSWritableFile>&& t, SyncGate* gate)
-        : FSWritableFileOwnerWrapper(std::move(t)), gate_(gate) {}
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
-                           rocksdb::IODebugContext* dbg) override {
-      gate_->MaybeHold();
-      return target()->Sync(options, dbg);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
-                            rocksdb::IODebugContext* dbg) override {
-      gate_->MaybeHold();
-      return target()->Fsync(options, dbg);
-    }
-
-   private:
-    SyncGate* gate_;
-  };
-
-  absl::Mutex mu_;
-  bool armed_ ABSL_GUARDED_BY(mu_) = false;
-  bool held_ ABSL_GUARDED_BY(mu_) = false;
-  bool released_ ABSL_GUARDED_BY(mu_) = false;
-};
-
-// The outcome of an AppendAsync, awaited by the test.
-class Outcome {
- public:
-  AppendCallback callback() {
-    return [this](absl::StatusOr<v1::AppendResponse> r) {
-      absl::MutexLock lock(&mu_);
-      result_ = std::move(r);
-    };
-  }
-  absl::StatusOr<v1::AppendResponse> Await() {
-    absl::MutexLock lock(&mu_);
-    auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return result_.has_value(); };
-    mu_.Await(absl::Condition(&done));
-    return *result_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::optional<absl::StatusOr<v1::AppendResponse>> result_ ABSL_GUARDED_BY(mu_);
-};
 
 // Reads pages from `from` as a client does, until the log ends or a page is refused: the
 // positions served and the final status. A page ends before damage; the next is refused.
