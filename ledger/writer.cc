@@ -178,8 +178,8 @@ void Writer::Shutdown() {
 
 // ------------------------------------------------------------------ the caller's thread
 
-void Writer::Append(const v1::AppendRequest& request, std::string_view actor,
-                    AppendCallback done, bool ledger_events) {
+void Writer::Append(const v1::AppendRequest& request, std::string_view actor, AppendCallback done,
+                    bool ledger_events) {
   auto pending = std::make_unique<PendingAppend>();
   pending->done = std::move(done);
   absl::Status prepared = Prepare(request, actor, *pending, ledger_events);
@@ -316,7 +316,8 @@ void Writer::StageLoop() {
       };
       auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !queue_.empty() &&
-               (group == nullptr || group_events + queue_.front()->events.size() <= max_group_events);
+               (group == nullptr ||
+                group_events + queue_.front()->events.size() <= max_group_events);
       };
       auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return previous_written() || room() || (stopping_ && queue_.empty() && group == nullptr);
@@ -552,10 +553,9 @@ absl::StatusOr<v1::AppendResponse> Writer::ResolveDuplicates(
     }
     const v1::Event& retry = pending.events[i].event;
     if (CallerContent(original) != CallerContent(retry)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("events[", i, "].event_id: ", retry.event_id(),
-                       " is already stored at position ", original.position(),
-                       " with different content"));
+      return absl::AlreadyExistsError(absl::StrCat("events[", i, "].event_id: ", retry.event_id(),
+                                                   " is already stored at position ",
+                                                   original.position(), " with different content"));
     }
     response.add_positions(original.position());
     response.add_stream_versions(original.stream_version());
@@ -673,10 +673,10 @@ absl::StatusOr<v1::AppendResponse> Writer::Stage(PendingAppend& pending, Group& 
       auto found = FindEntity(key, local, group.overlay);
       if (!found.ok()) return reject(found.status());
       if (found->has_value() && !creation.replaces) {
-        return reject(absl::AlreadyExistsError(absl::StrCat(
-            path(), creation.field, ": ", std::string(EntityKindName(creation.kind)), " ",
-            QuotedInput(creation.id), " already exists in stream ", stream, " (position ",
-            (*found)->position, ")")));
+        return reject(absl::AlreadyExistsError(
+            absl::StrCat(path(), creation.field, ": ", std::string(EntityKindName(creation.kind)),
+                         " ", QuotedInput(creation.id), " already exists in stream ", stream,
+                         " (position ", (*found)->position, ")")));
       }
       const format::EntityValue value{creation.currency, creation.amount_minor, position};
       local.entities[key] = value;
@@ -697,7 +697,8 @@ absl::StatusOr<v1::AppendResponse> Writer::Stage(PendingAppend& pending, Group& 
     stamp_.set_actor(pending.actor);
     stamp_.set_previous_stream_position(previous_position);
     SerializeCanonicalTo(stamp_, &stamp_bytes_);
-    std::optional<std::string> bytes = format::MergeEventFields(prepared.caller_bytes, stamp_bytes_);
+    std::optional<std::string> bytes =
+        format::MergeEventFields(prepared.caller_bytes, stamp_bytes_);
     if (!bytes) {
       // Both parts come from the deterministic serializer; a failure is a bug here.
       std::fprintf(stderr, "ledger writer: the event bytes of position %llu do not merge\n",
@@ -732,8 +733,7 @@ absl::StatusOr<v1::AppendResponse> Writer::Stage(PendingAppend& pending, Group& 
   for (auto& [k, v] : local.tips) group.overlay.tips[k] = v;
   for (auto& [k, v] : local.ids) group.overlay.ids[k] = v;
   for (auto& [k, v] : local.entities) group.overlay.entities[k] = v;
-  group.overlay.leaves.insert(group.overlay.leaves.end(), local.leaves.begin(),
-                              local.leaves.end());
+  group.overlay.leaves.insert(group.overlay.leaves.end(), local.leaves.begin(), local.leaves.end());
   group.end_position = position;
   group.head_hash = chain;
   return response;
@@ -878,9 +878,8 @@ void Writer::SealCut(absl::Time t) {
   absl::MutexLock lock(&cut_mu_);
   sealed_until_ = std::max(sealed_until_, t);
   const uint64_t stamped = stamped_seq_;
-  auto published = [this, stamped]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(cut_mu_) {
-    return published_seq_ >= stamped;
-  };
+  auto published = [this, stamped]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(cut_mu_) { return published_seq_ >= stamped; };
   cut_mu_.Await(absl::Condition(&published));
 }
 

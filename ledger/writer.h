@@ -118,8 +118,8 @@ class Writer {
   struct Overlay;
   struct Group;
 
-  absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor,
-                       PendingAppend& out, bool ledger_events) const;
+  absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor, PendingAppend& out,
+                       bool ledger_events) const;
   void StageLoop();
   void CommitLoop();
   // Opens `group`: refused after a failed write or damage, else stamped with recorded_at.

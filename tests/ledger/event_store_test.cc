@@ -306,27 +306,27 @@ TEST_F(EventStoreTest, StoredBytesAreTheDeterministicSerializationOfTheStampedEv
   MustAppend(Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 100'000),
                     Interaction(3, "42", "X-1")}));
   std::vector<v1::Event> stored;
-  ASSERT_TRUE(store_
-                  ->ForEachRecord(0, 0,
-                                  [&](uint64_t position, std::string_view, std::string_view bytes) {
-                                    v1::Event event;
-                                    EXPECT_TRUE(event.ParseFromArray(
-                                        bytes.data(), static_cast<int>(bytes.size())));
-                                    std::string canonical;
-                                    {
-                                      google::protobuf::io::StringOutputStream out(&canonical);
-                                      google::protobuf::io::CodedOutputStream coded(&out);
-                                      coded.SetSerializationDeterministic(true);
-                                      event.SerializeToCodedStream(&coded);
-                                    }
-                                    EXPECT_EQ(absl::BytesToHexString(canonical),
-                                              absl::BytesToHexString(
-                                                  absl::string_view(bytes.data(), bytes.size())))
-                                        << "position " << position;
-                                    stored.push_back(std::move(event));
-                                    return absl::OkStatus();
-                                  })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ForEachRecord(
+              0, 0,
+              [&](uint64_t position, std::string_view, std::string_view bytes) {
+                v1::Event event;
+                EXPECT_TRUE(event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+                std::string canonical;
+                {
+                  google::protobuf::io::StringOutputStream out(&canonical);
+                  google::protobuf::io::CodedOutputStream coded(&out);
+                  coded.SetSerializationDeterministic(true);
+                  event.SerializeToCodedStream(&coded);
+                }
+                EXPECT_EQ(absl::BytesToHexString(canonical),
+                          absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size())))
+                    << "position " << position;
+                stored.push_back(std::move(event));
+                return absl::OkStatus();
+              })
+          .ok());
   ASSERT_EQ(stored.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(stored[i].position(), i + 1);
@@ -343,17 +343,23 @@ TEST_F(EventStoreTest, StoredBytesAreTheDeterministicSerializationOfTheStampedEv
 
 TEST(MergeEventFieldsTest, MergesInFieldNumberOrderAndRefusesAFieldInBoth) {
   v1::Event caller;
-  caller.set_event_id("e");  // field 1
+  caller.set_event_id("e");        // field 1
   caller.set_correlation_id("c");  // 8
   v1::Event stamp;
   stamp.set_position(7);  // 4
   stamp.set_actor("a");   // 7
-  const auto merged = format::MergeEventFields(caller.SerializeAsString(), stamp.SerializeAsString());
+  const auto merged =
+      format::MergeEventFields(caller.SerializeAsString(), stamp.SerializeAsString());
   ASSERT_TRUE(merged.has_value());
   // 0a 01 'e' | 20 07 | 3a 01 'a' | 42 01 'c'
-  EXPECT_EQ(absl::BytesToHexString(*merged), "0a016520073a016142016" "3");
+  EXPECT_EQ(absl::BytesToHexString(*merged),
+            "0a016520073a016142016"
+            "3");
   EXPECT_FALSE(format::MergeEventFields(caller.SerializeAsString(), caller.SerializeAsString()));
-  EXPECT_FALSE(format::MergeEventFields("\x0a\x05" "ab", ""));  // 5 bytes announced, 2 left
+  EXPECT_FALSE(
+      format::MergeEventFields("\x0a\x05"
+                               "ab",
+                               ""));  // 5 bytes announced, 2 left
 }
 
 // Retries of one batch racing with each other and with other appends, through the groups
@@ -361,7 +367,8 @@ TEST(MergeEventFieldsTest, MergesInFieldNumberOrderAndRefusesAFieldInBoth) {
 // retry answers its positions, and the log stays one chain.
 TEST_F(EventStoreTest, ConcurrentRetriesOfOneBatchStoreItOnce) {
   MustAppend(Batch({ClientRegistered(1, "42")}));
-  const v1::AppendRequest shared = Batch({Interaction(2, "42", "X-2"), Interaction(3, "42", "X-3")});
+  const v1::AppendRequest shared =
+      Batch({Interaction(2, "42", "X-2"), Interaction(3, "42", "X-3")});
   constexpr int kThreads = 8;
   constexpr int kAttempts = 25;
   std::atomic<int> written{0};
