@@ -61,14 +61,6 @@ absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t micros = absl::ToUnixMicros(t);
-  ts.set_seconds(micros / 1'000'000);
-  ts.set_nanos(static_cast<int32_t>((micros % 1'000'000) * 1000));
-  return ts;
-}
-
 // 16 random bytes shaped as a version 4 UUID.
 std::string RandomUuidBytes() {
   std::string bytes(16, '\0');
@@ -1059,7 +1051,7 @@ absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_vi
   event->set_event_id(absl::StrCat(id.substr(0, 8), "-", id.substr(8, 4), "-", id.substr(12, 4),
                                    "-", id.substr(16, 4), "-", id.substr(20, 12)));
   event->set_stream(absl::StartsWith(subject, "client-") ? subject : kSubjectsStream);
-  *event->mutable_occurred_at() = ToTimestamp(impl_->Now());
+  *event->mutable_occurred_at() = TimestampAtMicros(impl_->Now());
   event->mutable_subject_erased()->set_subject_id(subject);
   event->mutable_subject_erased()->set_reason(std::string(reason));
   absl::Notification done;

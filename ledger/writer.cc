@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/dates.h"
 #include "ledger/quoted.h"
 #include "ledger/rocksdb_status.h"
 #include "ledger/validate.h"
@@ -26,14 +27,6 @@
 namespace sixhearts::ledger {
 
 namespace {
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t micros = absl::ToUnixMicros(t);
-  ts.set_seconds(micros / 1'000'000);
-  ts.set_nanos(static_cast<int32_t>((micros % 1'000'000) * 1000));
-  return ts;
-}
 
 void SerializeCanonicalTo(const google::protobuf::Message& message, std::string* out) {
   out->clear();
@@ -397,7 +390,7 @@ void Writer::OpenGroup(Group& group) {
     recorded_at = absl::FromUnixMicros(absl::ToUnixMicros(sealed_until_)) + absl::Microseconds(1);
   }
   group.recorded_at = recorded_at;
-  group.recorded_ts = ToTimestamp(recorded_at);
+  group.recorded_ts = TimestampAtMicros(recorded_at);
   stamped_seq_ = group.seq;
   group.first_position = head_position_ + 1;
   group.end_position = group.first_position;
