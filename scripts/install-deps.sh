@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ccache pkg-config
   librocksdb-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libgtest-dev libabsl-dev libcli11-dev libspdlog-dev libssl-dev libtomlplusplus-dev libcivetweb-dev
+  libjemalloc-dev
   python3 python3-grpcio python3-protobuf python3-yaml
   # buf, for the schema compatibility check (scripts/check-proto.sh), comes from npm.
   nodejs
