@@ -1,0 +1,491 @@
+// The view store's keys, its RocksDB instance, the versioned apply and the cut reads
+// (layout: services/projection/FORMAT.md).
+#include "services/projection/view_store.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "ledger/dates.h"
+#include "ledger/rocksdb_status.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
+
+namespace sixhearts::services::projection {
+namespace {
+
+namespace v1 = ::sixhearts::ledger::v1;
+
+constexpr std::string_view kFormatKey(
+    "\x00"
+    "f",
+    2);
+constexpr std::string_view kCheckpointKeyPrefix(
+    "\x00"
+    "c",
+    2);
+constexpr uint32_t kDayBias = 1u << 31;
+// A stored value: this byte then the projection's state; an empty value is "absent".
+constexpr char kPresent = 'v';
+
+const absl::CivilDay kEpoch(1970, 1, 1);
+
+void AppendBigEndian(std::string* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t ReadBigEndian(std::string_view in, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+uint32_t DayKey(absl::CivilDay day) {
+  return static_cast<uint32_t>(static_cast<int64_t>(kDayBias) + (day - kEpoch));
+}
+
+absl::CivilDay DayOfKey(uint32_t key) {
+  return kEpoch + (static_cast<int64_t>(key) - static_cast<int64_t>(kDayBias));
+}
+
+std::string ProjectionPart(std::string_view projection) {
+  std::string out;
+  AppendKeyPart(&out, projection);
+  return out;
+}
+
+std::string GenerationPrefix(std::string_view projection, uint32_t generation) {
+  std::string out = ProjectionPart(projection);
+  AppendBigEndian(&out, generation, 4);
+  return out;
+}
+
+// The first key after every key that starts with `prefix`.
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+  return prefix;
+}
+
+std::string CheckpointKey(std::string_view projection) {
+  std::string key(kCheckpointKeyPrefix);
+  key.append(projection);
+  return key;
+}
+
+std::string EncodeCheckpoint(const ViewCheckpoint& checkpoint) {
+  std::string out;
+  AppendBigEndian(&out, checkpoint.generation, 4);
+  AppendBigEndian(&out, checkpoint.position, 8);
+  return out;
+}
+
+absl::CivilDay BusinessDay(const v1::Event& event) {
+  return ledger::UtcDay(absl::FromUnixSeconds(event.occurred_at().seconds()) +
+                        absl::Nanoseconds(event.occurred_at().nanos()));
+}
+
+// The state of `versions` (ordered by day, position) in force on `day`, and the index of
+// the version it comes from (-1: none).
+std::pair<std::optional<std::string>, int> InForce(const std::vector<RowVersion>& versions,
+                                                   absl::CivilDay day) {
+  int found = -1;
+  for (int i = 0; i < static_cast<int>(versions.size()) && versions[i].day <= day; ++i) found = i;
+  if (found < 0 || versions[found].state.empty()) return {std::nullopt, found};
+  return {versions[found].state.substr(1), found};
+}
+
+size_t BytesOf(const std::string& entity, const std::vector<RowVersion>& versions) {
+  size_t bytes = entity.size() + sizeof(versions) + 64;
+  for (const RowVersion& v : versions) bytes += sizeof(RowVersion) + v.state.size();
+  return bytes;
+}
+
+}  // namespace
+
+void AppendKeyPart(std::string* key, std::string_view part) {
+  for (const char c : part) {
+    key->push_back(c);
+    if (c == '\0') key->push_back('\xff');
+  }
+  key->push_back('\0');
+  key->push_back('\x01');
+}
+
+std::optional<std::string> ConsumeKeyPart(std::string_view* key) {
+  std::string out;
+  for (size_t i = 0; i + 1 < key->size(); ++i) {
+    const char c = (*key)[i];
+    if (c != '\0') {
+      out.push_back(c);
+      continue;
+    }
+    const char next = (*key)[i + 1];
+    if (next == '\x01') {
+      key->remove_prefix(i + 2);
+      return out;
+    }
+    if (next != '\xff') return std::nullopt;
+    out.push_back('\0');
+    ++i;
+  }
+  return std::nullopt;
+}
+
+// ------------------------------------------------------------------------------ store
+
+absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
+    const ViewStoreOptions& options, const std::function<void(std::string_view)>& log) {
+  if (options.dir.empty()) return absl::InvalidArgumentError("view store: dir is required");
+  std::unique_ptr<ViewStore> store(new ViewStore());
+  store->block_cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = store->block_cache_;
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, &db);
+    if (!s.ok()) return ledger::FromRocksDB(s, absl::StrCat("open view store ", options.dir));
+    std::string format;
+    rocksdb::Status got = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kFormatKey), &format);
+    if (got.ok() && format == kViewFormat) {
+      store->db_ = db;
+      return store;
+    }
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    const bool empty = !it->Valid();
+    it.reset();
+    if (empty) {
+      s = db->Put(rocksdb::WriteOptions(), rocksdb::Slice(kFormatKey), kViewFormat);
+      if (!s.ok()) {
+        delete db;
+        return ledger::FromRocksDB(s, "view store: write the format");
+      }
+      store->db_ = db;
+      return store;
+    }
+    // Derived data of another format: never read it, rebuild it.
+    if (log) {
+      log(absl::StrCat("view store ", options.dir, " is of format '",
+                       got.ok() ? format : std::string("none"), "', not '", kViewFormat,
+                       "'; it is wiped and its projections rebuilt from the log"));
+    }
+    delete db;
+    s = rocksdb::DestroyDB(options.dir, db_options);
+    if (!s.ok()) return ledger::FromRocksDB(s, absl::StrCat("wipe view store ", options.dir));
+  }
+  return absl::InternalError("view store: cannot open after wiping it");
+}
+
+ViewStore::~ViewStore() { delete db_; }
+
+absl::StatusOr<std::optional<ViewCheckpoint>> ViewStore::LoadCheckpoint(
+    std::string_view projection) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), CheckpointKey(projection), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return ledger::FromRocksDB(s, "view store: read a checkpoint");
+  if (value.size() != 12) {
+    return absl::DataLossError(absl::StrCat("view store: the checkpoint of ",
+                                            std::string(projection), " has ", value.size(),
+                                            " bytes, not 12"));
+  }
+  return ViewCheckpoint{static_cast<uint32_t>(ReadBigEndian(value, 4)),
+                        ReadBigEndian(std::string_view(value).substr(4), 8)};
+}
+
+absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32_t keep) {
+  rocksdb::WriteBatch batch;
+  const std::string part = ProjectionPart(projection);
+  batch.DeleteRange(part, GenerationPrefix(projection, keep));
+  batch.DeleteRange(PrefixEnd(GenerationPrefix(projection, keep)), PrefixEnd(part));
+  return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
+                             "view store: drop old generations");
+}
+
+absl::StatusOr<uint64_t> ViewStore::ReadCut(const RowProjection& projection,
+                                            std::optional<absl::CivilDay> business_day,
+                                            uint64_t max_position, Fold& fold) const {
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* snapshot;
+    ~Release() { db->ReleaseSnapshot(snapshot); }
+  } release{db_, snapshot};
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status s = db_->Get(read, CheckpointKey(projection.name()), &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) return ledger::FromRocksDB(s, "view store: read a checkpoint");
+  if (value.size() != 12) return absl::DataLossError("view store: a checkpoint is not 12 bytes");
+  const auto generation = static_cast<uint32_t>(ReadBigEndian(value, 4));
+  const uint64_t position = std::min(max_position, ReadBigEndian(value.substr(4), 8));
+  const uint32_t day_limit = business_day ? DayKey(*business_day) : UINT32_MAX;
+
+  const std::string prefix = GenerationPrefix(projection.name(), generation);
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  std::string entity;
+  std::string best;  // the version in force so far for `entity` ("" none or absent)
+  auto flush = [&]() -> absl::Status {
+    if (best.empty()) return absl::OkStatus();
+    return projection.AddRow(fold, entity, std::string_view(best).substr(1));
+  };
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() < prefix.size() + 12) return absl::DataLossError("view store: a short row key");
+    const std::string_view this_entity = key.substr(prefix.size(), key.size() - prefix.size() - 12);
+    if (this_entity != entity) {
+      if (absl::Status flushed = flush(); !flushed.ok()) return flushed;
+      entity.assign(this_entity);
+      best.clear();
+    }
+    const std::string_view suffix = key.substr(key.size() - 12);
+    const auto day = static_cast<uint32_t>(ReadBigEndian(suffix, 4));
+    const uint64_t at = ReadBigEndian(suffix.substr(4), 8);
+    // Versions come by (day, position), so the last that qualifies is the one in force.
+    if (day <= day_limit && at <= position) best.assign(it->value().data(), it->value().size());
+  }
+  if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read a cut");
+  if (absl::Status flushed = flush(); !flushed.ok()) return flushed;
+  return position;
+}
+
+absl::StatusOr<uint64_t> ViewStore::CountRows(std::string_view projection) const {
+  auto checkpoint = LoadCheckpoint(projection);
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (!checkpoint->has_value()) return 0;
+  const std::string prefix = GenerationPrefix(projection, (*checkpoint)->generation);
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  uint64_t rows = 0;
+  for (it->Seek(prefix); it->Valid(); it->Next()) ++rows;
+  if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: count rows");
+  return rows;
+}
+
+// ----------------------------------------------------------------------------- writer
+
+class ViewWriter::Lookup final : public EntityLookup {
+ public:
+  explicit Lookup(ViewWriter* writer) : writer_(writer) {}
+  absl::StatusOr<std::vector<RowVersion>> VersionsOf(std::string_view entity) override {
+    auto versions = writer_->Versions(std::string(entity));
+    if (!versions.ok()) return versions.status();
+    for (RowVersion& v : *versions) {
+      if (!v.state.empty()) v.state.erase(0, 1);
+    }
+    return versions;
+  }
+  absl::StatusOr<std::vector<std::string>> EntitiesUnder(std::string_view entity_prefix) override {
+    std::vector<std::string> out;
+    const std::string start = writer_->prefix_ + std::string(entity_prefix);
+    const std::string end = PrefixEnd(start);
+    rocksdb::Slice upper(end);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(writer_->db()->NewIterator(read));
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      const std::string_view key(it->key().data(), it->key().size());
+      if (key.size() < writer_->prefix_.size() + 12) continue;
+      std::string_view entity =
+          key.substr(writer_->prefix_.size(), key.size() - writer_->prefix_.size() - 12);
+      if (out.empty() || out.back() != entity) out.emplace_back(entity);
+    }
+    if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: list rows");
+    for (const auto& [entity, versions] : writer_->pending_) {
+      if (std::string_view(entity).starts_with(entity_prefix)) out.push_back(entity);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+ private:
+  ViewWriter* writer_;
+};
+
+ViewWriter::ViewWriter(ViewStore* store, const RowProjection* projection, uint32_t generation,
+                       size_t cache_bytes)
+    : store_(store),
+      projection_(projection),
+      generation_(generation),
+      cache_bytes_(cache_bytes),
+      prefix_(GenerationPrefix(projection->name(), generation)),
+      batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+
+ViewWriter::~ViewWriter() = default;
+
+std::string ViewWriter::RowKey(std::string_view entity, absl::CivilDay day,
+                               uint64_t position) const {
+  std::string key = prefix_ + std::string(entity);
+  AppendBigEndian(&key, DayKey(day), 4);
+  AppendBigEndian(&key, position, 8);
+  return key;
+}
+
+absl::StatusOr<std::vector<RowVersion>> ViewWriter::Versions(const std::string& entity) {
+  if (auto it = pending_.find(entity); it != pending_.end()) return it->second;
+  if (auto it = cached_.find(entity); it != cached_.end()) {
+    lru_.splice(lru_.end(), lru_, it->second);  // now the most recently used
+    return it->second->second;
+  }
+  std::vector<RowVersion> versions;
+  const std::string start = prefix_ + entity;
+  const std::string end = PrefixEnd(start);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(store_->db_->NewIterator(read));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    // Entity keys are prefix-free, so only this entity's versions have the exact length.
+    if (key.size() != start.size() + 12) continue;
+    const std::string_view suffix = key.substr(start.size());
+    versions.push_back(RowVersion{DayOfKey(static_cast<uint32_t>(ReadBigEndian(suffix, 4))),
+                                  ReadBigEndian(suffix.substr(4), 8),
+                                  std::string(it->value().data(), it->value().size())});
+  }
+  if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read versions");
+  CacheInsert(entity, versions);
+  return versions;
+}
+
+void ViewWriter::CacheInsert(const std::string& entity, std::vector<RowVersion> versions) {
+  if (auto it = cached_.find(entity); it != cached_.end()) {
+    cached_bytes_ -= BytesOf(it->first, it->second->second);
+    lru_.erase(it->second);
+    cached_.erase(it);
+  }
+  const size_t bytes = BytesOf(entity, versions);
+  if (bytes > cache_bytes_) return;
+  while (cached_bytes_ + bytes > cache_bytes_ && !lru_.empty()) {
+    cached_bytes_ -= BytesOf(lru_.front().first, lru_.front().second);
+    cached_.erase(lru_.front().first);
+    lru_.pop_front();
+  }
+  lru_.emplace_back(entity, std::move(versions));
+  cached_[entity] = std::prev(lru_.end());
+  cached_bytes_ += bytes;
+}
+
+absl::Status ViewWriter::Apply(const v1::Event& event) {
+  ++pending_events_;
+  std::vector<std::string> entities;
+  Lookup lookup(this);
+  if (absl::Status s = projection_->EntitiesOf(event, lookup, &entities); !s.ok()) return s;
+  if (entities.empty()) return absl::OkStatus();
+  std::sort(entities.begin(), entities.end());
+  entities.erase(std::unique(entities.begin(), entities.end()), entities.end());
+
+  const size_t n = entities.size();
+  std::vector<std::vector<RowVersion>> versions(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto loaded = Versions(entities[i]);
+    if (!loaded.ok()) return loaded.status();
+    versions[i] = *std::move(loaded);
+  }
+  // The event's own day, and every later day from which one of the entities has a version
+  // (FORMAT.md "Applying an event").
+  const absl::CivilDay event_day = BusinessDay(event);
+  std::vector<absl::CivilDay> days = {event_day};
+  for (const auto& of_entity : versions) {
+    for (const RowVersion& v : of_entity) {
+      if (v.day > event_day) days.push_back(v.day);
+    }
+  }
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+
+  // What this event wrote last per entity (day, state), so a later day writes a version
+  // only where what a read would see differs from the fold's result.
+  std::vector<std::optional<std::pair<absl::CivilDay, std::optional<std::string>>>> written(n);
+  std::vector<std::vector<RowVersion>> added(n);
+  std::vector<RowState> rows(n);
+  for (const absl::CivilDay day : days) {
+    std::vector<std::pair<std::optional<std::string>, int>> before(n);
+    for (size_t i = 0; i < n; ++i) {
+      before[i] = InForce(versions[i], day);
+      rows[i] = RowState{entities[i], before[i].first};
+    }
+    if (absl::Status s = projection_->ApplyToRows(event, rows); !s.ok()) return s;
+    for (size_t i = 0; i < n; ++i) {
+      const std::optional<std::string>* visible = &before[i].first;
+      if (written[i].has_value()) {
+        const int old = before[i].second;
+        if (old < 0 || versions[i][old].day <= written[i]->first) visible = &written[i]->second;
+      }
+      if (rows[i].state == *visible) continue;
+      std::string stored =
+          rows[i].state ? absl::StrCat(std::string(1, kPresent), *rows[i].state) : std::string();
+      batch_->Put(RowKey(entities[i], day, event.position()), stored);
+      added[i].push_back(RowVersion{day, event.position(), std::move(stored)});
+      written[i] = std::make_pair(day, rows[i].state);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (added[i].empty()) continue;
+    for (RowVersion& v : added[i]) versions[i].push_back(std::move(v));
+    std::stable_sort(versions[i].begin(), versions[i].end(),
+                     [](const RowVersion& a, const RowVersion& b) {
+                       return a.day != b.day ? a.day < b.day : a.position < b.position;
+                     });
+    if (auto it = cached_.find(entities[i]); it != cached_.end()) {
+      cached_bytes_ -= BytesOf(it->first, it->second->second);
+      lru_.erase(it->second);
+      cached_.erase(it);
+    }
+    pending_[entities[i]] = std::move(versions[i]);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ViewWriter::CommitBatch(uint64_t position, bool checkpoint, bool drop_others) {
+  if (drop_others) {
+    const std::string part = ProjectionPart(projection_->name());
+    batch_->DeleteRange(part, prefix_);
+    batch_->DeleteRange(PrefixEnd(prefix_), PrefixEnd(part));
+  }
+  if (checkpoint) {
+    batch_->Put(CheckpointKey(projection_->name()),
+                EncodeCheckpoint(ViewCheckpoint{generation_, position}));
+  }
+  // Not synced: the view is derived, and rows and checkpoint are lost or kept together
+  // (the WAL keeps the batch whole), so a crash only means applying the lost events again.
+  rocksdb::Status s = store_->db_->Write(rocksdb::WriteOptions(), batch_.get());
+  if (!s.ok()) return ledger::FromRocksDB(s, "view store: commit");
+  batch_->Clear();
+  pending_events_ = 0;
+  for (auto& [entity, versions] : pending_) CacheInsert(entity, std::move(versions));
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+void ViewWriter::Abandon() {
+  batch_->Clear();
+  pending_.clear();
+  pending_events_ = 0;
+}
+
+absl::Status ViewWriter::Commit(uint64_t position, bool checkpoint) {
+  return CommitBatch(position, checkpoint, false);
+}
+
+absl::Status ViewWriter::CommitAndSwitch(uint64_t position) {
+  return CommitBatch(position, true, true);
+}
+
+}  // namespace sixhearts::services::projection

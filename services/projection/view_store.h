@@ -1,0 +1,203 @@
+// The projection kit's storage: bitemporal views kept as rows in a RocksDB instance of
+// their own (derived data, rebuilt from the log when missing or of another format). A
+// projection declares its rows and its fold (RowProjection); ViewWriter applies events to
+// the rows in force at every business day they change, writing only the changed rows and
+// the projection's checkpoint in one WriteBatch; ReadCut assembles a fold holding exactly
+// the events of a cut (business day, known-at position) from the rows in force at it.
+// The key layout, the version rule and why it is exact: services/projection/FORMAT.md.
+#ifndef SIXHEARTS_SERVICES_PROJECTION_VIEW_STORE_H_
+#define SIXHEARTS_SERVICES_PROJECTION_VIEW_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "services/projection/projection_engine.h"
+#include "sixhearts/ledger/v1/events.pb.h"
+
+namespace rocksdb {
+class DB;
+class Cache;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace sixhearts::services::projection {
+
+// The view format this code writes and reads (FORMAT.md "Format"). A view store of another
+// format is wiped at open and its projections rebuilt from the log.
+inline constexpr char kViewFormat[] = "sixhearts-views 1";
+// A rebuild or a catch-up commits its rows and checkpoint every this many events.
+inline constexpr uint64_t kViewCommitEveryEvents = 4096;
+
+// Appends `part` to `key` so that keys built of parts sort as their parts do and no part
+// is a prefix of another: each 0x00 byte becomes 0x00 0xFF, and 0x00 0x01 ends the part.
+// Entity keys (RowProjection) are built of such parts, so they are prefix-free.
+void AppendKeyPart(std::string* key, std::string_view part);
+// Reads one part written by AppendKeyPart from the front of `*key` (advancing it);
+// nullopt when `*key` does not start with a whole part.
+std::optional<std::string> ConsumeKeyPart(std::string_view* key);
+
+// One stored version of an entity's state: from business day `day`, written by the event
+// at `position`. An empty `state` means "absent" (FORMAT.md "Rows").
+struct RowVersion {
+  absl::CivilDay day;
+  uint64_t position = 0;
+  std::string state;
+};
+
+// What a projection's rows look like to the kit while it applies one event.
+class EntityLookup {
+ public:
+  virtual ~EntityLookup() = default;
+  // Every stored version of `entity`, ordered by (day, position).
+  virtual absl::StatusOr<std::vector<RowVersion>> VersionsOf(std::string_view entity) = 0;
+  // The entity keys that start with `prefix` and have a stored version.
+  virtual absl::StatusOr<std::vector<std::string>> EntitiesUnder(std::string_view prefix) = 0;
+};
+
+// An entity's state before (in force at the cut) and after an event; nullopt: absent.
+struct RowState {
+  std::string entity;
+  std::optional<std::string> state;
+};
+
+// A projection stored as rows: its entities, their encoding, and its fold. The fold is the
+// projection's own per-event code (e.g. ReceivablesState::Apply) run on a partial state.
+// Implementations are stateless and thread-safe.
+class RowProjection {
+ public:
+  virtual ~RowProjection() = default;
+  // The projection's name (keys, checkpoint, logs); 1..64 of [a-z0-9_].
+  virtual std::string_view name() const = 0;
+  // An empty fold in memory: the base of ReadCut, the replay of a gap, and the oracle.
+  virtual std::unique_ptr<Fold> NewFold() const = 0;
+  // Adds `entities` (prefix-free keys, AppendKeyPart) that `event` may read or change, at
+  // any cut: the fold of `event` must depend on, and change, nothing else. `lookup` gives
+  // stored versions, for references such as a payment's applications. An event that
+  // touches no stored entity adds none.
+  virtual absl::Status EntitiesOf(const ledger::v1::Event& event, EntityLookup& lookup,
+                                  std::vector<std::string>* entities) const = 0;
+  // Folds `event` into `rows`: on entry each holds its entity's state in force just before
+  // the event, on return its state after. INTERNAL when the fold changed an entity not in
+  // `rows` (EntitiesOf is then wrong).
+  virtual absl::Status ApplyToRows(const ledger::v1::Event& event,
+                                   std::vector<RowState>& rows) const = 0;
+  // Adds the state of `entity` in force at a cut to `fold` (made by NewFold()). ReadCut
+  // calls it once per present entity, in ascending key order. DATA_LOSS on bad bytes.
+  virtual absl::Status AddRow(Fold& fold, std::string_view entity,
+                              std::string_view state) const = 0;
+};
+
+// Where a projection stands in the view store: the generation its rows are under
+// (a rebuild writes a new one and switches to it) and the last position applied.
+struct ViewCheckpoint {
+  uint32_t generation = 0;
+  uint64_t position = 0;
+};
+
+struct ViewStoreOptions {
+  // Directory of the view store's RocksDB; created when missing. Required. ledgerd's:
+  // the data directory + ".views" (README "Data directory").
+  std::string dir;
+  // Its RocksDB block cache, in bytes. Default: 64 MiB.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+// Thread-safe. Readers see a consistent snapshot (rows with their checkpoint); one writer
+// per projection (ViewWriter) at a time.
+class ViewStore {
+ public:
+  // Opens (creating) the store. A store of another format (kViewFormat) is wiped first,
+  // with a line to `log` (may be null); its projections then have no checkpoint.
+  static absl::StatusOr<std::unique_ptr<ViewStore>> Open(
+      const ViewStoreOptions& options, const std::function<void(std::string_view)>& log);
+  ~ViewStore();
+
+  // nullopt when the projection has never been built here.
+  absl::StatusOr<std::optional<ViewCheckpoint>> LoadCheckpoint(std::string_view projection) const;
+
+  // Drops every generation of `projection` but `keep` (left by an interrupted rebuild).
+  absl::Status DropOtherGenerations(std::string_view projection, uint32_t keep);
+
+  // Builds into `fold` (made by projection.NewFold()) the state of the cut: every entity
+  // as in force on `business_day` (nullopt: no bound) among versions written at positions
+  // <= min(max_position, checkpoint). Returns that position (0 when never built), so the
+  // caller replays (position, max_position] of the log on top.
+  absl::StatusOr<uint64_t> ReadCut(const RowProjection& projection,
+                                   std::optional<absl::CivilDay> business_day,
+                                   uint64_t max_position, Fold& fold) const;
+
+  // Stored row versions of one projection's current generation (status and tests).
+  absl::StatusOr<uint64_t> CountRows(std::string_view projection) const;
+
+ private:
+  friend class ViewWriter;
+  ViewStore() = default;
+  rocksdb::DB* db_ = nullptr;
+  std::shared_ptr<rocksdb::Cache> block_cache_;
+};
+
+// Applies events to one projection's rows (FORMAT.md "Applying an event"): for an event of
+// business day d at position p, the rows of the entities it touches, in force on d and on
+// every later day one of them has a version from, are folded and the changed states
+// written as versions (day, p). Versions it reads come from this writer's pending batch,
+// then a cache of decoded versions bounded by `cache_bytes`, then RocksDB.
+// Thread-compatible: one thread at a time (the engine's follower or rebuild).
+class ViewWriter {
+ public:
+  ViewWriter(ViewStore* store, const RowProjection* projection, uint32_t generation,
+             size_t cache_bytes);
+  ~ViewWriter();
+
+  // Applies `event` to the pending batch. Events come in position order.
+  absl::Status Apply(const ledger::v1::Event& event);
+  // Writes the pending batch and the checkpoint (generation, `position`) in one
+  // WriteBatch; with `checkpoint` false only the rows (a rebuild's batches before it
+  // switches generations). REQUIRES: `position` >= the last applied event's.
+  absl::Status Commit(uint64_t position, bool checkpoint = true);
+  // Commit() plus, in the same WriteBatch, the removal of every other generation.
+  absl::Status CommitAndSwitch(uint64_t position);
+  // Drops the pending batch (after an error: its events are applied again later).
+  void Abandon();
+  // Events applied since the last commit.
+  uint64_t pending_events() const { return pending_events_; }
+
+ private:
+  class Lookup;
+  rocksdb::DB* db() const { return store_->db_; }
+  // A copy of the stored versions of `entity` (pending, cached or read).
+  absl::StatusOr<std::vector<RowVersion>> Versions(const std::string& entity);
+  std::string RowKey(std::string_view entity, absl::CivilDay day, uint64_t position) const;
+  void CacheInsert(const std::string& entity, std::vector<RowVersion> versions);
+  absl::Status CommitBatch(uint64_t position, bool checkpoint, bool drop_others);
+
+  ViewStore* const store_;
+  const RowProjection* const projection_;
+  const uint32_t generation_;
+  const size_t cache_bytes_;
+  const std::string prefix_;  // the projection's generation prefix
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  uint64_t pending_events_ = 0;
+  // Versions changed in the pending batch: pinned until it is written.
+  absl::node_hash_map<std::string, std::vector<RowVersion>> pending_;
+  // The least recently used entity at the front.
+  std::list<std::pair<std::string, std::vector<RowVersion>>> lru_;
+  absl::flat_hash_map<std::string, decltype(lru_)::iterator> cached_;
+  size_t cached_bytes_ = 0;
+};
+
+}  // namespace sixhearts::services::projection
+
+#endif  // SIXHEARTS_SERVICES_PROJECTION_VIEW_STORE_H_
