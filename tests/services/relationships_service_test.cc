@@ -22,7 +22,9 @@
 #include "ledger/event_store.h"
 #include "services/event_store_service.h"
 #include "services/projection/projection_engine.h"
+#include "services/projection/view_store.h"
 #include "services/receivables/receivables_fold.h"
+#include "services/receivables/receivables_view.h"
 #include "services/receivables/receivables_service.h"
 #include "services/relationships/relationships_fold.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
@@ -215,9 +217,13 @@ class RelationshipsServiceTest : public ::testing::Test {
     store_ = *std::move(store);
     projection::EngineOptions engine_options;
     engine_options.snapshot_every_events = 8;  // so that as-of reads start from snapshots
-    auto receivables = projection::ProjectionEngine::Start(
-        store_.get(), receivables::kReceivablesProjectionName,
-        receivables::MakeReceivablesFoldFactory(), engine_options);
+    projection::ViewStoreOptions view_options;
+    view_options.dir = dir_.sub("views");
+    auto views = projection::ViewStore::Open(view_options, nullptr);
+    ASSERT_TRUE(views.ok()) << views.status();
+    views_ = *std::move(views);
+    auto receivables = projection::ProjectionEngine::StartStored(
+        store_.get(), views_.get(), receivables::MakeReceivablesRows(), engine_options);
     ASSERT_TRUE(receivables.ok()) << receivables.status();
     receivables_engine_ = *std::move(receivables);
     auto relationships = projection::ProjectionEngine::Start(
@@ -313,6 +319,7 @@ class RelationshipsServiceTest : public ::testing::Test {
   // "Today" for requests without a day.
   ledger::ManualClock today_clock_{Utc(2026, 6, 30) + absl::Hours(15)};
   std::unique_ptr<ledger::EventStore> store_;
+  std::unique_ptr<projection::ViewStore> views_;
   std::unique_ptr<projection::ProjectionEngine> receivables_engine_;
   std::unique_ptr<projection::ProjectionEngine> relationships_engine_;
   EventStoreService event_store_;
