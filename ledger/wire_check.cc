@@ -36,6 +36,23 @@ bool ReadVarint(std::string_view bytes, size_t* pos, uint64_t* value) {
   return false;
 }
 
+// Reads a tag at `*pos` as protobuf's parser does: a varint of at most 5 bytes of which
+// the low 32 bits count (a longer value is cut, not refused); false when it is truncated
+// or longer.
+bool ReadTag(std::string_view bytes, size_t* pos, uint64_t* tag) {
+  uint64_t value = 0;
+  for (int i = 0; i < 5; ++i) {
+    if (*pos >= bytes.size()) return false;
+    const uint8_t byte = static_cast<uint8_t>(bytes[(*pos)++]);
+    value |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) == 0) {
+      *tag = value & 0xffffffff;
+      return true;
+    }
+  }
+  return false;
+}
+
 // The first fault in `bytes` as a message of `type` at `path`; "" when none is found.
 // `base` is the offset of `bytes` in the whole request.
 std::string Walk(const pb::Descriptor& type, std::string_view bytes, size_t base,
@@ -46,17 +63,14 @@ std::string Walk(const pb::Descriptor& type, std::string_view bytes, size_t base
   while (pos < bytes.size()) {
     const size_t start = pos;
     uint64_t tag = 0;
-    if (!ReadVarint(bytes, &pos, &tag)) {
-      return absl::StrCat(prefix, "byte ", base + start, ": truncated tag");
+    if (!ReadTag(bytes, &pos, &tag)) {
+      return absl::StrCat(prefix, "byte ", base + start,
+                          ": truncated tag (or one of over 5 bytes)");
     }
     const uint64_t number = tag >> 3;
     const int wire_type = static_cast<int>(tag & 7);
     if (number == 0) {
       return absl::StrCat(prefix, "byte ", base + start, ": tag with field number 0");
-    }
-    if (number > 536'870'911) {
-      return absl::StrCat(prefix, "byte ", base + start, ": field number ", number,
-                          " is past the largest (536870911)");
     }
     const pb::FieldDescriptor* field = type.FindFieldByNumber(static_cast<int>(number));
     const std::string name = field != nullptr

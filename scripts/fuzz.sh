@@ -14,17 +14,20 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_validate fuzz_decode fuzz_csv_import)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_validate fuzz_decode fuzz_csv_import fuzz_append fuzz_auth)
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
 findings="${FUZZ_ARTIFACTS_DIR:-$build/findings}"
 
 # Largest input per target: an AppendRequest of a few dozen events, a snapshot of a few
-# clients, a CSV of a few dozen rows. Longer inputs slow each run without reaching new code.
+# clients, a CSV of a few dozen rows, a call's method and metadata. Longer inputs slow each
+# run without reaching new code.
 max_len() {
   case "$1" in
     fuzz_validate) echo 8192 ;;
     fuzz_decode) echo 4096 ;;
     fuzz_csv_import) echo 8192 ;;
+    fuzz_append) echo 8192 ;;
+    fuzz_auth) echo 1024 ;;
     *) echo "fuzz.sh: unknown target $1" >&2; exit 2 ;;
   esac
 }
@@ -57,12 +60,16 @@ for t in "${targets[@]}"; do
   # inputs go to the first directory alone.
   inputs=("$work/corpus")
   [ -d "tests/fuzz/crashes/$t" ] && inputs+=("tests/fuzz/crashes/$t")
+  # A dictionary of the target's tokens (tests/fuzz/dict/), when it has one.
+  dict=()
+  [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
   echo "== $t: ${seconds}s" >&2
   status=0
-  # TMPDIR: fuzz_validate keeps its event store there, so it goes with the scratch dir.
+  # TMPDIR: fuzz_validate and fuzz_append keep their event stores there, so it goes with
+  # the scratch dir.
   TMPDIR="$work/tmp" "$build/tests/fuzz/$t" \
     -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=30 -rss_limit_mb=3072 \
-    -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+    -artifact_prefix="$work/artifacts/" -print_final_stats=1 ${dict[@]+"${dict[@]}"} \
     "${inputs[@]}" > "$work/log" 2>&1 || status=$?
   # Belt and braces: a sanitizer report that somehow did not stop the run still fails it.
   if [ "$status" -ne 0 ] || grep -qE "ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" "$work/log"; then

@@ -6,14 +6,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "grpcpp/support/proto_buffer_reader.h"
 #include "ledger/audit_export.h"
 #include "ledger/dates.h"
 #include "ledger/proofs.h"
 #include "ledger/subscription.h"
-#include "ledger/wire_check.h"
 #include "services/grpc_status.h"
 #include "services/request_fields.h"
+#include "services/request_parse.h"
 
 namespace sixhearts::services {
 namespace v1 = ledger::v1;
@@ -44,25 +43,28 @@ grpc::Status StreamPages(grpc::ServerContext* context, uint32_t limit, ReadPage 
   return grpc::Status::OK;
 }
 
-grpc::Status ParseAppendRequest(const grpc::ByteBuffer& bytes, v1::AppendRequest* request) {
-  grpc::ByteBuffer copy(bytes);  // the reader consumes what it reads
-  grpc::ProtoBufferReader reader(&copy);
-  if (request->ParseFromZeroCopyStream(&reader)) return grpc::Status::OK;
-  // Only a refused request pays for the flat copy the walk reads.
-  std::string flat;
-  if (std::vector<grpc::Slice> slices; bytes.Dump(&slices).ok()) {
-    for (const grpc::Slice& slice : slices) {
-      flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-  }
-  const std::string where = ledger::DescribeParseFailure(*v1::AppendRequest::descriptor(), flat);
-  return grpc::Status(
-      grpc::StatusCode::INVALID_ARGUMENT,
-      absl::StrCat("the request could not be parsed as ",
-                   v1::AppendRequest::descriptor()->full_name(), where.empty() ? "" : ": ", where));
-}
-
 }  // namespace
+
+void AppendRequestBytes(ledger::EventStore& store, const grpc::ByteBuffer& request_bytes,
+                        std::string_view actor, grpc::ByteBuffer* response_bytes,
+                        std::function<void(const grpc::Status&)> done) {
+  v1::AppendRequest request;
+  if (grpc::Status parsed = ParseRequest(request_bytes, &request); !parsed.ok()) {
+    done(parsed);
+    return;
+  }
+  store.AppendAsync(
+      request, actor,
+      [response_bytes, done = std::move(done)](absl::StatusOr<v1::AppendResponse> result) {
+        grpc::Status status = ToGrpcStatus(result.status());
+        if (result.ok()) {
+          bool own_buffer = false;
+          status = grpc::SerializationTraits<v1::AppendResponse>::Serialize(*result, response_bytes,
+                                                                            &own_buffer);
+        }
+        done(status);
+      });
+}
 
 std::string EventStoreService::ActorOf(const grpc::ServerContextBase& context) const {
   std::string principal = gate_ == nullptr ? std::string() : gate_->PrincipalOf(context);
@@ -80,21 +82,8 @@ grpc::ServerUnaryReactor* EventStoreService::Append(grpc::CallbackServerContext*
     reactor->Finish(NotReady());
     return reactor;
   }
-  v1::AppendRequest request;
-  if (grpc::Status parsed = ParseAppendRequest(*request_bytes, &request); !parsed.ok()) {
-    reactor->Finish(parsed);
-    return reactor;
-  }
-  store->AppendAsync(request, ActorOf(*context),
-                     [reactor, response_bytes](absl::StatusOr<v1::AppendResponse> result) {
-                       grpc::Status status = ToGrpcStatus(result.status());
-                       if (result.ok()) {
-                         bool own_buffer = false;
-                         status = grpc::SerializationTraits<v1::AppendResponse>::Serialize(
-                             *result, response_bytes, &own_buffer);
-                       }
-                       reactor->Finish(status);
-                     });
+  AppendRequestBytes(*store, *request_bytes, ActorOf(*context), response_bytes,
+                     [reactor](const grpc::Status& status) { reactor->Finish(status); });
   return reactor;
 }
 

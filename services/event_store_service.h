@@ -3,6 +3,8 @@
 #define SIXHEARTS_SERVICES_EVENT_STORE_SERVICE_H_
 
 #include <atomic>
+#include <functional>
+#include <string_view>
 
 #include "ledger/checkpoint.h"
 #include "ledger/event_store.h"
@@ -11,12 +13,23 @@
 
 namespace sixhearts::services {
 
+// What the Append handler does with the raw request bytes, apart from gRPC's call:
+// parses them (ParseRequest: INVALID_ARGUMENT naming the field of bytes that do not
+// parse), appends with `actor` as EventStore::AppendAsync does (unknown fields,
+// validation, the writer), serializes the AppendResponse into `*response_bytes` when it
+// succeeds, and calls `done` with the call's status: on the writer thread, or at once on
+// the calling thread for a request refused before the writer. tests/fuzz/fuzz_append
+// drives the handler's path through it. REQUIRES: `*response_bytes` outlives `done`.
+void AppendRequestBytes(ledger::EventStore& store, const grpc::ByteBuffer& request_bytes,
+                        std::string_view actor, grpc::ByteBuffer* response_bytes,
+                        std::function<void(const grpc::Status&)> done);
+
 // Thread-safe. Returns UNAVAILABLE until a store is attached (recovery still running).
 // Append uses gRPC's callback API so that no server thread waits for the disk: the
 // store's writer completes the call when its group commit is durable. It takes the raw
-// request bytes and parses them itself: gRPC answers a request its own parser refuses
-// with UNIMPLEMENTED and no message, where this is bad input (INVALID_ARGUMENT naming the
-// field).
+// request bytes and parses them itself (AppendRequestBytes), so that a request that does
+// not parse is answered INVALID_ARGUMENT naming the field; the other methods get the same
+// code from the interceptor of services/request_parse.h, naming the type only.
 class EventStoreService final
     : public ledger::v1::EventStore::WithRawCallbackMethod_Append<ledger::v1::EventStore::Service> {
  public:

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,7 @@
 #include "services/receivables/receivables_view.h"
 #include "services/relationships/relationships_fold.h"
 #include "services/relationships/relationships_service.h"
+#include "services/request_parse.h"
 #include "spdlog/spdlog.h"
 
 namespace sixhearts::services {
@@ -190,6 +192,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   quota.Resize(limits.grpc_memory_bytes);
   builder.SetResourceQuota(quota);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // First: interceptors see a status about to be sent in their order, so the metrics and
+  // the call log record the INVALID_ARGUMENT this one makes of an unparsable request.
+  interceptors.push_back(MakeParseFailureInterceptorFactory());
   interceptors.push_back(in_flight->MakeCounterFactory());
   if (!options.metrics_listen.empty()) {
     self->impl_->metrics = std::make_unique<metrics::LedgerMetrics>();
@@ -273,9 +278,23 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     return store.status();
   }
   self->store_ = std::move(*store);
-  const std::string key_file = options.checkpoint_key_file.empty()
-                                   ? absl::StrCat(options.data_dir, ".checkpoint.key")
-                                   : options.checkpoint_key_file;
+  // A read replica serves the primary's tree, so it signs with the primary's key (by
+  // default the one beside the primary's data directory), and never creates one: a key of
+  // its own would give auditors notes that the primary's verifier key does not verify.
+  const bool replica = !options.replica_of.empty();
+  const std::string key_file =
+      !options.checkpoint_key_file.empty() ? options.checkpoint_key_file
+      : replica ? absl::StrCat(options.replica_of, ".checkpoint.key")
+                : absl::StrCat(options.data_dir, ".checkpoint.key");
+  if (std::error_code error; replica && !std::filesystem::exists(key_file, error)) {
+    self->impl_->server->Shutdown();
+    self->impl_->shut_down = true;
+    self->store_.reset();
+    return absl::FailedPreconditionError(
+        absl::StrCat("server.checkpoint_key_file: a read replica signs with its primary's "
+                     "checkpoint key, and ",
+                     key_file, " does not exist (give the primary's key file)"));
+  }
   bool key_created = false;
   auto signer =
       ledger::CheckpointSigner::LoadOrCreate(key_file, options.checkpoint_origin, &key_created);

@@ -42,30 +42,48 @@ std::map<std::string, std::string> LedgerEnvironment() {
 }
 
 // The console on cfg.console_listen, calling the gRPC port at `grpc_address`; null when
-// it is off. It calls that port with local (plaintext loopback) credentials, so a server
-// configured with [tls] gets no console yet: logged, not fatal.
+// it is off. With [tls] it serves HTTPS with the server's certificate and calls the gRPC
+// port over TLS, trusting exactly that certificate; a server that requires client
+// certificates gets no console (it has none to present): logged, not fatal.
 absl::StatusOr<std::unique_ptr<sixhearts::services::console::ConsoleServer>> StartConsole(
     const config::LedgerdConfig& cfg, const std::string& grpc_address) {
+  namespace auth = ::sixhearts::services::auth;
   namespace console = ::sixhearts::services::console;
   if (cfg.console_listen.empty()) return nullptr;
-  if (!cfg.server.auth_config_path.empty()) {
-    auto auth = sixhearts::services::auth::LoadAuthConfig(cfg.server.auth_config_path);
-    if (!auth.ok()) return auth.status();
-    if (auth->tls.has_value()) {
-      spdlog::warn(
-          "console: off: the server is configured with [tls] and the console serves plain "
-          "HTTP only (no HTTPS yet); set console.listen = \"\" to silence this");
-      return nullptr;
-    }
-  }
   console::ConsoleOptions options;
   options.listen = cfg.console_listen;
   options.grpc_target = grpc_address;
   options.max_message_bytes = cfg.server.store.limits.max_message_bytes;
+  if (!cfg.server.auth_config_path.empty()) {
+    auto loaded = auth::LoadAuthConfig(cfg.server.auth_config_path);
+    if (!loaded.ok()) return loaded.status();
+    if (loaded->tls.has_value()) {
+      const auth::TlsConfig& tls = *loaded->tls;
+      if (tls.client_certificate == auth::ClientCertificate::kRequire) {
+        spdlog::warn(
+            "console: off: tls.client_certificate = \"require\" and the console has no client "
+            "certificate to call the gRPC port with; set console.listen = \"\" to silence this");
+        return nullptr;
+      }
+      auto pem = auth::ReadFileText(tls.cert_file, "tls.cert_file");
+      if (!pem.ok()) return pem.status();
+      auto credentials = console::PinnedCertificateCredentials(*pem);
+      if (!credentials.ok()) return credentials.status();
+      options.grpc_credentials = *credentials;
+      options.tls_cert_file = tls.cert_file;
+      options.tls_key_file = tls.key_file;
+    }
+  }
   auto started = console::ConsoleServer::Start(options);
   if (!started.ok()) return started.status();
   const std::string host = cfg.console_listen.substr(0, cfg.console_listen.rfind(':'));
-  spdlog::info("console on http://{}:{}/", host, (*started)->port());
+  spdlog::info("console on {}://{}:{}/", (*started)->scheme(), host, (*started)->port());
+  if ((*started)->http_port() != (*started)->port()) {
+    spdlog::info(
+        "console: HTTPS relayed to its HTTP listener on 127.0.0.1:{} (which answers "
+        "nothing else)",
+        (*started)->http_port());
+  }
   return started;
 }
 

@@ -28,10 +28,17 @@ checkpoint key instead (ledger/FORMAT.md "Audit export on proofs"): the signed c
 consistency proof from the auditor's last checkpoint (a failure is a FORKED HISTORY), and
 every readable field, payload included, against the committed bytes.
 
+A compliance report on proofs (`ledgerctl report compliance --with-proofs`, JSON) is
+checked with the same key (ledger/FORMAT.md "Report on proofs"): its signed checkpoint,
+every proven event's inclusion proof in that tree, and, for each listed invoice, its
+amount, currency, dates, paid, credited, written-off, outstanding, disputed and overdue
+figures recomputed here from the proven events alone, as the receivables fold does.
+
 Usage: verify_audit.py EXPORT [--digest POSITION:HEX]
        verify_audit.py EXPORT --key VKEY [--checkpoint LAST_CHECKPOINT]
-Exit codes: 0 verified; 1 the export does not verify (the first bad position is named);
-2 unreadable input or bad arguments.
+       verify_audit.py REPORT --key VKEY
+Exit codes: 0 verified; 1 the export does not verify (the first bad position, or the
+invoice and figure, is named); 2 unreadable input or bad arguments.
 """
 
 import argparse
@@ -296,10 +303,11 @@ EVENT_ENUMS = {'Channel': {0: 'CHANNEL_UNSPECIFIED',
 
 
 class Failure(Exception):
-    def __init__(self, position, problem):
+    def __init__(self, position, problem, where=None):
         super().__init__(problem)
         self.position = position
         self.problem = problem
+        self.where = where or "position %d" % position
 
 
 def sha256(*parts):
@@ -850,6 +858,244 @@ def verify_proofs(doc, key, last_checkpoint):
     return events, in_period, size, root
 
 
+# ------------------------------------------------------- the compliance report on proofs
+
+def civil_day(date, what, where):
+    """A Date message decoded from the bytes (year, month, day) as a datetime.date."""
+    try:
+        return datetime.date(date.get("year", 0), date.get("month", 0), date.get("day", 0))
+    except (AttributeError, ValueError):
+        raise Failure(0, "%s is not a valid date: %r" % (what, date), where)
+
+
+def recompute_invoice(invoice_id, events, as_of, where):
+    """The invoice's figures on `as_of` from its proven events (in log order), folded the
+    way services/receivables/receivables_state.cc does: movements of payments, credit notes
+    and write-offs with the day each takes effect, voided from a payment's reversal on, and
+    disputes open on a day. Events the fold would ignore are ignored here alike."""
+    invoice = None
+    payments = {}  # payment id -> {"value": day, "reversed": day or None}
+    movements = []  # [kind, effective day, amount, payment id, voided day or None]
+    credit_notes = set()
+    disputes = {}  # dispute id -> [amount, opened day, resolved day or None]
+    for position, event in events:
+        if "invoice_issued" in event:
+            p = event["invoice_issued"]
+            money = p.get("amount", {})
+            if (p.get("invoice_id") == invoice_id and invoice is None
+                    and money.get("amount_minor", 0) > 0 and money.get("currency")):
+                invoice = {"amount_minor": money["amount_minor"], "currency": money["currency"],
+                           "contract_id": p.get("contract_id", ""),
+                           "issue_date": civil_day(p.get("issue_date", {}), "issue_date", where),
+                           "due_date": civil_day(p.get("due_date", {}), "due_date", where)}
+        elif "payment_received" in event:
+            p = event["payment_received"]
+            pid = p.get("payment_id", "")
+            if not pid or pid in payments:
+                continue
+            value = civil_day(p.get("value_date", {}), "value_date", where)
+            payments[pid] = {"value": value, "reversed": None}
+            if invoice is not None:
+                for a in p.get("allocations", []):
+                    if a.get("invoice_id") == invoice_id:
+                        movements.append(["paid", value, a.get("amount_minor", 0), pid, None])
+        elif "payment_allocated" in event:
+            p = event["payment_allocated"]
+            payment = payments.get(p.get("payment_id", ""))
+            if payment is None or payment["reversed"] is not None or invoice is None:
+                continue
+            day = max(civil_day(p.get("allocated_on", {}), "allocated_on", where),
+                      payment["value"])
+            for a in p.get("allocations", []):
+                if a.get("invoice_id") == invoice_id:
+                    movements.append(["paid", day, a.get("amount_minor", 0),
+                                      p["payment_id"], None])
+        elif "payment_reversed" in event:
+            p = event["payment_reversed"]
+            payment = payments.get(p.get("payment_id", ""))
+            if payment is None or payment["reversed"] is not None:
+                continue
+            payment["reversed"] = civil_day(p.get("reversed_on", {}), "reversed_on", where)
+            for m in movements:
+                if m[0] == "paid" and m[3] == p["payment_id"] and m[4] is None:
+                    m[4] = payment["reversed"]
+        elif "credit_note_issued" in event:
+            p = event["credit_note_issued"]
+            money = p.get("amount", {})
+            cid = p.get("credit_note_id", "")
+            if (invoice is None or p.get("invoice_id") != invoice_id or not cid
+                    or cid in credit_notes or money.get("amount_minor", 0) <= 0
+                    or money.get("currency") != invoice["currency"]):
+                continue
+            credit_notes.add(cid)
+            movements.append(["credited", civil_day(p.get("issue_date", {}), "issue_date", where),
+                              money["amount_minor"], "", None])
+        elif "invoice_written_off" in event:
+            p = event["invoice_written_off"]
+            if invoice is None or p.get("invoice_id") != invoice_id or p.get("amount_minor", 0) <= 0:
+                continue
+            movements.append(["written_off",
+                              civil_day(p.get("written_off_on", {}), "written_off_on", where),
+                              p["amount_minor"], "", None])
+        elif "dispute_opened" in event:
+            p = event["dispute_opened"]
+            did = p.get("dispute_id", "")
+            if (invoice is None or p.get("invoice_id") != invoice_id or not did
+                    or did in disputes or p.get("amount_minor", 0) <= 0):
+                continue
+            disputes[did] = [p["amount_minor"],
+                             civil_day(p.get("opened_on", {}), "opened_on", where), None]
+        elif "dispute_resolved" in event:
+            p = event["dispute_resolved"]
+            dispute = disputes.get(p.get("dispute_id", ""))
+            outcome = p.get("outcome", "DISPUTE_OUTCOME_UNSPECIFIED")
+            if dispute is None or dispute[2] is not None:
+                continue
+            if outcome == "DISPUTE_OUTCOME_PARTIAL" and not (
+                    0 <= p.get("conceded_minor", 0) <= dispute[0]):
+                continue
+            if outcome not in ("DISPUTE_OUTCOME_UPHELD", "DISPUTE_OUTCOME_REJECTED",
+                               "DISPUTE_OUTCOME_PARTIAL"):
+                continue
+            dispute[2] = civil_day(p.get("resolved_on", {}), "resolved_on", where)
+    if invoice is None:
+        raise Failure(0, "no proven InvoiceIssued of %s" % invoice_id, where)
+    figures = dict(invoice, paid_minor=0, credited_minor=0, written_off_minor=0)
+    if as_of >= invoice["issue_date"]:
+        for kind, effective, amount, _, voided in movements:
+            if effective <= as_of and not (voided is not None and voided <= as_of):
+                figures[kind + "_minor"] += amount
+    outstanding = 0
+    if as_of >= invoice["issue_date"]:
+        outstanding = (invoice["amount_minor"] - figures["paid_minor"]
+                       - figures["credited_minor"] - figures["written_off_minor"])
+    disputed = sum(amount for amount, opened, resolved in disputes.values()
+                   if opened <= as_of and not (resolved is not None and resolved <= as_of))
+    figures["outstanding_minor"] = outstanding
+    figures["disputed_minor"] = min(outstanding, disputed)
+    figures["owed_minor"] = max(0, outstanding - disputed)
+    return figures
+
+
+def verify_report(doc, key):
+    """The compliance report on proofs: checkpoint, every inclusion proof, every listed
+    invoice's figures recomputed from its proven events."""
+    digest = doc["digest"]
+    _, size, root = open_checkpoint(digest.get("checkpoint", ""), key, "the report's checkpoint")
+    if size != int(digest["position"]):
+        raise Failure(0, "the report's checkpoint is of tree size %d, but the report was built "
+                      "at log position %s" % (size, digest["position"]))
+    proofs = doc["proofs"]
+    if int(proofs["tree_size"]) != size or proofs["tree_root"] != root.hex():
+        raise Failure(0, "the proofs' tree (size %s, root %s) is not the signed checkpoint's "
+                      "(size %d, root %s)" % (proofs["tree_size"], proofs["tree_root"], size,
+                                              root.hex()))
+    as_of = datetime.date.fromisoformat(doc["as_of"])
+    books_end = (day_start(doc["as_of"]) + 86400, 0)
+    events = {}
+    for record in proofs["events"]:
+        position = int(record["position"])
+        try:
+            data = base64.b64decode(record["event_base64"], validate=True)
+        except (ValueError, TypeError):
+            raise Failure(position, "event_base64 is not base64")
+        leaf = sha256(LEAF_PREFIX, data)
+        if leaf != unhex(record["leaf"], position, "leaf"):
+            raise Failure(position, "the event bytes do not hash to the leaf (recomputed %s)"
+                          % leaf.hex())
+        path = [unhex(h, position, "inclusion path") for h in record.get("inclusion_path", [])]
+        if not verify_inclusion(position - 1, size, leaf, path, root):
+            raise Failure(position, "the inclusion proof does not lead to the checkpoint's root")
+        try:
+            event = decode_message(data, "Event")
+        except (ValueError, UnicodeDecodeError) as error:
+            raise Failure(position, "the event bytes do not parse: %s" % error)
+        if event.get("position", 0) != position:
+            raise Failure(position, "the event bytes say position %d" % event.get("position", 0))
+        if event.get("occurred_at", (0, 0)) >= books_end:
+            raise Failure(position, "the event occurred at %s, after the report's as_of %s: "
+                          "not in its books" % (format_timestamp(*event["occurred_at"]),
+                                                doc["as_of"]))
+        events[position] = event
+    invoices = 0
+    for shown in doc["invoices"]:
+        where = "invoice %s of client %s" % (shown.get("invoice_id"), shown.get("client_id"))
+        proof = shown.get("proof")
+        if not isinstance(proof, dict):
+            raise Failure(0, "the invoice carries no proof", where)
+        positions = [int(p) for p in proof.get("positions", [])]
+        stream = "client-%s" % shown["client_id"]
+        for position in positions:
+            if position not in events:
+                raise Failure(position, "position %d is not among the proven events" % position,
+                              where)
+            if events[position].get("stream") != stream:
+                raise Failure(position, "the event at position %d belongs to stream %r, not %r"
+                              % (position, events[position].get("stream"), stream), where)
+        figures = recompute_invoice(shown["invoice_id"],
+                                    [(p, events[p]) for p in sorted(set(positions))], as_of, where)
+        due = shown.get("statutory_due_date")
+        figures["overdue_minor"] = (figures["owed_minor"] if due is not None
+                                    and as_of > datetime.date.fromisoformat(due) else 0)
+        checks = [(shown, "amount_minor"), (shown, "currency"), (shown, "contract_id"),
+                  (shown, "issue_date"), (shown, "contractual_due_date"),
+                  (shown, "outstanding_minor"), (shown, "disputed_minor"),
+                  (shown, "overdue_minor"), (proof, "paid_minor"), (proof, "credited_minor"),
+                  (proof, "written_off_minor")]
+        for holder, field in checks:
+            want = figures["due_date" if field == "contractual_due_date" else field]
+            if isinstance(want, datetime.date):
+                want = want.isoformat()
+            got = holder.get(field)
+            if got != want or isinstance(got, bool):
+                raise Failure(0, "%s%s shown as %r but the proven events give %r"
+                              % ("proof." if holder is proof else "", field, got, want), where)
+        invoices += 1
+    return invoices, len(events), size, root
+
+
+def main_report(doc, args):
+    if not args.key:
+        print("verify_audit: --key: required for a compliance report", file=sys.stderr)
+        return 2
+    if "proofs" not in doc:
+        print("verify_audit: this compliance report carries no proofs: ask for it with "
+              "`ledgerctl report compliance --with-proofs`", file=sys.stderr)
+        return 2
+    if args.checkpoint or args.digest:
+        print("verify_audit: --checkpoint and --digest are for audit exports; check that the "
+              "log extends a report's checkpoint with `ledgerctl proof consistency`",
+              file=sys.stderr)
+        return 2
+    try:
+        key = load_key(args.key)
+    except (OSError, ValueError) as error:
+        print("verify_audit: cannot read the key: %s" % error, file=sys.stderr)
+        return 2
+    try:
+        invoices, events, size, root = verify_report(doc, key)
+    except Failure as failure:
+        print("FAILED at %s: %s" % (failure.where, failure.problem))
+        return 1
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        print("FAILED: the report is malformed: %s" % error)
+        return 1
+    print("OK: compliance report as of %s, %d listed invoices recomputed from %d proven events "
+          "in the signed tree of size %d (root %s)" % (doc["as_of"], invoices, events, size,
+                                                        root.hex()))
+    print("not recomputed here: the statutory due dates, days and interest (the rules of "
+          "docs/compliance.md), and events the report does not list")
+    return 0
+
+
+def load_key(text):
+    """The verifier key, given itself or as a file holding it."""
+    if os.path.exists(text):
+        with open(text, encoding="utf-8") as f:
+            text = f.read()
+    return VerifierKey(text)
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export", help="the file written by ledgerctl report audit")
@@ -874,6 +1120,8 @@ def main(argv):
     try:
         with open(args.export, encoding="utf-8") as f:
             text = f.read()
+        if text.lstrip().startswith("{") and json.loads(text).get("report") == "compliance":
+            return main_report(json.loads(text), args)
         if text.lstrip().startswith("{") and json.loads(text).get("proofs"):
             return main_proofs(json.loads(text), args)
         export = load_json(text) if text.lstrip().startswith("{") else load_csv(text)
@@ -883,7 +1131,7 @@ def main(argv):
     try:
         events, in_period, head_position, head = verify(export, digest)
     except Failure as failure:
-        print("FAILED at position %d: %s" % (failure.position, failure.problem))
+        print("FAILED at %s: %s" % (failure.where, failure.problem))
         return 1
     print("OK: %s, %d events listed (%d in the period %s..%s), chain %d..%d"
           % (export["stream"], events, in_period, export["from"], export["to"],
@@ -902,11 +1150,7 @@ def main_proofs(doc, args):
         print("verify_audit: --key: required for an export on proofs", file=sys.stderr)
         return 2
     try:
-        key_text = args.key
-        if os.path.exists(key_text):
-            with open(key_text, encoding="utf-8") as f:
-                key_text = f.read()
-        key = VerifierKey(key_text)
+        key = load_key(args.key)
         last = None
         if args.checkpoint:
             with open(args.checkpoint, encoding="utf-8") as f:
@@ -917,7 +1161,7 @@ def main_proofs(doc, args):
     try:
         events, in_period, size, root = verify_proofs(doc, key, last)
     except Failure as failure:
-        print("FAILED at position %d: %s" % (failure.position, failure.problem))
+        print("FAILED at %s: %s" % (failure.where, failure.problem))
         return 1
     except (KeyError, ValueError, TypeError) as error:
         print("FAILED: the export is malformed: %s" % error)

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <map>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -27,6 +29,17 @@ std::string_view View(const grpc::string_ref& s) { return std::string_view(s.dat
 
 // Debian's Abseil has its own string_view; StrCat and StartsWith take only that one.
 absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// The values of the call's "authorization" metadata, in the order sent: gRPC passes on
+// every one a client sends. Process and PrincipalOf both read them here, so the principal
+// the gate checks is the one the call is stamped with.
+std::vector<std::string_view> AuthorizationValues(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  std::vector<std::string_view> values;
+  const auto [begin, end] = metadata.equal_range(grpc::string_ref("authorization"));
+  for (auto it = begin; it != end; ++it) values.push_back(View(it->second));
+  return values;
+}
 
 std::string RoleList(const std::vector<Role>& roles) {
   if (roles.empty()) return "none";
@@ -152,10 +165,8 @@ grpc::Status CallGate::Process(const InputMetadata& auth_metadata, grpc::AuthCon
                                OutputMetadata* response_metadata) {
   (void)response_metadata;
   std::string method;
-  std::optional<std::string_view> authorization;
-  for (const auto& [key, value] : auth_metadata) {
-    if (View(key) == ":path") method = std::string(View(value));
-    if (View(key) == "authorization") authorization = View(value);
+  if (auto it = auth_metadata.find(":path"); it != auth_metadata.end()) {
+    method = std::string(View(it->second));
   }
   if (!principals_.has_value()) return admit_(method);  // no authentication configured
   const MethodAccess* access = FindMethodAccess(method);
@@ -169,12 +180,20 @@ grpc::Status CallGate::Process(const InputMetadata& auth_metadata, grpc::AuthCon
 
   (void)consumed_auth_metadata;  // the token stays: PrincipalOf reads it again
   const Principal* principal = nullptr;
-  if (authorization.has_value()) {
-    if (!absl::StartsWith(Sv(*authorization), Sv(kBearerPrefix))) {
+  const std::vector<std::string_view> authorization = AuthorizationValues(auth_metadata);
+  if (authorization.size() > 1) {
+    // Two credentials do not say whose call it is; taking either would let the gate check
+    // one principal while the call is stamped with another.
+    return Refuse(grpc::StatusCode::UNAUTHENTICATED,
+                  absl::StrCat(method, ": the call carries ", authorization.size(),
+                               " authorization values; send one, \"Bearer <token>\""));
+  }
+  if (authorization.size() == 1) {
+    if (!absl::StartsWith(Sv(authorization[0]), Sv(kBearerPrefix))) {
       return Refuse(grpc::StatusCode::UNAUTHENTICATED,
                     absl::StrCat(method, ": the authorization metadata is not \"Bearer <token>\""));
     }
-    principal = FindByToken(authorization->substr(kBearerPrefix.size()));
+    principal = FindByToken(authorization[0].substr(kBearerPrefix.size()));
     if (principal == nullptr) {
       return Refuse(grpc::StatusCode::UNAUTHENTICATED,
                     absl::StrCat(method, ": the bearer token matches no principal"));
@@ -204,14 +223,16 @@ grpc::Status CallGate::Process(const InputMetadata& auth_metadata, grpc::AuthCon
 std::string CallGate::PrincipalOf(const grpc::ServerContextBase& context) const {
   if (!principals_.has_value()) return std::string();
   const Principal* principal = nullptr;
-  const auto& metadata = context.client_metadata();
-  if (auto it = metadata.find("authorization"); it != metadata.end()) {
-    const std::string_view authorization = View(it->second);
-    if (absl::StartsWith(Sv(authorization), Sv(kBearerPrefix))) {
-      principal = FindByToken(authorization.substr(kBearerPrefix.size()));
+  const std::vector<std::string_view> authorization =
+      AuthorizationValues(context.client_metadata());
+  if (authorization.size() == 1) {
+    if (absl::StartsWith(Sv(authorization[0]), Sv(kBearerPrefix))) {
+      principal = FindByToken(authorization[0].substr(kBearerPrefix.size()));
     }
-  } else if (std::shared_ptr<const grpc::AuthContext> auth = context.auth_context()) {
-    principal = FindByCertificate(*auth);
+  } else if (authorization.empty()) {
+    if (std::shared_ptr<const grpc::AuthContext> auth = context.auth_context()) {
+      principal = FindByCertificate(*auth);
+    }
   }
   // Process refused every call without a principal, so none reaches here.
   if (principal == nullptr) {

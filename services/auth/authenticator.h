@@ -44,7 +44,9 @@ class CallGate final : public grpc::AuthMetadataProcessor {
 
   // The principal whose credentials `context`'s call carried (its bearer token, else the
   // connection's verified client certificate), or "" when the server runs without
-  // authentication. REQUIRES: the call passed Process.
+  // authentication. Process refuses a call with more than one authorization value
+  // (UNAUTHENTICATED), so the token read here is the one Process checked. REQUIRES: the
+  // call passed Process.
   std::string PrincipalOf(const grpc::ServerContextBase& context) const;
 
  private:

@@ -16,6 +16,7 @@
 #include "openssl/sha.h"
 #include "services/compliance/compliance_state.h"
 #include "services/compliance/render.h"
+#include "services/compliance/report_proofs.h"
 #include "services/grpc_status.h"
 #include "services/projection/projection_rpc.h"
 #include "services/receivables/receivables_fold.h"
@@ -226,11 +227,15 @@ absl::StatusOr<ComplianceReport> ReadComplianceReport(const ComplianceSources& s
                                                              " is not the cut ", *position));
                    }
                    report = BuildComplianceReport(rec, cmp, rel, request, *digest, options);
+                   if (report.ok() && request.with_proofs) SetInvoiceFigures(rec, *report);
                    return absl::OkStatus();
                  });
   if (!read.ok()) return read;
   if (report.ok()) {
     if (absl::Status s = OpenTexts(*sources.store, *report); !s.ok()) return s;
+    if (request.with_proofs) {
+      if (absl::Status s = AddProvenEvents(*sources.store, *report); !s.ok()) return s;
+    }
   }
   return report;
 }
@@ -302,6 +307,12 @@ grpc::Status ComplianceService::Report(grpc::ServerContext*,
     r.period_from = ledger::ToCivilDay(request->period_from());
   }
   r.client_ids.assign(request->client_ids().begin(), request->client_ids().end());
+  if (request->with_proofs() && *format != ReportFormat::kJson) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "with_proofs: only with format JSON (CSV and HTML have no place for "
+                        "the proofs)");
+  }
+  r.with_proofs = request->with_proofs();
   absl::StatusOr<ComplianceReport> report =
       ReadComplianceReport(s, r, options_, ProgressWriter(writer));
   if (!report.ok()) return ToGrpcStatus(report.status());

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -143,7 +144,12 @@ void JsonInts(Json& j, const std::vector<int64_t>& v) {
   j.Raw(absl::StrCat("[", absl::StrJoin(v, ","), "]"));
 }
 
-void JsonAssessment(Json& j, const InvoiceAssessment& a) {
+std::string Hex(std::string_view bytes) {
+  return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
+}
+
+// `proof`: the invoice's figures and event positions in a report on proofs, else nullptr.
+void JsonAssessment(Json& j, const InvoiceAssessment& a, const InvoiceProof* proof) {
   j.Begin('{')
       .S("client_id", a.client_id)
       .S("invoice_id", a.invoice_id)
@@ -171,6 +177,36 @@ void JsonAssessment(Json& j, const InvoiceAssessment& a) {
       .S("interest_rule", a.interest_rule);
   j.Key("notes").Begin('[');
   for (const std::string& n : a.notes) j.Str(n);
+  j.End();
+  if (proof != nullptr) {
+    j.Key("proof")
+        .Begin('{')
+        .I("paid_minor", proof->paid_minor)
+        .I("credited_minor", proof->credited_minor)
+        .I("written_off_minor", proof->written_off_minor)
+        .Key("positions");
+    JsonInts(j, std::vector<int64_t>(proof->positions.begin(), proof->positions.end()));
+    j.End();
+  }
+  j.End();
+}
+
+// The proven events, one a line: position, leaf, bytes (base64) and inclusion path.
+void JsonProofs(Json& j, const LogDigest& digest, const ReportProofs& proofs) {
+  j.Key("proofs").Begin('{');
+  j.I("tree_size", static_cast<int64_t>(digest.position)).S("tree_root", Hex(proofs.tree_root));
+  j.Key("events").Begin('[');
+  for (const ProvenEvent& e : proofs.events) {
+    std::vector<std::string> path;
+    for (const std::string& hash : e.path) path.push_back(JsonString(Hex(hash)));
+    j.Begin('{')
+        .I("position", static_cast<int64_t>(e.position))
+        .S("leaf", Hex(e.leaf))
+        .S("event_base64", absl::Base64Escape(e.bytes))
+        .Key("inclusion_path")
+        .Raw(absl::StrCat("[", absl::StrJoin(path, ","), "]"))
+        .End();
+  }
   j.End().End();
 }
 
@@ -234,7 +270,9 @@ std::string ComplianceJson(const ComplianceReport& r) {
   }
   j.End();
   j.Key("invoices").Begin('[');
-  for (const InvoiceAssessment& a : r.invoices) JsonAssessment(j, a);
+  for (size_t i = 0; i < r.invoices.size(); ++i) {
+    JsonAssessment(j, r.invoices[i], r.proofs ? &r.proofs->invoices[i] : nullptr);
+  }
   j.End();
   j.Key("contract_findings").Begin('[');
   for (const TermFinding& f : r.findings) {
@@ -335,6 +373,7 @@ std::string ComplianceJson(const ComplianceReport& r) {
         .End();
   }
   j.End();
+  if (r.proofs) JsonProofs(j, r.digest, *r.proofs);
   j.End();
   return j.Take();
 }

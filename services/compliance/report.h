@@ -51,6 +51,9 @@ struct ReportRequest {
   std::optional<absl::CivilDay> period_from;
   // Only these clients; empty means all.
   std::vector<std::string> client_ids;
+  // Each listed invoice with the events its figures came from and their inclusion proofs
+  // (ReportProofs); JSON only.
+  bool with_proofs = false;
 };
 
 // INVALID_ARGUMENT naming the field: period_from after as_of or more than
@@ -97,6 +100,42 @@ struct TrustPoint {
   int64_t practice_days = 0;      // distinct (client, day) trust events
 };
 
+// A report on proofs (ledger/FORMAT.md "Report on proofs"): the listed invoices name the
+// log positions of the events their figures came from, and those events travel with
+// their bytes and inclusion proofs in the tree of the report's checkpoint, so that an
+// auditor recomputes the figures (tools/verify_audit.py).
+//
+// At most this many events in one report's proofs: the listed invoices of a whole
+// portfolio may need more than one response should carry (narrow client_ids).
+inline constexpr size_t kMaxReportProvenEvents = 100'000;
+
+// One listed invoice's figures on as_of as the receivables projection has them, beyond
+// those of InvoiceAssessment, and the events they came from.
+struct InvoiceProof {
+  int64_t paid_minor = 0;         // payments applied to it, not reversed by as_of
+  int64_t credited_minor = 0;     // credit notes against it
+  int64_t written_off_minor = 0;  // written off
+  // Ascending log positions: its InvoiceIssued and InvoiceAccepted, the PaymentReceived,
+  // PaymentAllocated and PaymentReversed of every payment applied to it, its credit
+  // notes, write-offs, and its disputes' DisputeOpened and DisputeResolved.
+  std::vector<uint64_t> positions;
+};
+
+// One event of the log with its inclusion proof in the tree of ComplianceReport::digest
+// (size digest.position).
+struct ProvenEvent {
+  uint64_t position = 0;
+  std::string leaf;               // 32 bytes: SHA-256(0x00 || bytes)
+  std::string bytes;              // the stored event bytes, as the leaf hashes them
+  std::vector<std::string> path;  // RFC 9162 inclusion path, 32 bytes each
+};
+
+struct ReportProofs {
+  std::string tree_root;               // 32 bytes: the root of the tree of digest.position
+  std::vector<InvoiceProof> invoices;  // one per ComplianceReport::invoices, same order
+  std::vector<ProvenEvent> events;     // ascending positions, each once
+};
+
 struct ComplianceReport {
   absl::CivilDay as_of;
   absl::Time known_at;
@@ -118,6 +157,8 @@ struct ComplianceReport {
   std::vector<ClientHealth> clients;  // by client id
   std::vector<TrendPoint> trend;      // oldest first, as_of last
   std::vector<TrustPoint> trust;      // oldest first
+  // With ReportRequest::with_proofs; JSON renders it (render.h).
+  std::optional<ReportProofs> proofs;
 };
 
 absl::StatusOr<ComplianceReport> BuildComplianceReport(

@@ -114,7 +114,8 @@ std::vector<Setting> MakeTable() {
       "server.checkpoint_key_file", "--checkpoint-key-file", SettingType::kString,
       "Ed25519 private key (PEM) signing the checkpoints of the log's Merkle tree; created "
       "with mode 0600 when missing, refused when others may read it. \"\": "
-      "DATA_DIR.checkpoint.key.",
+      "DATA_DIR.checkpoint.key; on a read replica the primary's (REPLICA_OF.checkpoint.key), "
+      "which must exist: a replica never creates a key.",
       0, 0, [](const LedgerdConfig& c) { return c.server.checkpoint_key_file; },
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.checkpoint_key_file = v; });
   checkpoint_key.allow_empty = true;
@@ -175,7 +176,8 @@ std::vector<Setting> MakeTable() {
   Setting console_listen =
       String("console.listen", "--console-listen",
              "HOST:PORT of the web console and the Connect JSON form of the unary RPCs (HTTP, "
-             "loopback only); port 0 picks a free port; \"\" turns it off.",
+             "loopback only; with [tls], HTTPS with the server's certificate, any address); "
+             "port 0 picks a free port; \"\" turns it off.",
              &LedgerdConfig::console_listen);
   console_listen.allow_empty = true;
   t.push_back(console_listen);

@@ -4,6 +4,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +33,8 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/security/tls_certificate_verifier.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/sync_stream.h"
 #include "ledger/quoted.h"
@@ -299,6 +304,62 @@ int ConnectHttpStatus(grpc::StatusCode code) {
   }
 }
 
+namespace {
+
+// The leaf certificate of `pem` in DER, or "" when it holds none.
+std::string LeafDer(std::string_view pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return "";
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (cert == nullptr) return "";
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(cert, &der);
+  X509_free(cert);
+  if (length <= 0) return "";
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
+// Accepts the peer whose leaf certificate is exactly the one held.
+class PinnedVerifier final : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit PinnedVerifier(std::string der) : der_(std::move(der)) {}
+
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)>, grpc::Status* sync_status) override {
+    const grpc::string_ref peer = request->peer_cert();
+    *sync_status = LeafDer(std::string_view(peer.data(), peer.size())) == der_
+                       ? grpc::Status::OK
+                       : grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                      "the gRPC port's certificate is not the server's own");
+    return true;
+  }
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  const std::string der_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PinnedCertificateCredentials(
+    std::string_view cert_pem) {
+  std::string der = LeafDer(cert_pem);
+  if (der.empty()) {
+    return absl::InvalidArgumentError("tls.cert_file: holds no PEM certificate for the console");
+  }
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  // The one check is the pin: the certificate names another host than the loopback
+  // address the console calls, and may be signed by a CA the console does not hold.
+  options.set_verify_server_certs(false);
+  options.set_check_call_host(false);
+  options.set_certificate_verifier(
+      grpc::experimental::ExternalCertificateVerifier::Create<PinnedVerifier>(std::move(der)));
+  return grpc::experimental::TlsCredentials(options);
+}
+
 class ConsoleServer::Impl final : public CivetHandler {
  public:
   explicit Impl(const ConsoleOptions& options) : options_(options) {
@@ -306,7 +367,11 @@ class ConsoleServer::Impl final : public CivetHandler {
     args.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
     args.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
     channel_ = grpc::CreateCustomChannel(options.grpc_target,
-                                         grpc::experimental::LocalCredentials(LOCAL_TCP), args);
+                                         options.grpc_credentials != nullptr
+                                             ? options.grpc_credentials
+                                             : grpc::experimental::LocalCredentials(LOCAL_TCP),
+                                         args);
+    check_host_ = options.tls_cert_file.empty();
   }
 
   bool handleGet(CivetServer*, mg_connection* conn) override {
@@ -346,7 +411,17 @@ class ConsoleServer::Impl final : public CivetHandler {
   // The listener is loopback only, so a browser reaches it only as 127.0.0.1, [::1] or
   // localhost. Any other Host is a page of another site that pointed its own name at
   // 127.0.0.1 (DNS rebinding) to read the ledger through the user's browser: refused.
-  static std::optional<Reply> CheckHost(mg_connection* conn) {
+  std::optional<Reply> CheckHost(mg_connection* conn) const {
+    if (!check_host_) {
+      // Behind the HTTPS front the listener is still a plain loopback port: it answers
+      // only the connections the front relays, whatever Host they name.
+      const TlsFront* front = front_.load();
+      if (front != nullptr && front->Relays(mg_get_request_info(conn)->remote_port)) {
+        return std::nullopt;
+      }
+      return ErrorReply(grpc::StatusCode::PERMISSION_DENIED,
+                        "this is the console's internal port; open the console over https");
+    }
     const std::string host = Header(conn, "Host");
     const size_t end = host.starts_with("[") ? host.find(']') + 1 : host.rfind(':');
     const std::string name = host.substr(0, end == std::string::npos ? host.size() : end);
@@ -418,7 +493,13 @@ class ConsoleServer::Impl final : public CivetHandler {
 
   const ConsoleOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
+  bool check_host_ = true;  // plain HTTP on loopback: only loopback names
 
+ public:
+  // With TLS: the front whose relayed connections alone are answered.
+  std::atomic<const TlsFront*> front_{nullptr};
+
+ private:
  public:
   std::unique_ptr<CivetServer> server;
 };
@@ -430,16 +511,20 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const Consol
         absl::StrCat("console.listen: expected HOST:PORT, got \"", options.listen, "\""));
   }
   const std::string host = options.listen.substr(0, colon);
-  if (!auth::IsLoopbackHost(host)) {
+  const bool tls = !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+  if (!tls && !auth::IsLoopbackHost(host)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "console.listen: ", host,
-        " is not a loopback address; the console serves plain HTTP, so tokens and data "
+        " is not a loopback address; without [tls] the console serves plain HTTP, so tokens and "
+        "data "
         "would cross the network in clear (listen on 127.0.0.1, or \"\" to turn it off)"));
   }
   std::unique_ptr<ConsoleServer> self(new ConsoleServer());
   self->impl_ = std::make_unique<Impl>(options);
   // civetweb wants "127.0.0.1:8451"; "localhost" is not an address to it.
-  const std::string bind = host == "localhost"
+  // With TLS the HTTP listener takes a loopback port of its own, behind the HTTPS front.
+  const std::string bind = tls ? std::string("127.0.0.1:0")
+                           : host == "localhost"
                                ? absl::StrCat("127.0.0.1", options.listen.substr(colon))
                                : options.listen;
   const std::vector<std::string> civet_options = {
@@ -461,11 +546,26 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const Consol
     return absl::UnavailableError(
         absl::StrCat("console.listen: ", options.listen, " gave no listening port"));
   }
+  self->http_port_ = ports[0];
   self->port_ = ports[0];
+  if (tls) {
+    TlsFrontOptions front;
+    front.listen = options.listen;
+    front.cert_file = options.tls_cert_file;
+    front.key_file = options.tls_key_file;
+    front.backend_port = self->http_port_;
+    front.max_connections = options.max_tls_connections;
+    auto started = TlsFront::Start(front);
+    if (!started.ok()) return started.status();
+    self->front_ = std::move(*started);
+    self->impl_->front_.store(self->front_.get());
+    self->port_ = self->front_->port();
+  }
   return self;
 }
 
 ConsoleServer::~ConsoleServer() {
+  front_.reset();  // no more connections relayed to the listener
   if (impl_ == nullptr || impl_->server == nullptr) return;
   // civetweb's listening thread sees the stop only when its poll returns, up to 2 s
   // later (SOCKET_TIMEOUT_QUANTUM), which would hold ledgerd's stop up: connections to
@@ -477,7 +577,7 @@ ConsoleServer::~ConsoleServer() {
       if (fd >= 0) {
         sockaddr_in address{};
         address.sin_family = AF_INET;
-        address.sin_port = htons(static_cast<uint16_t>(port_));
+        address.sin_port = htons(static_cast<uint16_t>(http_port_));
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         (void)::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
         ::close(fd);

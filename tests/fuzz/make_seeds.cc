@@ -1,7 +1,8 @@
 // Writes the binary seeds of tests/fuzz/corpus: valid AppendRequests (binary and JSON) for
-// fuzz_validate, and records, entity values, ids, events and receivables snapshots for
-// fuzz_decode. Generated rather than hand-made so they stay valid as the schema and the
-// formats move; rerun it (tests/fuzz/README.md) after such a change.
+// fuzz_validate, the binary ones and two that must be refused for fuzz_append, and records, entity
+// values, ids, events and receivables snapshots for fuzz_decode. Generated rather than hand-made so
+// they stay valid as the schema and the formats move; rerun it (tests/fuzz/README.md) after such a
+// change.
 //
 // Usage: fuzz_make_seeds CORPUS_DIR
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "google/protobuf/unknown_field_set.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/format.h"
 #include "services/compliance/compliance_state.h"
@@ -115,6 +117,7 @@ int main(int argc, char** argv) {
   const std::filesystem::path root = argv[1];
   const std::filesystem::path validate = root / "fuzz_validate";
   const std::filesystem::path decode = root / "fuzz_decode";
+  const std::filesystem::path append = root / "fuzz_append";
 
   // A client's whole receivables story, in stream order: the same events make the
   // AppendRequests, the Event seeds and the folded snapshot.
@@ -136,15 +139,30 @@ int main(int argc, char** argv) {
   for (const v1::Event& e : story) *whole.add_events() = e;
   t::Expect(&whole, "client-bj-fin", v1::ExpectedVersion::KIND_NO_STREAM);
   Write(validate / "story.pb", whole.SerializeAsString());
+  Write(append / "story.pb", whole.SerializeAsString());
   Write(validate / "story.json", Json(whole));
 
   const v1::AppendRequest first = t::Batch({story[0], story[1]});
   Write(validate / "register-and-invoice.pb", first.SerializeAsString());
   Write(validate / "register-and-invoice.json", Json(first));
+  Write(append / "register-and-invoice.pb", first.SerializeAsString());
+  // The bytes of issue 13 defect 3 (invalid UTF-8 in events[0].event_id), and a valid
+  // request with an unknown field 99 in its payload (defect 4): both must be refused.
+  Write(append / "invalid-utf8-event-id.bin", std::string("\x0a\x05\x0a\x03\xff\xfe\xfd", 7));
+  {
+    v1::AppendRequest unknown = first;
+    unknown.mutable_events(1)
+        ->mutable_invoice_issued()
+        ->GetReflection()
+        ->MutableUnknownFields(unknown.mutable_events(1)->mutable_invoice_issued())
+        ->AddVarint(99, 1);
+    Write(append / "unknown-field-99.pb", unknown.SerializeAsString());
+  }
   // One event per request, so single-event mutations start from every payload kind.
   for (size_t i = 0; i < story.size(); ++i) {
     const v1::AppendRequest one = t::Batch({story[i]});
     Write(validate / ("event-" + std::to_string(i + 1) + ".pb"), one.SerializeAsString());
+    Write(append / ("event-" + std::to_string(i + 1) + ".pb"), one.SerializeAsString());
     Write(decode / ("event-" + std::to_string(i + 1) + ".pb"), story[i].SerializeAsString());
   }
 

@@ -853,5 +853,255 @@ TEST_F(ProofExportTest, AWrongKeyAndAForkedHistoryAreReported) {
       << bad.output;
 }
 
+// Issue 14 item 6: a compliance report on proofs (`report compliance --with-proofs`) whose
+// listed invoices tools/verify_audit.py recomputes from the proven events alone.
+class ReportProofTest : public ProofExportTest {
+ protected:
+  static v1::Event CreditNote(uint64_t id, const std::string& credit_note, int64_t minor,
+                              v1::Date day) {
+    v1::Event e = ::sixhearts::testing::Envelope(id, "42", day);
+    auto* p = e.mutable_credit_note_issued();
+    p->set_credit_note_id(credit_note);
+    p->set_invoice_id("INV-1");
+    *p->mutable_amount() = ::sixhearts::testing::Money(minor);
+    *p->mutable_issue_date() = day;
+    return e;
+  }
+  static v1::Event DisputeOpened(uint64_t id, const std::string& dispute, int64_t minor,
+                                 v1::Date day) {
+    v1::Event e = ::sixhearts::testing::Envelope(id, "42", day);
+    auto* p = e.mutable_dispute_opened();
+    p->set_dispute_id(dispute);
+    p->set_invoice_id("INV-1");
+    p->set_amount_minor(minor);
+    p->set_reason("quantity short");
+    *p->mutable_opened_on() = day;
+    return e;
+  }
+
+  // Positions 1..13. Client 42's INV-1 (1,000.00 issued 2026-01-10, statutory due
+  // 2026-02-09: CN, 30 days from the issue day without a delivery day) as of 2026-04-30:
+  // paid 300.00 (PAY-1, 5) + 150.00 (PAY-2 received unallocated at 8, allocated at 9),
+  // credited 100.00 (6), outstanding 1,000 - 450 - 100 = 450.00, of which 200.00 under
+  // DSP-1 (7) open; DSP-2 (10) was rejected (11) on 2026-03-20; overdue 450 - 200 =
+  // 250.00. PAY-3 (13) is dated 2026-05-10, after as_of. Client 7's INV-1 (4): 50.00
+  // owed and overdue.
+  void BuildInvoiceLog() {
+    Append(Batch({ClientRegistered(1, "42")}));
+    Append(Batch({ClientRegistered(2, "7")}));
+    Append(Batch({InvoiceIssued(3, "42", "INV-1", 100000, D(2026, 1, 10), D(2026, 2, 9))}));
+    Append(Batch({InvoiceIssued(4, "7", "INV-1", 5000, D(2026, 1, 12), D(2026, 2, 11))}));
+    Append(Batch({::sixhearts::testing::PaymentReceived(5, "42", "PAY-1", 30000, "INV-1", 30000,
+                                                        D(2026, 2, 20))}));
+    Append(Batch({CreditNote(6, "CN-1", 10000, D(2026, 3, 1))}));
+    Append(Batch({DisputeOpened(7, "DSP-1", 20000, D(2026, 3, 5))}));
+    Append(Batch(
+        {::sixhearts::testing::PaymentReceived(8, "42", "PAY-2", 15000, "", 0, D(2026, 3, 10))}));
+    v1::Event allocated = ::sixhearts::testing::Envelope(9, "42", D(2026, 3, 12));
+    allocated.mutable_payment_allocated()->set_payment_id("PAY-2");
+    auto* a = allocated.mutable_payment_allocated()->add_allocations();
+    a->set_invoice_id("INV-1");
+    a->set_amount_minor(15000);
+    *allocated.mutable_payment_allocated()->mutable_allocated_on() = D(2026, 3, 12);
+    Append(Batch({allocated}));
+    Append(Batch({DisputeOpened(10, "DSP-2", 5000, D(2026, 3, 6))}));
+    v1::Event resolved = ::sixhearts::testing::Envelope(11, "42", D(2026, 3, 20));
+    resolved.mutable_dispute_resolved()->set_dispute_id("DSP-2");
+    resolved.mutable_dispute_resolved()->set_outcome(v1::DISPUTE_OUTCOME_REJECTED);
+    *resolved.mutable_dispute_resolved()->mutable_resolved_on() = D(2026, 3, 20);
+    Append(Batch({resolved}));
+    Append(Batch({Interaction(12, "42", "X-1")}));
+    Append(Batch({::sixhearts::testing::PaymentReceived(13, "42", "PAY-3", 1000, "INV-1", 1000,
+                                                        D(2026, 5, 10))}));
+  }
+
+  std::string ReportOnProofs() {
+    const std::string file = dir_.sub(absl::StrCat("report-", runs_, ".json"));
+    RunResult run =
+        Ledgerctl({"report", "compliance", "--as-of", "2026-04-30", "--with-proofs", "-o", file});
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    return file;
+  }
+
+  RunResult CheckReport(const std::string& file, const std::string& key) {
+    return Exec(
+        {"/usr/bin/python3", SIXHEARTS_SOURCE_DIR "/tools/verify_audit.py", file, "--key", key});
+  }
+
+  // `text` with `from` (which must occur once) replaced by `to`, written to a new file.
+  std::string Altered(const std::string& text, const std::string& from, const std::string& to) {
+    EXPECT_EQ(Count(text, from), 1u) << from;
+    std::string altered = text;
+    if (const size_t at = altered.find(from); at != std::string::npos) {
+      altered.replace(at, from.size(), to);
+    }
+    const std::string file = dir_.sub(absl::StrCat("altered-", runs_++, ".json"));
+    Write(file, altered);
+    return file;
+  }
+};
+
+TEST_F(ReportProofTest, ListedInvoicesAreRecomputedFromProvenEvents) {
+  BuildInvoiceLog();
+  const std::string key = Key();
+  const std::string file = ReportOnProofs();
+  const std::string text = Read(file);
+  EXPECT_TRUE(absl::StrContains(text,
+                                "\"outstanding_minor\":45000,\"disputed_minor\":20000,"
+                                "\"overdue_minor\":25000,"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(
+      text,
+      "\"proof\":{\"paid_minor\":45000,\"credited_minor\":10000,\"written_off_minor\":0,"
+      "\"positions\":[3,5,6,7,8,9,10,11]}"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text,
+                                "\"proof\":{\"paid_minor\":0,\"credited_minor\":0,"
+                                "\"written_off_minor\":0,\"positions\":[4]}"))
+      << text;
+  // The proofs: positions 3..11 once each, in the tree of size 13; not 12 (an
+  // interaction) nor 13 (after as_of).
+  EXPECT_TRUE(absl::StrContains(text, "\"proofs\":{\"tree_size\":13,")) << text;
+  EXPECT_EQ(Count(text, "\n{\"position\":"), 9u) << text;
+  EXPECT_TRUE(absl::StrContains(text, "\n{\"position\":3,\"leaf\":")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "\n{\"position\":11,\"leaf\":")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "\n{\"position\":12,")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "\n{\"position\":13,")) << text;
+
+  RunResult ok = CheckReport(file, key);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_TRUE(absl::StartsWith(ok.output,
+                               "OK: compliance report as of 2026-04-30, 2 listed invoices "
+                               "recomputed from 9 proven events in the signed tree of size 13"))
+      << ok.output;
+
+  // A shown figure altered: 450.00 outstanding shown as 45.00.
+  RunResult outstanding = CheckReport(
+      Altered(text, "\"outstanding_minor\":45000,\"disputed_minor\":20000,\"overdue_minor\"",
+              "\"outstanding_minor\":4500,\"disputed_minor\":20000,\"overdue_minor\""),
+      key);
+  EXPECT_EQ(outstanding.exit_code, 1) << outstanding.output;
+  EXPECT_TRUE(absl::StartsWith(outstanding.output,
+                               "FAILED at invoice INV-1 of client 42: outstanding_minor shown as "
+                               "4500 but the proven events give 45000"))
+      << outstanding.output;
+  RunResult paid =
+      CheckReport(Altered(text, "\"paid_minor\":45000,", "\"paid_minor\":55000,"), key);
+  EXPECT_EQ(paid.exit_code, 1) << paid.output;
+  EXPECT_TRUE(absl::StartsWith(paid.output,
+                               "FAILED at invoice INV-1 of client 42: proof.paid_minor shown as "
+                               "55000 but the proven events give 45000"))
+      << paid.output;
+  // The credit note left out of the invoice's events: the figures no longer follow.
+  RunResult dropped =
+      CheckReport(Altered(text, "\"positions\":[3,5,6,7,", "\"positions\":[3,5,7,"), key);
+  EXPECT_EQ(dropped.exit_code, 1) << dropped.output;
+  EXPECT_TRUE(absl::StartsWith(dropped.output,
+                               "FAILED at invoice INV-1 of client 42: outstanding_minor shown as "
+                               "45000 but the proven events give 55000"))
+      << dropped.output;
+
+  // One hash of position 5's inclusion proof altered.
+  const size_t line = text.find("\n{\"position\":5,\"leaf\":");
+  ASSERT_NE(line, std::string::npos);
+  const size_t hash = text.find("\"inclusion_path\":[\"", line) + 19;
+  std::string flipped = text;
+  flipped[hash] = flipped[hash] == 'a' ? 'b' : 'a';
+  Write(file, flipped);
+  RunResult path = CheckReport(file, key);
+  EXPECT_EQ(path.exit_code, 1) << path.output;
+  EXPECT_TRUE(absl::StartsWith(
+      path.output,
+      "FAILED at position 5: the inclusion proof does not lead to the checkpoint's "
+      "root"))
+      << path.output;
+}
+
+TEST_F(ReportProofTest, AReversedPaymentCountsUntilItsReversal) {
+  BuildInvoiceLog();
+  // Position 14: PAY-1 (300.00 on INV-1) reversed on 2026-04-10.
+  v1::Event reversed = ::sixhearts::testing::Envelope(14, "42", D(2026, 4, 10));
+  reversed.mutable_payment_reversed()->set_payment_id("PAY-1");
+  *reversed.mutable_payment_reversed()->mutable_reversed_on() = D(2026, 4, 10);
+  reversed.mutable_payment_reversed()->set_reason("returned by the bank");
+  Append(Batch({reversed}));
+  const std::string key = Key();
+  // As of 2026-04-30 only PAY-2's 150.00 counts: outstanding 1,000 - 150 - 100 = 750.00,
+  // overdue 750 - 200 = 550.00; the reversal is among INV-1's events.
+  const std::string after = ReportOnProofs();
+  const std::string text = Read(after);
+  EXPECT_TRUE(absl::StrContains(text,
+                                "\"outstanding_minor\":75000,\"disputed_minor\":20000,"
+                                "\"overdue_minor\":55000,"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(text,
+                                "\"paid_minor\":15000,\"credited_minor\":10000,"
+                                "\"written_off_minor\":0,\"positions\":[3,5,6,7,8,9,10,11,14]"))
+      << text;
+  RunResult ok = CheckReport(after, key);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  // Shown as if the reversal had not happened, the figures fail against the bytes.
+  RunResult altered =
+      CheckReport(Altered(text, "\"paid_minor\":15000,", "\"paid_minor\":45000,"), key);
+  EXPECT_EQ(altered.exit_code, 1) << altered.output;
+  EXPECT_TRUE(absl::StartsWith(altered.output,
+                               "FAILED at invoice INV-1 of client 42: proof.paid_minor shown as "
+                               "45000 but the proven events give 15000"))
+      << altered.output;
+  // As of 2026-04-05 the reversal is not yet in the books: PAY-1 still counts.
+  const std::string before = dir_.sub("report-before.json");
+  ASSERT_EQ(
+      Ledgerctl({"report", "compliance", "--as-of", "2026-04-05", "--with-proofs", "-o", before})
+          .exit_code,
+      0);
+  EXPECT_TRUE(absl::StrContains(Read(before),
+                                "\"paid_minor\":45000,\"credited_minor\":10000,"
+                                "\"written_off_minor\":0,\"positions\":[3,5,6,7,8,9,"
+                                "10,11]"))
+      << Read(before);
+  RunResult early = CheckReport(before, key);
+  EXPECT_EQ(early.exit_code, 0) << early.output;
+}
+
+// The demo portfolio (ledgerctl generate: payments, credit notes, write-offs, disputes
+// and their resolutions): the checker's fold and the receivables projection agree on
+// every listed invoice at several days.
+TEST_F(ReportProofTest, TheDemoPortfolioVerifiesOnSeveralDays) {
+  RunResult generated = Ledgerctl({"generate", "--clients", "30", "--months", "24"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.output;
+  const std::string key = Key();
+  for (const std::string day : {"2025-06-30", "2025-12-31", "2026-11-30"}) {
+    const std::string file = dir_.sub(absl::StrCat("demo-", day, ".json"));
+    RunResult run =
+        Ledgerctl({"report", "compliance", "--as-of", day, "--with-proofs", "-o", file});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    const std::string text = Read(file);
+    EXPECT_TRUE(absl::StrContains(text, "\"proof\":{")) << day;
+    RunResult check = CheckReport(file, key);
+    EXPECT_EQ(check.exit_code, 0) << day << ": " << check.output;
+    EXPECT_TRUE(absl::StartsWith(check.output, absl::StrCat("OK: compliance report as of ", day)))
+        << check.output;
+  }
+}
+
+TEST_F(ReportProofTest, ProofsAreForJsonOnly) {
+  BuildInvoiceLog();
+  RunResult csv = Ledgerctl(
+      {"report", "compliance", "--as-of", "2026-04-30", "--with-proofs", "--format", "csv"});
+  EXPECT_NE(csv.exit_code, 0) << csv.output;
+  EXPECT_TRUE(absl::StrContains(csv.output,
+                                "INVALID_ARGUMENT: with_proofs: only with format JSON (CSV and "
+                                "HTML have no place for the proofs)"))
+      << csv.output;
+  // Without --with-proofs the verifier has nothing to recompute and says so.
+  const std::string file = dir_.sub("plain.json");
+  ASSERT_EQ(Ledgerctl({"report", "compliance", "--as-of", "2026-04-30", "-o", file}).exit_code, 0);
+  EXPECT_FALSE(absl::StrContains(Read(file), "\"proof\"")) << Read(file);
+  RunResult plain = CheckReport(file, Key());
+  EXPECT_EQ(plain.exit_code, 2) << plain.output;
+  EXPECT_TRUE(absl::StrContains(plain.output, "this compliance report carries no proofs"))
+      << plain.output;
+}
+
 }  // namespace
 }  // namespace sixhearts

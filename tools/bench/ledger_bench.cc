@@ -40,6 +40,8 @@
 #include "services/event_store_service.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
 
 namespace sixhearts::bench {
 namespace {
@@ -1254,4 +1256,8 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace sixhearts::bench
 
-int main(int argc, char** argv) { return sixhearts::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Logs go to stderr, so that stdout carries the results alone (--json stays parseable).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("bench"));
+  return sixhearts::bench::Main(argc, argv);
+}

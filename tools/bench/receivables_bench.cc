@@ -41,6 +41,8 @@
 #include "services/receivables/analytics.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/receivables/receivables_state.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
 
 namespace sixhearts::bench {
 namespace {
@@ -1162,4 +1164,8 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace sixhearts::bench
 
-int main(int argc, char** argv) { return sixhearts::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Logs go to stderr, so that stdout carries the results alone (--json stays parseable).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("bench"));
+  return sixhearts::bench::Main(argc, argv);
+}

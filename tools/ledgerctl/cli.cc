@@ -437,6 +437,9 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   }
   compliance_command->add_option("--period-from", compliance_report.period_from,
                                  "First day of the period (default: as-of - 364 days)");
+  compliance_command->add_flag("--with-proofs", compliance_report.with_proofs,
+                               "JSON only: each listed invoice with the events its figures came "
+                               "from and their inclusion proofs (tools/verify_audit.py --key)");
   disclosure_command->add_option("--year", compliance_report.year,
                                  "The year (default: the year of --as-of)");
   AuditExportOptions audit_export;

@@ -162,6 +162,7 @@ absl::StatusOr<int> RunComplianceReport(const CommandContext& context,
       *request.mutable_period_from() = ledger::FromCivilDay(**period_from);
     if (known_at->has_value()) *request.mutable_known_at() = **known_at;
     for (const std::string& c : options.clients) request.add_client_ids(c);
+    request.set_with_proofs(options.with_proofs);
     status = context.client->ComplianceReport(
         request, [&](const v1::ComplianceReportResponse& r) { return receiver.On(r); });
   }

@@ -20,6 +20,7 @@ struct ComplianceReportCommandOptions {
   int year = 0;             // disclosure: the year; 0: the year of --as-of
   std::string format;       // json|csv|html; empty: json
   std::string output;       // file; empty or "-": stdout
+  bool with_proofs = false;  // compliance, JSON only: the report on proofs
   std::vector<std::string> clients;
 };
 

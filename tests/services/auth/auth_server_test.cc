@@ -200,6 +200,39 @@ TEST_F(AuthServerTest, MissingOrUnknownCredentialsAreUnauthenticated) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
+// A call that carries two authorization values does not say whose call it is. The gate
+// checked the last and PrincipalOf named the first, so a reader's token before a writer's
+// appended events whose actor was the reader, and an unknown token before a writer's
+// stopped the server (found by tests/fuzz/fuzz_auth). Such a call is refused.
+TEST_F(AuthServerTest, ACallCarryingTwoAuthorizationValuesIsUnauthenticated) {
+  Start(AuthToml(tokens_, TlsSection()));
+  auto channel = TlsChannel();
+  auto append = [&](const std::string& first, const std::string& second, uint64_t id) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", first);
+    context.AddMetadata("authorization", second);
+    v1::AppendResponse response;
+    return v1::EventStore::NewStub(channel)->Append(
+        &context, Batch({ClientRegistered(id, absl::StrCat(id))}), &response);
+  };
+  const std::string refusal =
+      "/sixhearts.ledger.v1.EventStore/Append: the call carries 2 authorization values; send "
+      "one, \"Bearer <token>\"";
+  for (const auto& [first, second] : std::vector<std::pair<std::string, std::string>>{
+           {"Bearer " + tokens_.reader, "Bearer " + tokens_.writer},
+           {"Bearer not-a-token", "Bearer " + tokens_.writer},
+           {"Basic x", "Bearer " + tokens_.writer},
+           {"Bearer " + tokens_.writer, "Bearer " + tokens_.writer}}) {
+    const grpc::Status status = append(first, second, 1);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << first << ", " << second;
+    EXPECT_EQ(status.error_message(), refusal) << first << ", " << second;
+  }
+  EXPECT_EQ(server_->store()->head().position, 0u);
+  // One value still works on the same channel.
+  EXPECT_TRUE(Append(channel.get(), tokens_.writer, Batch({ClientRegistered(2, "2")})).ok());
+  EXPECT_EQ(server_->store()->head().position, 1u);
+}
+
 TEST_F(AuthServerTest, ARoleThatDoesNotAllowTheMethodIsPermissionDenied) {
   Start(AuthToml(tokens_, TlsSection()));
   auto channel = TlsChannel();

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -59,11 +60,13 @@ class Ledgerd:
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         self.grpc = self.http = None
+        self.text = ""
+        self.context = None  # the TLS context of HTTPS calls
         while time.time() < deadline and self.grpc is None:
             self.log.seek(0)
-            text = self.log.read()
+            text = self.text = self.log.read()
             grpc_match = re.search(r"serving on (127\.0\.0\.1:\d+)", text)
-            http_match = re.search(r"console on (http://127\.0\.0\.1:\d+)/", text)
+            http_match = re.search(r"console on (https?://127\.0\.0\.1:\d+)/", text)
             if grpc_match and http_match:
                 self.grpc, self.http = grpc_match.group(1), http_match.group(1)
             elif self.process.poll() is not None:
@@ -86,7 +89,7 @@ class Ledgerd:
         request = urllib.request.Request(f"{self.http}/{procedure}", data=data, headers=headers,
                                          method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30, context=self.context) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
@@ -232,39 +235,106 @@ class ConnectWithAuthTest(unittest.TestCase):
         self.assertEqual(json.loads(grpc.splitlines()[0])["actor"], "erp-import")
 
 
-class ConsoleWithTlsTest(unittest.TestCase):
-    """The console speaks plain HTTP only: a server with [tls] starts without it, and says
-    why, rather than serve tokens in clear next to a TLS port."""
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
 
-    def test_a_tls_server_starts_without_the_console_and_says_why(self):
-        with tempfile.TemporaryDirectory() as directory:
-            cert, key = os.path.join(directory, "server.crt"), os.path.join(directory, "server.key")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                            "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
-                            "-days", "1", "-keyout", key, "-out", cert], check=True,
-                           capture_output=True)
-            _, token_hash = new_token()
-            config = os.path.join(directory, "auth.toml")
-            with open(config, "w") as f:
-                f.write(f'[tls]\ncert_file = "{cert}"\nkey_file = "{key}"\n\n'
-                        f'[[principals]]\nname = "collector"\nroles = ["reader"]\n{token_hash}\n')
-            log_path = os.path.join(directory, "ledgerd.log")
-            with open(log_path, "w+") as log:
-                server = subprocess.Popen(
-                    [LEDGERD, "--data-dir", os.path.join(directory, "data"), "--listen",
-                     "127.0.0.1:0", "--metrics-listen", "", "--console-listen", "127.0.0.1:0",
-                     "--auth-config", config], stdout=log, stderr=subprocess.STDOUT)
-                deadline = time.time() + 30
-                text = ""
-                while time.time() < deadline and "serving on" not in text:
-                    time.sleep(0.05)
-                    log.seek(0)
-                    text = log.read()
-                server.send_signal(signal.SIGTERM)
-                self.assertEqual(server.wait(timeout=30), 0, text)
-            self.assertIn("serving on", text)
-            self.assertIn("console: off: the server is configured with [tls]", text)
-            self.assertNotIn("console on http", text)
+
+class ConsoleWithTlsTest(unittest.TestCase):
+    """With [tls] the console serves HTTPS with the server's certificate (here signed by a
+    CA of the test's own, as a deployment's would be), forwards to the gRPC port over TLS,
+    and answers plain HTTP with a 400 naming https."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        d = self.dir.name
+        self.ca = os.path.join(d, "ca.crt")
+        cert, key = os.path.join(d, "server.crt"), os.path.join(d, "server.key")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        openssl("req", "-x509", *ec, "-subj", "/CN=Six Hearts test CA", "-days", "1",
+                "-keyout", os.path.join(d, "ca.key"), "-out", self.ca)
+        openssl("req", *ec, "-subj", "/CN=localhost", "-keyout", key,
+                "-out", os.path.join(d, "server.csr"))
+        with open(os.path.join(d, "ext"), "w") as f:
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", os.path.join(d, "server.csr"), "-CA", self.ca,
+                "-CAkey", os.path.join(d, "ca.key"), "-CAcreateserial", "-days", "1",
+                "-extfile", os.path.join(d, "ext"), "-out", cert)
+        self.reader, reader_hash = new_token()
+        self.tls = f'[tls]\ncert_file = "{cert}"\nkey_file = "{key}"\n'
+        self.principals = f'\n[[principals]]\nname = "collector"\nroles = ["reader"]\n{reader_hash}\n'
+        config = os.path.join(d, "auth.toml")
+        with open(config, "w") as f:
+            f.write(self.tls + self.principals)
+        self.server = Ledgerd(d, "--auth-config", config)
+        self.server.context = ssl.create_default_context(cafile=self.ca)
+
+    def tearDown(self):
+        self.server.stop()
+        self.dir.cleanup()
+
+    def test_https_with_the_servers_certificate_and_plain_http_refused(self):
+        self.assertTrue(self.server.http.startswith("https://127.0.0.1:"), self.server.text)
+        with urllib.request.urlopen(self.server.http + "/", timeout=30,
+                                    context=self.server.context) as response:
+            self.assertEqual(response.status, 200)
+            self.assertIn("<title>Six Hearts ledger console</title>", response.read().decode())
+        # A Connect call goes on to the gRPC port over TLS, with the caller's token.
+        status, body = self.server.call("sixhearts.ledger.v1.EventStore/Digest", {}, self.reader)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["headPosition"], "0")
+        self.assertTrue(body["checkpoint"].startswith("sixhearts-ledger\n0\n"), body)
+        status, body = self.server.call("sixhearts.ledger.v1.Receivables/Aging",
+                                        {"asOf": {"year": 2026, "month": 2, "day": 30}},
+                                        self.reader)
+        self.assertEqual((status, body["message"]), (400, "as_of: not a valid date: 2026-02-30"))
+        status, body = self.server.call("sixhearts.ledger.v1.EventStore/Digest", {})
+        self.assertEqual((status, body["code"]), (401, "unauthenticated"), body)
+        # A client that does not trust the CA does not get through the handshake.
+        with self.assertRaises(urllib.error.URLError) as refused:
+            urllib.request.urlopen(self.server.http + "/", timeout=30,
+                                   context=ssl.create_default_context())
+        self.assertIsInstance(refused.exception.reason, ssl.SSLCertVerificationError)
+        # The HTTP listener behind the front, a plain loopback port, answers no one else.
+        inner = re.search(r"relayed to its HTTP listener on (127\.0\.0\.1:\d+)", self.server.text)
+        self.assertIsNotNone(inner, self.server.text)
+        with self.assertRaises(urllib.error.HTTPError) as direct:
+            urllib.request.urlopen(f"http://{inner.group(1)}/", timeout=30)
+        self.assertEqual(direct.exception.code, 403)
+        self.assertEqual(json.loads(direct.exception.read())["message"],
+                         "this is the console's internal port; open the console over https")
+        # Plain HTTP on the HTTPS port: 400 naming https, no page, no call.
+        port = self.server.http.rsplit(":", 1)[1]
+        with self.assertRaises(urllib.error.HTTPError) as plain:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30)
+        self.assertEqual(plain.exception.code, 400)
+        self.assertEqual(plain.exception.read().decode(),
+                         f"This is the ledger console's HTTPS port: open https://, not http://, "
+                         f"on port {port}.\n")
+
+    def test_a_server_requiring_client_certificates_starts_without_the_console(self):
+        # The console has no client certificate to call the gRPC port with.
+        d = self.dir.name
+        config = os.path.join(d, "require.toml")
+        with open(config, "w") as f:
+            f.write(self.tls + f'client_ca_file = "{self.ca}"\nclient_certificate = "require"\n'
+                    + self.principals)
+        with open(os.path.join(d, "require.log"), "w+") as log:
+            server = subprocess.Popen(
+                [LEDGERD, "--data-dir", os.path.join(d, "require"), "--listen", "127.0.0.1:0",
+                 "--metrics-listen", "", "--console-listen", "127.0.0.1:0", "--auth-config",
+                 config], stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.time() + 30
+            text = ""
+            while time.time() < deadline and "serving on" not in text:
+                time.sleep(0.05)
+                log.seek(0)
+                text = log.read()
+            server.send_signal(signal.SIGTERM)
+            self.assertEqual(server.wait(timeout=30), 0, text)
+        self.assertIn("serving on", text)
+        self.assertIn('console: off: tls.client_certificate = "require" and the console has no '
+                      "client certificate", text)
+        self.assertNotIn("console on", text)
 
 
 if __name__ == "__main__":
