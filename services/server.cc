@@ -314,8 +314,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   view_options.dir =
       options.views_dir.empty() ? absl::StrCat(options.data_dir, ".views") : options.views_dir;
   view_options.block_cache_bytes = options.views_block_cache_bytes;
-  auto views = projection::ViewStore::Open(
-      view_options, [](std::string_view line) { spdlog::warn("{}", line); });
+  auto views = projection::ViewStore::Open(view_options,
+                                           [](std::string_view line) { spdlog::warn("{}", line); });
   if (!views.ok()) {
     self->impl_->server->Shutdown();
     self->impl_->shut_down = true;

@@ -398,12 +398,30 @@ class ProjectionEngine::Impl {
     auto blob = store_->LoadProjection(name_);
     const bool has_blob = blob.ok() && blob->has_value();
     const uint64_t head = store_->head().position;
+    if (checkpoint->has_value()) {
+      // A rebuild below writes the next generation, whichever checkpoint is followed.
+      absl::MutexLock lock(&mu_);
+      generation_ = (*checkpoint)->generation;
+    }
     if (checkpoint->has_value() && (*checkpoint)->position > head) {
       spdlog::warn(
           "projection {}: its stored view is at position {}, past the log's head {}; "
           "rebuilding it",
           name_, (*checkpoint)->position, head);
       *checkpoint = std::nullopt;
+    }
+    if (checkpoint->has_value() && (*checkpoint)->position > 0) {
+      // A view built from another log (a data directory restored or replaced under it)
+      // is never followed: its chain hash at the checkpoint differs.
+      auto hash = ChainHashAt((*checkpoint)->position);
+      if (!hash.ok()) return hash.status();
+      if (*hash != (*checkpoint)->chain_hash) {
+        spdlog::warn(
+            "projection {}: its stored view was built from another log (the chain hash at "
+            "its position {} differs); rebuilding it",
+            name_, (*checkpoint)->position);
+        *checkpoint = std::nullopt;
+      }
     }
     if (checkpoint->has_value()) {
       if (absl::Status s = views_->DropOtherGenerations(name_, (*checkpoint)->generation);
@@ -473,7 +491,13 @@ class ProjectionEngine::Impl {
         from + 1, target, TypeFilter(*factory_()), [&](const v1::Event& event) -> absl::Status {
           if (absl::Status s = writer.Apply(event); !s.ok()) return s;
           if (writer.pending_events() < kViewCommitEveryEvents) return absl::OkStatus();
-          if (absl::Status s = writer.Commit(event.position(), live); !s.ok()) return s;
+          if (live) {
+            auto hash = ChainHashOf(event);
+            if (!hash.ok()) return hash.status();
+            if (absl::Status s = writer.Commit(event.position(), *hash); !s.ok()) return s;
+          } else if (absl::Status s = writer.CommitRows(); !s.ok()) {
+            return s;
+          }
           if (live) {
             absl::MutexLock lock(&mu_);
             if (stopping_) return absl::CancelledError("projection stopping");
@@ -490,7 +514,9 @@ class ProjectionEngine::Impl {
       return scanned;
     }
     if (live) {
-      if (absl::Status s = writer.Commit(target); !s.ok()) {
+      auto hash = ChainHashAt(target);
+      absl::Status s = hash.ok() ? writer.Commit(target, *hash) : hash.status();
+      if (!s.ok()) {
         writer.Abandon();
         return s;
       }
@@ -510,18 +536,43 @@ class ProjectionEngine::Impl {
       absl::ReaderMutexLock lock(&mu_);
       generation = generation_ + 1;
     }
+    if (absl::Status s = views_->DropGeneration(name_, generation); !s.ok()) return s;
     auto fresh =
         std::make_unique<ViewWriter>(views_, rows_.get(), generation, options_.view_cache_bytes);
     const uint64_t target = store_->head().position;
     if (absl::Status s = ReplayRows(*fresh, 0, target, /*live=*/false, progress); !s.ok()) {
       return s;
     }
-    if (absl::Status s = fresh->CommitAndSwitch(target); !s.ok()) return s;
+    auto hash = ChainHashAt(target);
+    if (!hash.ok()) return hash.status();
+    if (absl::Status s = fresh->CommitAndSwitch(target, *hash); !s.ok()) return s;
     writer_ = std::move(fresh);
     absl::MutexLock lock(&mu_);
     generation_ = generation;
     live_.position = saved_position_ = target;
     return target;
+  }
+
+  // The log's chain hash at `position` (empty at 0), which a view checkpoint carries.
+  absl::StatusOr<std::string> ChainHashAt(uint64_t position) const {
+    if (position == 0) return std::string();
+    std::string hash;
+    absl::Status read = store_->ForEachRecord(
+        position, position, [&](uint64_t, std::string_view chain_hash, std::string_view) {
+          hash.assign(chain_hash);
+          return absl::OkStatus();
+        });
+    if (!read.ok()) return read;
+    if (hash.empty()) {
+      return absl::InternalError(absl::StrCat("projection ", name_, ": no record at position ",
+                                              position, " for its checkpoint"));
+    }
+    return hash;
+  }
+  // The same for an event read from the log (its hash set on read).
+  absl::StatusOr<std::string> ChainHashOf(const v1::Event& event) const {
+    if (!event.hash().empty()) return event.hash();
+    return ChainHashAt(event.position());
   }
 
   void CatchUpStored() {
@@ -554,6 +605,7 @@ class ProjectionEngine::Impl {
       position = live_.position;
     }
     const uint64_t from = position;
+    const v1::Event* last = nullptr;
     for (const v1::Event& event : events) {
       if (event.position() <= position) continue;
       if (absl::Status s = writer_->Apply(event); !s.ok()) {
@@ -561,9 +613,13 @@ class ProjectionEngine::Impl {
         return s;
       }
       position = event.position();
+      last = &event;
     }
     if (position == from) return absl::OkStatus();
-    if (absl::Status s = writer_->Commit(position); !s.ok()) {
+    auto hash = ChainHashOf(*last);
+    absl::Status committed = hash.ok() ? writer_->Commit(position, *hash) : hash.status();
+    if (!committed.ok()) {
+      const absl::Status s = committed;
       writer_->Abandon();
       return s;
     }

@@ -29,6 +29,7 @@ constexpr std::string_view kCheckpointKeyPrefix(
     "c",
     2);
 constexpr uint32_t kDayBias = 1u << 31;
+constexpr size_t kChainHashBytes = 32;
 // A stored value: this byte then the projection's state; an empty value is "absent".
 constexpr char kPresent = 'v';
 
@@ -81,7 +82,21 @@ std::string EncodeCheckpoint(const ViewCheckpoint& checkpoint) {
   std::string out;
   AppendBigEndian(&out, checkpoint.generation, 4);
   AppendBigEndian(&out, checkpoint.position, 8);
+  out.append(checkpoint.chain_hash);
   return out;
+}
+
+// A checkpoint value: generation (4), position (8), then the chain hash (32; none at
+// position 0).
+absl::StatusOr<ViewCheckpoint> DecodeCheckpoint(std::string_view projection,
+                                                std::string_view value) {
+  if (value.size() != 12 && value.size() != 12 + kChainHashBytes) {
+    return absl::DataLossError(absl::StrCat("view store: the checkpoint of ",
+                                            std::string(projection), " has ", value.size(),
+                                            " bytes, not 12 or ", 12 + kChainHashBytes));
+  }
+  return ViewCheckpoint{static_cast<uint32_t>(ReadBigEndian(value, 4)),
+                        ReadBigEndian(value.substr(4), 8), std::string(value.substr(12))};
 }
 
 absl::CivilDay BusinessDay(const v1::Event& event) {
@@ -192,13 +207,9 @@ absl::StatusOr<std::optional<ViewCheckpoint>> ViewStore::LoadCheckpoint(
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), CheckpointKey(projection), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return ledger::FromRocksDB(s, "view store: read a checkpoint");
-  if (value.size() != 12) {
-    return absl::DataLossError(absl::StrCat("view store: the checkpoint of ",
-                                            std::string(projection), " has ", value.size(),
-                                            " bytes, not 12"));
-  }
-  return ViewCheckpoint{static_cast<uint32_t>(ReadBigEndian(value, 4)),
-                        ReadBigEndian(std::string_view(value).substr(4), 8)};
+  auto checkpoint = DecodeCheckpoint(projection, value);
+  if (!checkpoint.ok()) return checkpoint.status();
+  return *std::move(checkpoint);
 }
 
 absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32_t keep) {
@@ -208,6 +219,14 @@ absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32
   batch.DeleteRange(PrefixEnd(GenerationPrefix(projection, keep)), PrefixEnd(part));
   return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
                              "view store: drop old generations");
+}
+
+absl::Status ViewStore::DropGeneration(std::string_view projection, uint32_t generation) {
+  rocksdb::WriteBatch batch;
+  const std::string prefix = GenerationPrefix(projection, generation);
+  batch.DeleteRange(prefix, PrefixEnd(prefix));
+  return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
+                             "view store: drop a generation");
 }
 
 absl::StatusOr<uint64_t> ViewStore::ReadCut(const RowProjection& projection,
@@ -225,9 +244,10 @@ absl::StatusOr<uint64_t> ViewStore::ReadCut(const RowProjection& projection,
   rocksdb::Status s = db_->Get(read, CheckpointKey(projection.name()), &value);
   if (s.IsNotFound()) return 0;
   if (!s.ok()) return ledger::FromRocksDB(s, "view store: read a checkpoint");
-  if (value.size() != 12) return absl::DataLossError("view store: a checkpoint is not 12 bytes");
-  const auto generation = static_cast<uint32_t>(ReadBigEndian(value, 4));
-  const uint64_t position = std::min(max_position, ReadBigEndian(value.substr(4), 8));
+  auto checkpoint = DecodeCheckpoint(projection.name(), value);
+  if (!checkpoint.ok()) return checkpoint.status();
+  const uint32_t generation = checkpoint->generation;
+  const uint64_t position = std::min(max_position, checkpoint->position);
   const uint32_t day_limit = business_day ? DayKey(*business_day) : UINT32_MAX;
 
   const std::string prefix = GenerationPrefix(projection.name(), generation);
@@ -241,7 +261,9 @@ absl::StatusOr<uint64_t> ViewStore::ReadCut(const RowProjection& projection,
     if (best.empty()) return absl::OkStatus();
     return projection.AddRow(fold, entity, std::string_view(best).substr(1));
   };
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  int past_day = 0;  // versions of `entity` stepped over after the cut's day
+  it->Seek(prefix);
+  while (it->Valid()) {
     const std::string_view key(it->key().data(), it->key().size());
     if (key.size() < prefix.size() + 12) return absl::DataLossError("view store: a short row key");
     const std::string_view this_entity = key.substr(prefix.size(), key.size() - prefix.size() - 12);
@@ -249,12 +271,21 @@ absl::StatusOr<uint64_t> ViewStore::ReadCut(const RowProjection& projection,
       if (absl::Status flushed = flush(); !flushed.ok()) return flushed;
       entity.assign(this_entity);
       best.clear();
+      past_day = 0;
     }
     const std::string_view suffix = key.substr(key.size() - 12);
     const auto day = static_cast<uint32_t>(ReadBigEndian(suffix, 4));
     const uint64_t at = ReadBigEndian(suffix.substr(4), 8);
-    // Versions come by (day, position), so the last that qualifies is the one in force.
-    if (day <= day_limit && at <= position) best.assign(it->value().data(), it->value().size());
+    // Versions come by (day, position), so the last that qualifies is the one in force,
+    // and none after the first one past the cut's day qualifies: past a few of them, one
+    // seek skips the entity's later history.
+    if (day <= day_limit) {
+      if (at <= position) best.assign(it->value().data(), it->value().size());
+    } else if (++past_day > kViewSeekPastVersions) {
+      it->Seek(PrefixEnd(prefix + entity));
+      continue;
+    }
+    it->Next();
   }
   if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read a cut");
   if (absl::Status flushed = flush(); !flushed.ok()) return flushed;
@@ -453,15 +484,20 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
   return absl::OkStatus();
 }
 
-absl::Status ViewWriter::CommitBatch(uint64_t position, bool checkpoint, bool drop_others) {
+absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop_others) {
+  if (checkpoint != nullptr && checkpoint->chain_hash.size() != kChainHashBytes &&
+      !(checkpoint->position == 0 && checkpoint->chain_hash.empty())) {
+    return absl::InternalError(absl::StrCat("view store: a checkpoint at position ",
+                                            checkpoint->position, " with a chain hash of ",
+                                            checkpoint->chain_hash.size(), " bytes"));
+  }
   if (drop_others) {
     const std::string part = ProjectionPart(projection_->name());
     batch_->DeleteRange(part, prefix_);
     batch_->DeleteRange(PrefixEnd(prefix_), PrefixEnd(part));
   }
-  if (checkpoint) {
-    batch_->Put(CheckpointKey(projection_->name()),
-                EncodeCheckpoint(ViewCheckpoint{generation_, position}));
+  if (checkpoint != nullptr) {
+    batch_->Put(CheckpointKey(projection_->name()), EncodeCheckpoint(*checkpoint));
   }
   // Not synced: the view is derived, and rows and checkpoint are lost or kept together
   // (the WAL keeps the batch whole), so a crash only means applying the lost events again.
@@ -480,12 +516,16 @@ void ViewWriter::Abandon() {
   pending_events_ = 0;
 }
 
-absl::Status ViewWriter::Commit(uint64_t position, bool checkpoint) {
-  return CommitBatch(position, checkpoint, false);
+absl::Status ViewWriter::Commit(uint64_t position, std::string_view chain_hash) {
+  const ViewCheckpoint checkpoint{generation_, position, std::string(chain_hash)};
+  return CommitBatch(&checkpoint, false);
 }
 
-absl::Status ViewWriter::CommitAndSwitch(uint64_t position) {
-  return CommitBatch(position, true, true);
+absl::Status ViewWriter::CommitRows() { return CommitBatch(nullptr, false); }
+
+absl::Status ViewWriter::CommitAndSwitch(uint64_t position, std::string_view chain_hash) {
+  const ViewCheckpoint checkpoint{generation_, position, std::string(chain_hash)};
+  return CommitBatch(&checkpoint, true);
 }
 
 }  // namespace sixhearts::services::projection

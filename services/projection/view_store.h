@@ -40,6 +40,10 @@ namespace sixhearts::services::projection {
 inline constexpr char kViewFormat[] = "sixhearts-views 1";
 // A rebuild or a catch-up commits its rows and checkpoint every this many events.
 inline constexpr uint64_t kViewCommitEveryEvents = 4096;
+// A cut read steps over at most this many versions of an entity dated after the cut's
+// business day, then skips the rest of the entity's versions with one seek (a step costs
+// far less than a seek, so short histories are stepped over).
+inline constexpr int kViewSeekPastVersions = 4;
 
 // Appends `part` to `key` so that keys built of parts sort as their parts do and no part
 // is a prefix of another: each 0x00 byte becomes 0x00 0xFF, and 0x00 0x01 ends the part.
@@ -101,10 +105,14 @@ class RowProjection {
 };
 
 // Where a projection stands in the view store: the generation its rows are under
-// (a rebuild writes a new one and switches to it) and the last position applied.
+// (a rebuild writes a new one and switches to it), the last position applied, and the
+// log's chain hash at that position (32 bytes; empty at position 0), so a view is never
+// followed on a log other than the one it was built from (a data directory restored or
+// replaced under it).
 struct ViewCheckpoint {
   uint32_t generation = 0;
   uint64_t position = 0;
+  std::string chain_hash;
 };
 
 struct ViewStoreOptions {
@@ -130,6 +138,9 @@ class ViewStore {
 
   // Drops every generation of `projection` but `keep` (left by an interrupted rebuild).
   absl::Status DropOtherGenerations(std::string_view projection, uint32_t keep);
+  // Drops the rows of one generation (before a rebuild writes it, so rows left by an
+  // interrupted one are never mixed in).
+  absl::Status DropGeneration(std::string_view projection, uint32_t generation);
 
   // Builds into `fold` (made by projection.NewFold()) the state of the cut: every entity
   // as in force on `business_day` (nullopt: no bound) among versions written at positions
@@ -163,12 +174,15 @@ class ViewWriter {
 
   // Applies `event` to the pending batch. Events come in position order.
   absl::Status Apply(const ledger::v1::Event& event);
-  // Writes the pending batch and the checkpoint (generation, `position`) in one
-  // WriteBatch; with `checkpoint` false only the rows (a rebuild's batches before it
-  // switches generations). REQUIRES: `position` >= the last applied event's.
-  absl::Status Commit(uint64_t position, bool checkpoint = true);
+  // Writes the pending batch and the checkpoint (generation, `position`, `chain_hash`,
+  // the log's chain hash at `position`) in one WriteBatch. REQUIRES: `position` >= the
+  // last applied event's.
+  absl::Status Commit(uint64_t position, std::string_view chain_hash);
+  // Writes the pending batch's rows only (a rebuild's batches before it switches
+  // generations).
+  absl::Status CommitRows();
   // Commit() plus, in the same WriteBatch, the removal of every other generation.
-  absl::Status CommitAndSwitch(uint64_t position);
+  absl::Status CommitAndSwitch(uint64_t position, std::string_view chain_hash);
   // Drops the pending batch (after an error: its events are applied again later).
   void Abandon();
   // Events applied since the last commit.
@@ -181,7 +195,7 @@ class ViewWriter {
   absl::StatusOr<std::vector<RowVersion>> Versions(const std::string& entity);
   std::string RowKey(std::string_view entity, absl::CivilDay day, uint64_t position) const;
   void CacheInsert(const std::string& entity, std::vector<RowVersion> versions);
-  absl::Status CommitBatch(uint64_t position, bool checkpoint, bool drop_others);
+  absl::Status CommitBatch(const ViewCheckpoint* checkpoint, bool drop_others);
 
   ViewStore* const store_;
   const RowProjection* const projection_;

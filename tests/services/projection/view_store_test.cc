@@ -5,6 +5,7 @@
 // restart without a rebuild, rebuild).
 #include "services/projection/view_store.h"
 
+#include <filesystem>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -24,6 +25,9 @@ using ::sixhearts::testing::InvoiceIssued;
 using ::sixhearts::testing::TempDir;
 
 absl::CivilDay CD(int y, int m, int d) { return absl::CivilDay(y, m, d); }
+
+// The chain hash the checkpoints of these tests carry (their events are not in a log).
+const std::string kHash(32, 'h');
 
 // Sums of invoiced amounts per stream.
 class SumsFold final : public Fold {
@@ -140,9 +144,9 @@ TEST_F(ViewStoreTest, ALateEventAddsVersionsAndEveryCutIsExact) {
   ViewWriter writer(views_.get(), &rows_, 1, 1 << 20);
   ASSERT_TRUE(writer.Apply(At(1, CD(2026, 1, 10), "a", 100)).ok());
   ASSERT_TRUE(writer.Apply(At(2, CD(2026, 1, 20), "a", 50)).ok());
-  ASSERT_TRUE(writer.Commit(2).ok());
+  ASSERT_TRUE(writer.Commit(2, kHash).ok());
   ASSERT_TRUE(writer.Apply(At(3, CD(2026, 1, 5), "a", 7)).ok());
-  ASSERT_TRUE(writer.Commit(3).ok());
+  ASSERT_TRUE(writer.Commit(3, kHash).ok());
   // (01-10, 1), (01-20, 2), then (01-05, 3), (01-10, 3), (01-20, 3).
   EXPECT_EQ(views_->CountRows("sums").value(), 5u);
 
@@ -163,12 +167,31 @@ TEST_F(ViewStoreTest, ALateEventAddsVersionsAndEveryCutIsExact) {
   EXPECT_EQ(Cut(std::nullopt, 9).second, 3u);
 }
 
+// A cut steps over at most kViewSeekPastVersions versions dated after its day, then seeks
+// past the entity: the entities after it are read whole. Stream "a" has versions on
+// 01-01..01-08 (amounts 1, 2, 4, ... 128), "b" and "c" one each.
+TEST_F(ViewStoreTest, ACutSkipsALongLaterHistoryAndReadsTheNextEntities) {
+  ViewWriter writer(views_.get(), &rows_, 1, 1 << 20);
+  uint64_t position = 0;
+  for (int day = 1; day <= 8; ++day) {
+    ASSERT_TRUE(writer.Apply(At(++position, CD(2026, 1, day), "a", int64_t{1} << (day - 1))).ok());
+  }
+  ASSERT_TRUE(writer.Apply(At(++position, CD(2026, 1, 2), "b", 1000)).ok());
+  ASSERT_TRUE(writer.Apply(At(++position, CD(2026, 1, 9), "c", 5000)).ok());
+  ASSERT_TRUE(writer.Commit(position, kHash).ok());
+  static_assert(kViewSeekPastVersions < 6);  // "a" has 6 versions after 01-02
+  EXPECT_EQ(Cut(CD(2026, 1, 2), position).first, (Sums{{"a", 3}, {"b", 1000}}));
+  EXPECT_EQ(Cut(CD(2026, 1, 7), position).first, (Sums{{"a", 127}, {"b", 1000}}));
+  EXPECT_EQ(Cut(CD(2026, 1, 9), position).first, (Sums{{"a", 255}, {"b", 1000}, {"c", 5000}}));
+  EXPECT_EQ(Cut(CD(2026, 1, 1), 0).first, Sums{});
+}
+
 // Each stream is a row of its own; events applied but not committed are not seen.
 TEST_F(ViewStoreTest, StreamsAreRowsOfTheirOwnAndUncommittedEventsAreNotSeen) {
   ViewWriter writer(views_.get(), &rows_, 1, 1 << 20);
   ASSERT_TRUE(writer.Apply(At(1, CD(2026, 1, 10), "a", 100)).ok());
   ASSERT_TRUE(writer.Apply(At(2, CD(2026, 1, 8), "b", 30)).ok());
-  ASSERT_TRUE(writer.Commit(2).ok());
+  ASSERT_TRUE(writer.Commit(2, kHash).ok());
   ASSERT_TRUE(writer.Apply(At(3, CD(2026, 1, 1), "b", 1)).ok());  // pending, never committed
   EXPECT_EQ(Cut(std::nullopt, 3), std::make_pair(Sums{{"a", 100}, {"b", 30}}, uint64_t{2}));
   EXPECT_EQ(Cut(CD(2026, 1, 9), 2).first, (Sums{{"b", 30}}));
@@ -180,16 +203,16 @@ TEST_F(ViewStoreTest, ARebuildWritesANewGenerationAndSwitchesInOneBatch) {
   {
     ViewWriter first(views_.get(), &rows_, 1, 1 << 20);
     ASSERT_TRUE(first.Apply(At(1, CD(2026, 1, 10), "a", 100)).ok());
-    ASSERT_TRUE(first.Commit(1).ok());
+    ASSERT_TRUE(first.Commit(1, kHash).ok());
   }
   ViewWriter second(views_.get(), &rows_, 2, 1 << 20);
   ASSERT_TRUE(second.Apply(At(1, CD(2026, 1, 10), "a", 100)).ok());
-  ASSERT_TRUE(second.Commit(1, /*checkpoint=*/false).ok());
+  ASSERT_TRUE(second.CommitRows().ok());
   ASSERT_TRUE(second.Apply(At(2, CD(2026, 1, 11), "a", 5)).ok());
   // Until the switch, readers see generation 1.
   EXPECT_EQ(views_->LoadCheckpoint("sums").value()->generation, 1u);
   EXPECT_EQ(Cut(std::nullopt, 2).first, (Sums{{"a", 100}}));
-  ASSERT_TRUE(second.CommitAndSwitch(2).ok());
+  ASSERT_TRUE(second.CommitAndSwitch(2, kHash).ok());
   const ViewCheckpoint checkpoint = *views_->LoadCheckpoint("sums").value();
   EXPECT_EQ(checkpoint.generation, 2u);
   EXPECT_EQ(checkpoint.position, 2u);
@@ -201,7 +224,7 @@ TEST_F(ViewStoreTest, AStoreOfAnotherFormatIsWipedNeverRead) {
   {
     ViewWriter writer(views_.get(), &rows_, 1, 1 << 20);
     ASSERT_TRUE(writer.Apply(At(1, CD(2026, 1, 10), "a", 100)).ok());
-    ASSERT_TRUE(writer.Commit(1).ok());
+    ASSERT_TRUE(writer.Commit(1, kHash).ok());
   }
   views_.reset();
   {
@@ -284,6 +307,7 @@ TEST_F(StoredEngineTest, MigratesAWholeFoldBlobRestartsWithoutRebuildingAndRebui
   engine_.reset();
   StartEngine();  // from the checkpoint: nothing to rebuild
   EXPECT_EQ(engine_->status().position, 5u);
+  EXPECT_EQ(views_->LoadCheckpoint("sums").value()->generation, 1u);
   EXPECT_EQ(Read(Day(CD(2026, 1, 3))), std::make_pair(int64_t{600}, uint64_t{5}));
   auto rebuilt = engine_->Rebuild();
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
@@ -291,6 +315,25 @@ TEST_F(StoredEngineTest, MigratesAWholeFoldBlobRestartsWithoutRebuildingAndRebui
   EXPECT_EQ(views_->LoadCheckpoint("sums").value()->generation, 2u);
   EXPECT_EQ(Read({}), std::make_pair(int64_t{1500}, uint64_t{5}));
   EXPECT_EQ(views_->CountRows("sums").value(), 5u);
+}
+
+// A view whose log was replaced under it (another data directory, e.g. one restored from
+// a backup of another ledger, with as many events or more) is rebuilt, never followed.
+TEST_F(StoredEngineTest, AViewBuiltFromAnotherLogIsRebuilt) {
+  OpenStore();
+  AppendInvoices(1, 3);  // 100 + 200 + 300 at position 3
+  StartEngine();
+  EXPECT_EQ(Read({}), std::make_pair(int64_t{600}, uint64_t{3}));
+  engine_.reset();
+  store_.reset();
+
+  std::filesystem::remove_all(dir_.sub("ledger"));
+  OpenStore();
+  AppendInvoices(4, 7);  // 400 + 500 + 600 + 700 at positions 1..4
+  StartEngine();
+  EXPECT_EQ(views_->LoadCheckpoint("sums").value()->generation, 2u);
+  EXPECT_EQ(Read({}), std::make_pair(int64_t{2200}, uint64_t{4}));
+  EXPECT_EQ(Read(Day(CD(2026, 1, 5))), std::make_pair(int64_t{900}, uint64_t{4}));
 }
 
 }  // namespace
