@@ -28,8 +28,8 @@
 #include "services/receivables/receivables_fold.h"
 #include "services/receivables/receivables_service.h"
 #include "services/receivables/receivables_view.h"
-#include "services/relationships/relationships_fold.h"
 #include "services/relationships/relationships_service.h"
+#include "services/relationships/relationships_view.h"
 #include "services/request_parse.h"
 #include "spdlog/spdlog.h"
 
@@ -332,9 +332,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->impl_->receivables_engine = std::move(*engine);
   self->impl_->receivables->Attach(self->impl_->receivables_engine.get());
-  auto relationships_engine = projection::ProjectionEngine::Start(
-      self->store_.get(), relationships::kRelationshipsProjectionName,
-      relationships::MakeRelationshipsFoldFactory(), options.projections);
+  auto relationships_engine = projection::ProjectionEngine::StartStored(
+      self->store_.get(), self->impl_->views.get(), relationships::MakeRelationshipsRows(),
+      options.projections);
   if (!relationships_engine.ok()) {
     self->impl_->server->Shutdown();
     self->impl_->shut_down = true;
