@@ -33,8 +33,10 @@
 #include "rocksdb/db.h"
 #include "rocksdb/table.h"
 #include "services/projection/projection_engine.h"
+#include "services/projection/view_store.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/relationships_fold.h"
+#include "services/relationships/relationships_view.h"
 #include "services/scenario/scenario.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -67,6 +69,7 @@ struct Flags {
   bool keep = false;
   uint64_t snapshot_every = 1'000'000;
   uint64_t seed = 1;
+  bool stored_views = false;
 };
 
 double SecondsSince(SteadyClock::time_point start) {
@@ -254,6 +257,9 @@ int Main(int argc, char** argv) {
   app.add_option("--snapshot-every", flags.snapshot_every, "EngineOptions::snapshot_every_events")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
   app.add_option("--seed", flags.seed, "Scenario seed");
+  app.add_flag("--stored-views", flags.stored_views,
+               "Keep the projection as the stored view ledgerd runs (DIR.views, removed with "
+               "the generated directory) instead of a whole fold with snapshots");
   CLI11_PARSE(app, argc, argv);
   if (flags.quick) {
     if (clients_flag->count() == 0) flags.clients = 200;
@@ -304,7 +310,7 @@ int Main(int argc, char** argv) {
       std::error_code ec;
       if (remove) fs::remove_all(path, ec);
     }
-  } cleanup{path, !flags.keep};
+  } cleanup{path, !flags.keep}, views_cleanup{path + ".views", !flags.keep};
 
   // 1. Generation (sync=false), then the raw baseline with the store closed.
   auto generated = Generate(flags, cap, path);
@@ -334,10 +340,22 @@ int Main(int argc, char** argv) {
     if (!store.ok()) return Fail(store.status(), "open store");
     projection::EngineOptions engine_options;
     engine_options.snapshot_every_events = flags.snapshot_every;
+    std::unique_ptr<projection::ViewStore> views;  // outlives the engine
     auto t = SteadyClock::now();
-    auto engine = projection::ProjectionEngine::Start(
-        store->get(), relationships::kRelationshipsProjectionName,
-        relationships::MakeRelationshipsFoldFactory(), engine_options);
+    absl::StatusOr<std::unique_ptr<projection::ProjectionEngine>> engine;
+    if (flags.stored_views) {
+      projection::ViewStoreOptions view_options;
+      view_options.dir = path + ".views";
+      auto opened = projection::ViewStore::Open(view_options, nullptr);
+      if (!opened.ok()) return Fail(opened.status(), "open view store");
+      views = *std::move(opened);
+      engine = projection::ProjectionEngine::StartStored(
+          store->get(), views.get(), relationships::MakeRelationshipsRows(), engine_options);
+    } else {
+      engine = projection::ProjectionEngine::Start(
+          store->get(), relationships::kRelationshipsProjectionName,
+          relationships::MakeRelationshipsFoldFactory(), engine_options);
+    }
     if (!engine.ok()) return Fail(engine.status(), "start engine");
     // With no saved state the follower catches up in the background: timed to the head,
     // and finished before the rebuild so the two do not share the machine.
@@ -405,11 +423,12 @@ int Main(int argc, char** argv) {
       "Machine: nproc %u, load average at the end %s, peak RSS %.0f MiB. Scenario: %d "
       "clients x %d months (dry count: %.2f events per client-month), ending %s.\n"
       "Generated in this run: %s events in %.0f s (%s events/s through EventStore::Append, "
-      "sync=false, for generation speed only).\n",
+      "sync=false, for generation speed only). Projection kept as %s.\n",
       std::thread::hardware_concurrency(), LoadAverage(), PeakRssMiB(), flags.clients, flags.months,
       *per_client_month, absl::FormatCivilTime(generated->end_date),
       Grouped(static_cast<double>(generated->events)), generated->seconds,
-      Grouped(static_cast<double>(generated->events) / generated->seconds));
+      Grouped(static_cast<double>(generated->events) / generated->seconds),
+      flags.stored_views ? "a stored view (DIR.views)" : "a whole fold with snapshots");
   const double raw_rate = std::max(raw_before->rate(), raw_after->rate());
   absl::StrAppend(&out, "\n| pass over the log | events | seconds | events/s | ÷ raw scan |\n",
                   "|---|---:|---:|---:|---:|\n");
@@ -422,20 +441,21 @@ int Main(int argc, char** argv) {
   row("raw RocksDB scan, parse every event (before)", raw_before->events, raw_before->seconds);
   row("raw RocksDB scan, parse every event (after)", raw_after->events, raw_after->seconds);
   row("raw scan + RelationshipsFold::Apply (no snapshots)", raw_fold->events, raw_fold->seconds);
-  row("ProjectionEngine::Start, no saved state: live follower catches up", rebuild_position,
-      start_seconds);
+  row(flags.stored_views ? "ProjectionEngine::StartStored, no view: builds it from the log"
+                         : "ProjectionEngine::Start, no saved state: live follower catches up",
+      rebuild_position, start_seconds);
   row(absl::StrFormat("**ProjectionEngine::Rebuild** (%zu snapshots, every %s events)", snapshots,
                       Grouped(static_cast<double>(flags.snapshot_every))),
       rebuild_position, rebuild_seconds);
   absl::StrAppend(&out, "\n| query | samples | p50 ms | p99 ms | max ms | note |\n",
                   "|---|---:|---:|---:|---:|---|\n");
-  absl::StrAppendFormat(
-      &out,
-      "| ComputeScorecard, all clients, live projection (Read as of business_day %s) | %zu | "
-      "%.1f | %.1f | %.1f | %s clients, mean health index %.1f |\n",
-      absl::FormatCivilTime(generated->end_date), ms.size(), Percentile(ms, 0.5),
-      Percentile(ms, 0.99), Percentile(ms, 1.0), Grouped(static_cast<double>(scorecard_clients)),
-      mean_health);
+  absl::StrAppendFormat(&out,
+                        "| ComputeScorecard, all clients, %s (Read as of business_day %s) | %zu | "
+                        "%.1f | %.1f | %.1f | %s clients, mean health index %.1f |\n",
+                        flags.stored_views ? "stored view" : "live projection",
+                        absl::FormatCivilTime(generated->end_date), ms.size(), Percentile(ms, 0.5),
+                        Percentile(ms, 0.99), Percentile(ms, 1.0),
+                        Grouped(static_cast<double>(scorecard_clients)), mean_health);
   const double ratio = static_cast<double>(rebuild_position) / rebuild_seconds / raw_rate;
   absl::StrAppendFormat(&out, "\nTarget: rebuild ≥ %.1f × raw scan: %.2f **%s**\n", kTargetRatio,
                         ratio, ratio >= kTargetRatio ? "PASS" : "FAIL");
