@@ -35,9 +35,9 @@
 #include "services/projection/projection_engine.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/relationships_fold.h"
-#include "services/scenario/scenario.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "tools/scenario/scenario.h"
 
 namespace sixhearts::bench {
 namespace {
