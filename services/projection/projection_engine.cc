@@ -148,8 +148,8 @@ class ProjectionEngine::Impl {
     return read(*replay.fold, target);
   }
 
-  absl::StatusOr<bool> ReadViewCut(
-      const AsOf& as_of, absl::FunctionRef<absl::Status(const ViewCut&, uint64_t)> read) {
+  absl::StatusOr<bool> ReadViewCut(const AsOf& as_of,
+                                   absl::FunctionRef<absl::Status(const ViewCut&, uint64_t)> read) {
     if (rows_ == nullptr) return false;
     absl::StatusOr<uint64_t> target = TargetOf(as_of);
     if (!target.ok()) return target.status();

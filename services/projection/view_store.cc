@@ -173,8 +173,7 @@ absl::StatusOr<std::optional<absl::CivilDay>> ClockAt(rocksdb::DB* db,
   if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read the clock");
   if (!it->Valid()) return std::nullopt;
   if (it->value().size() != 4) return absl::DataLossError("view store: a bad clock value");
-  return DayOfKey(
-      static_cast<uint32_t>(ReadBigEndian(std::string_view(it->value().data(), 4), 4)));
+  return DayOfKey(static_cast<uint32_t>(ReadBigEndian(std::string_view(it->value().data(), 4), 4)));
 }
 
 // Calls `row` for each entity under `start` (the rows prefix and an entity prefix) with
@@ -345,8 +344,8 @@ absl::StatusOr<uint64_t> ViewStore::ReadCut(const RowProjection& projection,
   auto cut = OpenCut(projection, max_position);
   if (!cut.ok()) return cut.status();
   if (!(*cut)->built_) return 0;
-  absl::Status read = (*cut)->ReadUnder(
-      "", business_day, [&](std::string_view entity, std::string_view state) {
+  absl::Status read =
+      (*cut)->ReadUnder("", business_day, [&](std::string_view entity, std::string_view state) {
         return projection.AddRow(fold, entity, state);
       });
   if (!read.ok()) return read;
@@ -455,8 +454,7 @@ absl::StatusOr<uint64_t> ViewStore::CountRows(std::string_view projection) const
   auto checkpoint = LoadCheckpoint(projection);
   if (!checkpoint.ok()) return checkpoint.status();
   if (!checkpoint->has_value()) return 0;
-  return CountKeys(
-      KindPrefix(GenerationPrefix(projection, (*checkpoint)->generation), kRowsKind));
+  return CountKeys(KindPrefix(GenerationPrefix(projection, (*checkpoint)->generation), kRowsKind));
 }
 
 absl::StatusOr<uint64_t> ViewStore::CountIndexEntries(std::string_view projection) const {
@@ -649,9 +647,9 @@ void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowV
   // The head's open set follows the head version (the greatest (day, position)).
   const RowVersion& head = all.back();
   if (head.position != position) return;
-  const bool open = !head.state.empty() &&
-                    projection_->MayBeOpenFrom(entity, std::string_view(head.state).substr(1),
-                                               head.day);
+  const bool open =
+      !head.state.empty() &&
+      projection_->MayBeOpenFrom(entity, std::string_view(head.state).substr(1), head.day);
   const std::string key = KindPrefix(generation_prefix_, kHeadOpenKind) + entity;
   if (open) {
     batch_->Put(key, head.state);  // the head's state, so a read at the head needs no seek

@@ -204,10 +204,9 @@ class ViewCut {
                                                   std::optional<absl::CivilDay> day) const;
   // Calls `row` for every entity whose key starts with `prefix` ("" for all), in
   // ascending key order, with its state in force on `day` (absent ones are skipped).
-  absl::Status ReadUnder(
-      std::string_view prefix, std::optional<absl::CivilDay> day,
-      const std::function<absl::Status(std::string_view entity, std::string_view state)>& row)
-      const;
+  absl::Status ReadUnder(std::string_view prefix, std::optional<absl::CivilDay> day,
+                         const std::function<absl::Status(std::string_view entity,
+                                                          std::string_view state)>& row) const;
   // Calls `entity` once for each entity, in ascending key order, that the index of open
   // intervals lists as maybe open on `day` at position() and is present there, with its
   // state in force on `day`: a superset of the entities open on `day` at this cut

@@ -181,8 +181,7 @@ int64_t ReceivedTowardPromise(const Client& client, const Promise& promise,
 
 }  // namespace
 
-absl::StatusOr<AgingBuilder> AgingBuilder::Make(absl::CivilDay as_of,
-                                                const AgingOptions& options) {
+absl::StatusOr<AgingBuilder> AgingBuilder::Make(absl::CivilDay as_of, const AgingOptions& options) {
   const std::vector<int64_t>& bounds = options.bucket_upper_bounds_days;
   if (bounds.size() + 1 > kMaxAgingBuckets) {
     return absl::InvalidArgumentError(

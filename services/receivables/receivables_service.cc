@@ -232,17 +232,17 @@ grpc::Status ReceivablesService::Aging(grpc::ServerContext* /*context*/,
         return absl::OkStatus();
       });
   if (!streamed.ok()) return ToGrpcStatus(streamed.status());
-  absl::Status status =
-      *streamed ? absl::OkStatus()
-                : ReadState(engine, *as_of, *known_at,
-                            [&](const ReceivablesState& state, uint64_t position) {
-                              absl::StatusOr<AgingReport> report =
-                                  ComputeAging(state, *as_of, *options);
-                              if (!report.ok()) return report.status();
-                              ToProto(*report, response);
-                              response->set_position(position);
-                              return absl::OkStatus();
-                            });
+  absl::Status status = *streamed
+                            ? absl::OkStatus()
+                            : ReadState(engine, *as_of, *known_at,
+                                        [&](const ReceivablesState& state, uint64_t position) {
+                                          absl::StatusOr<AgingReport> report =
+                                              ComputeAging(state, *as_of, *options);
+                                          if (!report.ok()) return report.status();
+                                          ToProto(*report, response);
+                                          response->set_position(position);
+                                          return absl::OkStatus();
+                                        });
   if (!status.ok()) return ToGrpcStatus(status);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
   if (absl::Status s = engine->store().OpenViewTexts(response); !s.ok()) return ToGrpcStatus(s);

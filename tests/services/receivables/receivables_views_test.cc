@@ -2,10 +2,10 @@
 // late corrections (payments with old value dates recorded late, reversals, credit notes,
 // write-offs, allocations after the fact, invoices restated by InvoiceAmended, promises and
 // disputes), applied to the view store in random batches, and random cuts (business day,
-// known-at position). For every cut the state assembled from the rows in force must equal a fresh ReceivablesState fold
-// of exactly the events of the cut (occurred on or before the day, at or before the
-// position), and so must every report figure: aging (by client and by account owner, with
-// lines), DSO and days late, promises, disputes.
+// known-at position). For every cut the state assembled from the rows in force must equal a fresh
+// ReceivablesState fold of exactly the events of the cut (occurred on or before the day, at or
+// before the position), and so must every report figure: aging (by client and by account owner,
+// with lines), DSO and days late, promises, disputes.
 //
 // The second test runs the same kind of portfolio through a real EventStore (RocksDB, each
 // event appended on its own, the ones validation refuses left out) and the projection engine
@@ -213,24 +213,24 @@ class Portfolio {
 // Every figure of an aging report, as text.
 void AgingFigures(const AgingReport& aging, std::ostringstream& out) {
   for (const auto* rows : {&aging.rows, &aging.totals}) {
-      for (const AgingRow& row : *rows) {
-        out << "aging " << row.group << " " << row.currency;
-        for (int64_t v : row.outstanding_by_bucket_minor) out << " " << v;
-        out << " |";
-        for (int64_t v : row.disputed_by_bucket_minor) out << " " << v;
-        out << " | " << row.outstanding_minor << " " << row.disputed_minor << " "
-            << row.unapplied_cash_minor << " " << row.standalone_credit_minor << " "
-            << row.net_minor << "\n";
-        for (const AgingInvoiceLine& l : row.invoice_lines) {
-          out << "  " << l.client_id << " " << l.invoice_id << " " << l.age_days << " " << l.bucket
-              << " " << l.outstanding_minor << " " << l.disputed_minor << "\n";
-        }
-        for (const AgingCreditLine& l : row.credit_lines) {
-          out << "  " << l.client_id << " " << static_cast<int>(l.kind) << " " << l.source_id << " "
-              << l.amount_minor << "\n";
-        }
+    for (const AgingRow& row : *rows) {
+      out << "aging " << row.group << " " << row.currency;
+      for (int64_t v : row.outstanding_by_bucket_minor) out << " " << v;
+      out << " |";
+      for (int64_t v : row.disputed_by_bucket_minor) out << " " << v;
+      out << " | " << row.outstanding_minor << " " << row.disputed_minor << " "
+          << row.unapplied_cash_minor << " " << row.standalone_credit_minor << " " << row.net_minor
+          << "\n";
+      for (const AgingInvoiceLine& l : row.invoice_lines) {
+        out << "  " << l.client_id << " " << l.invoice_id << " " << l.age_days << " " << l.bucket
+            << " " << l.outstanding_minor << " " << l.disputed_minor << "\n";
+      }
+      for (const AgingCreditLine& l : row.credit_lines) {
+        out << "  " << l.client_id << " " << static_cast<int>(l.kind) << " " << l.source_id << " "
+            << l.amount_minor << "\n";
       }
     }
+  }
 }
 
 constexpr AgingGroupBy kGroupings[] = {AgingGroupBy::kClient, AgingGroupBy::kAccountOwner};
@@ -511,8 +511,8 @@ TEST(ReceivablesViewsTest, TheEngineOverStoredViewsAnswersEveryCutAsAFreshReplay
       ASSERT_EQ(stored, figures) << where;
       // The aging as the Receivables service reads it from a stored view.
       std::string streamed;
-      absl::StatusOr<bool> from_cut = engine.engine().ReadViewCut(
-          as_of, [&](const projection::ViewCut& cut, uint64_t at) {
+      absl::StatusOr<bool> from_cut =
+          engine.engine().ReadViewCut(as_of, [&](const projection::ViewCut& cut, uint64_t at) {
             EXPECT_EQ(at, position) << where;
             streamed = StoredAgingFigures(cut, day);
             return absl::OkStatus();
