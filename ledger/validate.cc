@@ -255,6 +255,30 @@ void CheckPayload(const v1::Event& e, Checker& c) {
       c.Text("payment_reversed.reason", p.reason(), /*required=*/true);
       break;
     }
+    case v1::Event::kInvoiceAmended: {
+      const auto& p = e.invoice_amended();
+      c.Id("invoice_amended.invoice_id", p.invoice_id());
+      if (p.has_amount()) c.Money("invoice_amended.amount", p.amount(), true);
+      c.OptionalDate("invoice_amended.issue_date", p.issue_date());
+      c.OptionalDate("invoice_amended.due_date", p.due_date());
+      c.OptionalDate("invoice_amended.delivery_date", p.delivery_date());
+      c.Text("invoice_amended.reason", p.reason(), /*required=*/true);
+      c.Text("invoice_amended.source", p.source());
+      c.Date("invoice_amended.amended_on", p.amended_on());
+      if (c.ok() && !p.has_amount() && IsUnsetDate(p.issue_date()) && IsUnsetDate(p.due_date()) &&
+          IsUnsetDate(p.delivery_date())) {
+        c.Fail("invoice_amended",
+               "changes nothing: set at least one of amount, issue_date, due_date, "
+               "delivery_date");
+      }
+      if (c.ok() && !IsUnsetDate(p.issue_date()) && !IsUnsetDate(p.due_date()) &&
+          DateBefore(p.due_date(), p.issue_date())) {
+        c.Fail("invoice_amended.due_date",
+               absl::StrCat(FormatDate(p.due_date()), " is before issue_date ",
+                            FormatDate(p.issue_date())));
+      }
+      break;
+    }
     case v1::Event::kPromiseToPayMade: {
       const auto& p = e.promise_to_pay_made();
       c.Id("promise_to_pay_made.promise_id", p.promise_id());
@@ -546,6 +570,20 @@ EntityEffects DescribeEntities(const v1::Event& e) {
     case v1::Event::kPaymentReversed:
       need(EntityKind::kPayment, e.payment_reversed().payment_id(), "payment_reversed.payment_id");
       break;
+    case v1::Event::kInvoiceAmended: {
+      const auto& p = e.invoice_amended();
+      need(EntityKind::kInvoice, p.invoice_id(), "invoice_amended.invoice_id");
+      if (p.has_amount()) {
+        // The currency stays the invoice's; the amount is restated in place (the entity's
+        // value takes the new amount and this event's position, FORMAT.md "entities"), so
+        // later allocations, credit notes and write-offs are checked against it.
+        need(EntityKind::kInvoice, p.invoice_id(), "invoice_amended.amount.currency",
+             p.amount().currency());
+        create(EntityKind::kInvoice, p.invoice_id(), "invoice_amended.invoice_id",
+               p.amount().currency(), p.amount().amount_minor(), /*replaces=*/true);
+      }
+      break;
+    }
     case v1::Event::kPromiseToPayMade: {
       const auto& p = e.promise_to_pay_made();
       create(EntityKind::kPromise, p.promise_id(), "promise_to_pay_made.promise_id",

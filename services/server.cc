@@ -282,10 +282,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   // default the one beside the primary's data directory), and never creates one: a key of
   // its own would give auditors notes that the primary's verifier key does not verify.
   const bool replica = !options.replica_of.empty();
-  const std::string key_file =
-      !options.checkpoint_key_file.empty() ? options.checkpoint_key_file
-      : replica ? absl::StrCat(options.replica_of, ".checkpoint.key")
-                : absl::StrCat(options.data_dir, ".checkpoint.key");
+  const std::string key_file = !options.checkpoint_key_file.empty() ? options.checkpoint_key_file
+                               : replica ? absl::StrCat(options.replica_of, ".checkpoint.key")
+                                         : absl::StrCat(options.data_dir, ".checkpoint.key");
   if (std::error_code error; replica && !std::filesystem::exists(key_file, error)) {
     self->impl_->server->Shutdown();
     self->impl_->shut_down = true;

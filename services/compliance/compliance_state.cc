@@ -158,6 +158,7 @@ void ComplianceState::Apply(const v1::Event& event) {
     case v1::Event::kContractAmended:
     case v1::Event::kInvoiceIssued:
     case v1::Event::kInvoiceAccepted:
+    case v1::Event::kInvoiceAmended:
       break;
     default:
       return;
@@ -215,6 +216,19 @@ void ComplianceState::Apply(const v1::Event& event) {
       facts.delivery_date = OptionalDay(e.has_delivery_date(), e.delivery_date());
       facts.received_date = OptionalDay(e.has_received_date(), e.received_date());
       client.invoices.emplace(e.invoice_id(), std::move(facts));
+      return;
+    }
+    case v1::Event::kInvoiceAmended: {
+      // The amount and due date the rules use are the receivables fold's; only the
+      // delivery date (the clock's start) is kept here. An as-of view of a day before the
+      // amendment replays without it (its occurred_at), so there the old date holds.
+      const v1::InvoiceAmended& e = event.invoice_amended();
+      auto invoice = client.invoices.find(e.invoice_id());
+      if (invoice == client.invoices.end()) return Ignore("unknown invoice");
+      if (ledger::IsUnsetDate(e.delivery_date())) return;
+      auto delivered = OptionalDay(true, e.delivery_date());
+      if (!delivered) return Ignore("invalid date");
+      invoice->second.delivery_date = delivered;
       return;
     }
     case v1::Event::kInvoiceAccepted: {

@@ -148,6 +148,18 @@ class ProjectionEngine::Impl {
     return read(*replay.fold, target);
   }
 
+  absl::StatusOr<bool> ReadViewCut(const AsOf& as_of,
+                                   absl::FunctionRef<absl::Status(const ViewCut&, uint64_t)> read) {
+    if (rows_ == nullptr) return false;
+    absl::StatusOr<uint64_t> target = TargetOf(as_of);
+    if (!target.ok()) return target.status();
+    auto cut = views_->OpenCut(*rows_, *target);
+    if (!cut.ok()) return cut.status();
+    if ((*cut)->position() < *target) return false;
+    if (absl::Status s = read(**cut, *target); !s.ok()) return s;
+    return true;
+  }
+
   // ReadTogether's parts: the target position of a cut, a fold of this engine for it
   // (live when it qualifies, with `lock` then holding the engine's read lock), and the
   // engine's store.
@@ -790,6 +802,11 @@ absl::Status ProjectionEngine::Read(const AsOf& as_of,
                                     absl::FunctionRef<absl::Status(const Fold&, uint64_t)> read,
                                     const ProgressFn& progress) {
   return impl_->Read(as_of, read, progress);
+}
+
+absl::StatusOr<bool> ProjectionEngine::ReadViewCut(
+    const AsOf& as_of, absl::FunctionRef<absl::Status(const ViewCut&, uint64_t)> read) {
+  return impl_->ReadViewCut(as_of, read);
 }
 
 std::vector<size_t> ProjectionEngine::LockOrder(const std::vector<ProjectionEngine*>& engines) {

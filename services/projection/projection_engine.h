@@ -34,6 +34,7 @@
 namespace sixhearts::services::projection {
 
 class RowProjection;
+class ViewCut;
 class ViewStore;
 
 // A pure fold over events. Implementations never read the clock or any other input.
@@ -136,6 +137,16 @@ class ProjectionEngine {
   absl::Status Read(const AsOf& as_of,
                     absl::FunctionRef<absl::Status(const Fold& fold, uint64_t position)> read,
                     const ProgressFn& progress = nullptr);
+
+  // Stored views only: calls `read` with the view's cut holding exactly the events `as_of`
+  // selects (a ViewCut, read part by part, with the business day given per call) and its
+  // position, so a report reads only the rows it needs, not the whole fold. Returns false,
+  // without calling `read`, for a whole fold or when the stored view has not reached the
+  // cut's position (the caller then uses Read, which replays the gap). `read` must not
+  // keep the reference.
+  absl::StatusOr<bool> ReadViewCut(
+      const AsOf& as_of,
+      absl::FunctionRef<absl::Status(const ViewCut& cut, uint64_t position)> read);
 
   // Read() of several engines over the same store at one cut, for reports that need their
   // folds together: folds whose live state qualifies are read live (each held under its

@@ -65,6 +65,27 @@ std::string GenerationPrefix(std::string_view projection, uint32_t generation) {
   return out;
 }
 
+// What follows the generation prefix: row versions, index entries of a month, the head's
+// open set, the business clock (FORMAT.md "Keys").
+constexpr char kRowsKind = 'r';
+constexpr char kMonthKind = 'm';
+constexpr char kHeadOpenKind = 'h';
+constexpr char kClockKind = 'k';
+
+std::string KindPrefix(std::string_view generation_prefix, char kind) {
+  std::string out(generation_prefix);
+  out.push_back(kind);
+  return out;
+}
+
+// Months as (year + 10000) * 12 + month - 1, so they sort as unsigned numbers.
+uint32_t MonthOf(absl::CivilDay day) {
+  return static_cast<uint32_t>((day.year() + 10000) * 12 + day.month() - 1);
+}
+
+std::string MonthKey(std::string_view generation_prefix, uint32_t month, std::string_view entity,
+                     uint64_t position);
+
 // The first key after every key that starts with `prefix`.
 std::string PrefixEnd(std::string prefix) {
   while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
@@ -118,6 +139,94 @@ size_t BytesOf(const std::string& entity, const std::vector<RowVersion>& version
   size_t bytes = entity.size() + sizeof(versions) + 64;
   for (const RowVersion& v : versions) bytes += sizeof(RowVersion) + v.state.size();
   return bytes;
+}
+
+std::string MonthKey(std::string_view generation_prefix, uint32_t month, std::string_view entity,
+                     uint64_t position) {
+  std::string key = KindPrefix(generation_prefix, kMonthKind);
+  AppendBigEndian(&key, month, 4);
+  key.append(entity);
+  AppendBigEndian(&key, position, 8);
+  return key;
+}
+
+std::string ClockKey(std::string_view generation_prefix, uint64_t position) {
+  std::string key = KindPrefix(generation_prefix, kClockKind);
+  AppendBigEndian(&key, position, 8);
+  return key;
+}
+
+// The business clock at `position`: the value of the last clock key at or before it.
+absl::StatusOr<std::optional<absl::CivilDay>> ClockAt(rocksdb::DB* db,
+                                                      const rocksdb::Snapshot* snapshot,
+                                                      std::string_view generation_prefix,
+                                                      uint64_t position) {
+  const std::string lower = KindPrefix(generation_prefix, kClockKind);
+  const std::string upper = PrefixEnd(lower);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  read.iterate_lower_bound = &lower_slice;
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read));
+  it->SeekForPrev(ClockKey(generation_prefix, position));
+  if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read the clock");
+  if (!it->Valid()) return std::nullopt;
+  if (it->value().size() != 4) return absl::DataLossError("view store: a bad clock value");
+  return DayOfKey(static_cast<uint32_t>(ReadBigEndian(std::string_view(it->value().data(), 4), 4)));
+}
+
+// Calls `row` for each entity under `start` (the rows prefix and an entity prefix) with
+// its state in force at (day_limit, position), skipping absent ones (FORMAT.md "Reading
+// a cut").
+absl::Status ScanInForce(
+    rocksdb::DB* db, const rocksdb::Snapshot* snapshot, const std::string& rows_prefix,
+    std::string_view entity_prefix, uint32_t day_limit, uint64_t position,
+    const std::function<absl::Status(std::string_view, std::string_view)>& row) {
+  const std::string start = rows_prefix + std::string(entity_prefix);
+  const std::string end = PrefixEnd(start);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot;
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read));
+  std::string entity;
+  std::string best;  // the version in force so far for `entity` ("" none or absent)
+  auto flush = [&]() -> absl::Status {
+    if (best.empty()) return absl::OkStatus();
+    return row(entity, std::string_view(best).substr(1));
+  };
+  int past_day = 0;  // versions of `entity` stepped over after the cut's day
+  it->Seek(start);
+  while (it->Valid()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() < rows_prefix.size() + 12) {
+      return absl::DataLossError("view store: a short row key");
+    }
+    const std::string_view this_entity =
+        key.substr(rows_prefix.size(), key.size() - rows_prefix.size() - 12);
+    if (this_entity != entity) {
+      if (absl::Status flushed = flush(); !flushed.ok()) return flushed;
+      entity.assign(this_entity);
+      best.clear();
+      past_day = 0;
+    }
+    const std::string_view suffix = key.substr(key.size() - 12);
+    const auto day = static_cast<uint32_t>(ReadBigEndian(suffix, 4));
+    const uint64_t at = ReadBigEndian(suffix.substr(4), 8);
+    // Versions come by (day, position), so the last that qualifies is the one in force,
+    // and none after the first one past the cut's day qualifies: past a few of them, one
+    // seek skips the entity's later history.
+    if (day <= day_limit) {
+      if (at <= position) best.assign(it->value().data(), it->value().size());
+    } else if (++past_day > kViewSeekPastVersions) {
+      it->Seek(PrefixEnd(rows_prefix + entity));
+      continue;
+    }
+    it->Next();
+  }
+  if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read a cut");
+  return flush();
 }
 
 }  // namespace
@@ -232,80 +341,144 @@ absl::Status ViewStore::DropGeneration(std::string_view projection, uint32_t gen
 absl::StatusOr<uint64_t> ViewStore::ReadCut(const RowProjection& projection,
                                             std::optional<absl::CivilDay> business_day,
                                             uint64_t max_position, Fold& fold) const {
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* snapshot;
-    ~Release() { db->ReleaseSnapshot(snapshot); }
-  } release{db_, snapshot};
+  auto cut = OpenCut(projection, max_position);
+  if (!cut.ok()) return cut.status();
+  if (!(*cut)->built_) return 0;
+  absl::Status read =
+      (*cut)->ReadUnder("", business_day, [&](std::string_view entity, std::string_view state) {
+        return projection.AddRow(fold, entity, state);
+      });
+  if (!read.ok()) return read;
+  return (*cut)->position();
+}
+
+absl::StatusOr<std::unique_ptr<ViewCut>> ViewStore::OpenCut(const RowProjection& projection,
+                                                            uint64_t max_position) const {
+  std::unique_ptr<ViewCut> cut(new ViewCut());
+  cut->db_ = db_;
+  cut->snapshot_ = db_->GetSnapshot();
   rocksdb::ReadOptions read;
-  read.snapshot = snapshot;
+  read.snapshot = cut->snapshot_;
   std::string value;
   rocksdb::Status s = db_->Get(read, CheckpointKey(projection.name()), &value);
-  if (s.IsNotFound()) return 0;
+  if (s.IsNotFound()) return cut;
   if (!s.ok()) return ledger::FromRocksDB(s, "view store: read a checkpoint");
   auto checkpoint = DecodeCheckpoint(projection.name(), value);
   if (!checkpoint.ok()) return checkpoint.status();
-  const uint32_t generation = checkpoint->generation;
-  const uint64_t position = std::min(max_position, checkpoint->position);
-  const uint32_t day_limit = business_day ? DayKey(*business_day) : UINT32_MAX;
+  cut->built_ = true;
+  cut->generation_prefix_ = GenerationPrefix(projection.name(), checkpoint->generation);
+  cut->checkpoint_position_ = checkpoint->position;
+  cut->position_ = std::min(max_position, checkpoint->position);
+  return cut;
+}
 
-  const std::string prefix = GenerationPrefix(projection.name(), generation);
-  const std::string end = PrefixEnd(prefix);
+// ---------------------------------------------------------------------------- cut
+
+ViewCut::~ViewCut() {
+  if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+}
+
+absl::Status ViewCut::ReadUnder(
+    std::string_view prefix, std::optional<absl::CivilDay> day,
+    const std::function<absl::Status(std::string_view, std::string_view)>& row) const {
+  if (!built_) return absl::OkStatus();
+  return ScanInForce(db_, snapshot_, KindPrefix(generation_prefix_, kRowsKind), prefix,
+                     day ? DayKey(*day) : UINT32_MAX, position_, row);
+}
+
+absl::StatusOr<std::optional<std::string>> ViewCut::Read(std::string_view entity,
+                                                         std::optional<absl::CivilDay> day) const {
+  std::optional<std::string> found;
+  // Entity keys are prefix-free: the keys under an entity are its versions alone.
+  absl::Status read = ReadUnder(entity, day, [&](std::string_view, std::string_view state) {
+    found.emplace(state);
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return read;
+  return found;
+}
+
+absl::Status ViewCut::ForEachMaybeOpen(
+    absl::CivilDay day,
+    const std::function<absl::Status(std::string_view, std::string_view)>& entity) const {
+  last_source_ = "none";
+  if (!built_) return absl::OkStatus();
+  auto clock = ClockAt(db_, snapshot_, generation_prefix_, position_);
+  if (!clock.ok()) return clock.status();
+  if (!clock->has_value()) return absl::OkStatus();  // no event yet, so no item
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot_;
+  if (position_ == checkpoint_position_ && day >= **clock) {
+    // At the head, on or after every version's day: the head's open set.
+    last_source_ = "head";
+    const std::string start = KindPrefix(generation_prefix_, kHeadOpenKind);
+    const std::string end = PrefixEnd(start);
+    rocksdb::Slice upper(end);
+    read.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      const std::string_view key(it->key().data(), it->key().size());
+      const std::string_view value(it->value().data(), it->value().size());
+      if (value.empty()) return absl::DataLossError("view store: an empty open-set value");
+      if (absl::Status s = entity(key.substr(start.size()), value.substr(1)); !s.ok()) return s;
+    }
+    return ledger::FromRocksDB(it->status(), "view store: read the open set");
+  }
+  // The month bucket min(month(day), month(clock)), entries written at or before the cut.
+  last_source_ = "month";
+  std::string start = KindPrefix(generation_prefix_, kMonthKind);
+  AppendBigEndian(&start, std::min(MonthOf(day), MonthOf(**clock)), 4);
+  const std::string end = PrefixEnd(start);
   rocksdb::Slice upper(end);
   read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
-  std::string entity;
-  std::string best;  // the version in force so far for `entity` ("" none or absent)
-  auto flush = [&]() -> absl::Status {
-    if (best.empty()) return absl::OkStatus();
-    return projection.AddRow(fold, entity, std::string_view(best).substr(1));
-  };
-  int past_day = 0;  // versions of `entity` stepped over after the cut's day
-  it->Seek(prefix);
-  while (it->Valid()) {
+  std::string last;
+  bool any = false;
+  for (it->Seek(start); it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
-    if (key.size() < prefix.size() + 12) return absl::DataLossError("view store: a short row key");
-    const std::string_view this_entity = key.substr(prefix.size(), key.size() - prefix.size() - 12);
-    if (this_entity != entity) {
-      if (absl::Status flushed = flush(); !flushed.ok()) return flushed;
-      entity.assign(this_entity);
-      best.clear();
-      past_day = 0;
-    }
-    const std::string_view suffix = key.substr(key.size() - 12);
-    const auto day = static_cast<uint32_t>(ReadBigEndian(suffix, 4));
-    const uint64_t at = ReadBigEndian(suffix.substr(4), 8);
-    // Versions come by (day, position), so the last that qualifies is the one in force,
-    // and none after the first one past the cut's day qualifies: past a few of them, one
-    // seek skips the entity's later history.
-    if (day <= day_limit) {
-      if (at <= position) best.assign(it->value().data(), it->value().size());
-    } else if (++past_day > kViewSeekPastVersions) {
-      it->Seek(PrefixEnd(prefix + entity));
-      continue;
-    }
-    it->Next();
+    if (key.size() < start.size() + 8) return absl::DataLossError("view store: a short index key");
+    const std::string_view this_entity = key.substr(start.size(), key.size() - start.size() - 8);
+    if (ReadBigEndian(key.substr(key.size() - 8), 8) > position_) continue;
+    if (any && this_entity == last) continue;
+    any = true;
+    last.assign(this_entity);
+    auto state = Read(this_entity, day);
+    if (!state.ok()) return state.status();
+    if (!state->has_value()) continue;
+    if (absl::Status s = entity(this_entity, **state); !s.ok()) return s;
   }
-  if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read a cut");
-  if (absl::Status flushed = flush(); !flushed.ok()) return flushed;
-  return position;
+  return ledger::FromRocksDB(it->status(), "view store: read the open index");
 }
 
 absl::StatusOr<uint64_t> ViewStore::CountRows(std::string_view projection) const {
   auto checkpoint = LoadCheckpoint(projection);
   if (!checkpoint.ok()) return checkpoint.status();
   if (!checkpoint->has_value()) return 0;
-  const std::string prefix = GenerationPrefix(projection, (*checkpoint)->generation);
+  return CountKeys(KindPrefix(GenerationPrefix(projection, (*checkpoint)->generation), kRowsKind));
+}
+
+absl::StatusOr<uint64_t> ViewStore::CountIndexEntries(std::string_view projection) const {
+  auto checkpoint = LoadCheckpoint(projection);
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (!checkpoint->has_value()) return 0;
+  const std::string generation = GenerationPrefix(projection, (*checkpoint)->generation);
+  auto months = CountKeys(KindPrefix(generation, kMonthKind));
+  if (!months.ok()) return months.status();
+  auto head = CountKeys(KindPrefix(generation, kHeadOpenKind));
+  if (!head.ok()) return head.status();
+  return *months + *head;
+}
+
+absl::StatusOr<uint64_t> ViewStore::CountKeys(const std::string& prefix) const {
   const std::string end = PrefixEnd(prefix);
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
-  uint64_t rows = 0;
-  for (it->Seek(prefix); it->Valid(); it->Next()) ++rows;
-  if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: count rows");
-  return rows;
+  uint64_t keys = 0;
+  for (it->Seek(prefix); it->Valid(); it->Next()) ++keys;
+  if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: count keys");
+  return keys;
 }
 
 // ----------------------------------------------------------------------------- writer
@@ -355,7 +528,8 @@ ViewWriter::ViewWriter(ViewStore* store, const RowProjection* projection, uint32
       projection_(projection),
       generation_(generation),
       cache_bytes_(cache_bytes),
-      prefix_(GenerationPrefix(projection->name(), generation)),
+      generation_prefix_(GenerationPrefix(projection->name(), generation)),
+      prefix_(KindPrefix(generation_prefix_, kRowsKind)),
       batch_(std::make_unique<rocksdb::WriteBatch>()) {}
 
 ViewWriter::~ViewWriter() = default;
@@ -413,8 +587,84 @@ void ViewWriter::CacheInsert(const std::string& entity, std::vector<RowVersion> 
   cached_bytes_ += bytes;
 }
 
+absl::Status ViewWriter::LoadClock() {
+  if (clock_loaded_) return absl::OkStatus();
+  auto clock = ClockAt(store_->db_, nullptr, generation_prefix_, UINT64_MAX);
+  if (!clock.ok()) return clock.status();
+  clock_ = *clock;
+  clock_loaded_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ViewWriter::AdvanceClock(absl::CivilDay day, uint64_t position) {
+  if (clock_.has_value() && day <= *clock_) return absl::OkStatus();
+  if (clock_.has_value() && MonthOf(day) > MonthOf(*clock_)) {
+    // Entering a new month: an entry of it (and of any month skipped) for every entity
+    // open at the head, before the event applies (FORMAT.md "The open index").
+    std::vector<std::string> open;
+    const std::string start = KindPrefix(generation_prefix_, kHeadOpenKind);
+    const std::string end = PrefixEnd(start);
+    rocksdb::Slice upper(end);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(read));
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      std::string entity(it->key().data() + start.size(), it->key().size() - start.size());
+      if (!pending_open_.contains(entity)) open.push_back(std::move(entity));
+    }
+    if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: open set");
+    for (const auto& [entity, is_open] : pending_open_) {
+      if (is_open) open.push_back(entity);
+    }
+    for (uint32_t month = MonthOf(*clock_) + 1; month <= MonthOf(day); ++month) {
+      for (const std::string& entity : open) {
+        batch_->Put(MonthKey(generation_prefix_, month, entity, position), "");
+      }
+    }
+  }
+  clock_ = day;
+  std::string value;
+  AppendBigEndian(&value, DayKey(day), 4);
+  batch_->Put(ClockKey(generation_prefix_, position), value);
+  return absl::OkStatus();
+}
+
+void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowVersion>& added,
+                               const std::vector<RowVersion>& all, uint64_t position) {
+  // Every month from the earliest new version that may be open on or after its day
+  // through the clock.
+  std::optional<uint32_t> from;
+  for (const RowVersion& v : added) {
+    if (v.state.empty()) continue;
+    if (!projection_->MayBeOpenFrom(entity, std::string_view(v.state).substr(1), v.day)) continue;
+    from = std::min(from.value_or(UINT32_MAX), MonthOf(v.day));
+  }
+  if (from.has_value()) {
+    for (uint32_t month = *from; month <= MonthOf(*clock_); ++month) {
+      batch_->Put(MonthKey(generation_prefix_, month, entity, position), "");
+    }
+  }
+  // The head's open set follows the head version (the greatest (day, position)).
+  const RowVersion& head = all.back();
+  if (head.position != position) return;
+  const bool open =
+      !head.state.empty() &&
+      projection_->MayBeOpenFrom(entity, std::string_view(head.state).substr(1), head.day);
+  const std::string key = KindPrefix(generation_prefix_, kHeadOpenKind) + entity;
+  if (open) {
+    batch_->Put(key, head.state);  // the head's state, so a read at the head needs no seek
+  } else {
+    batch_->Delete(key);
+  }
+  pending_open_[entity] = open;
+}
+
 absl::Status ViewWriter::Apply(const v1::Event& event) {
   ++pending_events_;
+  if (projection_->HasOpenIndex()) {
+    if (absl::Status s = LoadClock(); !s.ok()) return s;
+    if (absl::Status s = AdvanceClock(BusinessDay(event), event.position()); !s.ok()) return s;
+  }
   std::vector<std::string> entities;
   Lookup lookup(this);
   if (absl::Status s = projection_->EntitiesOf(event, lookup, &entities); !s.ok()) return s;
@@ -469,11 +719,15 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
   }
   for (size_t i = 0; i < n; ++i) {
     if (added[i].empty()) continue;
-    for (RowVersion& v : added[i]) versions[i].push_back(std::move(v));
+    // Copied: the index reads the new versions below.
+    for (const RowVersion& v : added[i]) versions[i].push_back(v);
     std::stable_sort(versions[i].begin(), versions[i].end(),
                      [](const RowVersion& a, const RowVersion& b) {
                        return a.day != b.day ? a.day < b.day : a.position < b.position;
                      });
+    if (projection_->HasOpenIndex()) {
+      IndexVersions(entities[i], added[i], versions[i], event.position());
+    }
     if (auto it = cached_.find(entities[i]); it != cached_.end()) {
       cached_bytes_ -= BytesOf(it->first, it->second->second);
       lru_.erase(it->second);
@@ -493,8 +747,8 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   }
   if (drop_others) {
     const std::string part = ProjectionPart(projection_->name());
-    batch_->DeleteRange(part, prefix_);
-    batch_->DeleteRange(PrefixEnd(prefix_), PrefixEnd(part));
+    batch_->DeleteRange(part, generation_prefix_);
+    batch_->DeleteRange(PrefixEnd(generation_prefix_), PrefixEnd(part));
   }
   if (checkpoint != nullptr) {
     batch_->Put(CheckpointKey(projection_->name()), EncodeCheckpoint(*checkpoint));
@@ -507,6 +761,7 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   pending_events_ = 0;
   for (auto& [entity, versions] : pending_) CacheInsert(entity, std::move(versions));
   pending_.clear();
+  pending_open_.clear();
   return absl::OkStatus();
 }
 
@@ -514,6 +769,9 @@ void ViewWriter::Abandon() {
   batch_->Clear();
   pending_.clear();
   pending_events_ = 0;
+  pending_open_.clear();
+  clock_loaded_ = false;  // back to the committed clock
+  clock_.reset();
 }
 
 absl::Status ViewWriter::Commit(uint64_t position, std::string_view chain_hash) {

@@ -3,7 +3,9 @@
 // projection declares its rows and its fold (RowProjection); ViewWriter applies events to
 // the rows in force at every business day they change, writing only the changed rows and
 // the projection's checkpoint in one WriteBatch; ReadCut assembles a fold holding exactly
-// the events of a cut (business day, known-at position) from the rows in force at it.
+// the events of a cut (business day, known-at position) from the rows in force at it, and
+// a ViewCut reads parts of a cut (one entity, one prefix, the items the index of open
+// intervals lists as maybe open on a day) without assembling the rest.
 // The key layout, the version rule and why it is exact: services/projection/FORMAT.md.
 #ifndef SIXHEARTS_SERVICES_PROJECTION_VIEW_STORE_H_
 #define SIXHEARTS_SERVICES_PROJECTION_VIEW_STORE_H_
@@ -30,6 +32,7 @@
 namespace rocksdb {
 class DB;
 class Cache;
+class Snapshot;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -37,7 +40,7 @@ namespace sixhearts::services::projection {
 
 // The view format this code writes and reads (FORMAT.md "Format"). A view store of another
 // format is wiped at open and its projections rebuilt from the log.
-inline constexpr char kViewFormat[] = "sixhearts-views 1";
+inline constexpr char kViewFormat[] = "sixhearts-views 2";
 // A rebuild or a catch-up commits its rows and checkpoint every this many events.
 inline constexpr uint64_t kViewCommitEveryEvents = 4096;
 // A cut read steps over at most this many versions of an entity dated after the cut's
@@ -102,6 +105,20 @@ class RowProjection {
   // calls it once per present entity, in ascending key order. DATA_LOSS on bad bytes.
   virtual absl::Status AddRow(Fold& fold, std::string_view entity,
                               std::string_view state) const = 0;
+  // The index of open intervals (FORMAT.md "The open index"): whether `entity` with
+  // `state` (present) may be open on some day >= `from`. It must be true whenever the
+  // projection's reports would list the entity as open on such a day with this state
+  // (false positives only cost time). Entities it is never true for are not indexed; the
+  // default indexes nothing, and such a projection writes no index at all.
+  virtual bool MayBeOpenFrom(std::string_view entity, std::string_view state,
+                             absl::CivilDay from) const {
+    (void)entity;
+    (void)state;
+    (void)from;
+    return false;
+  }
+  // True when MayBeOpenFrom can be true for some entity: the writer keeps the index.
+  virtual bool HasOpenIndex() const { return false; }
 };
 
 // Where a projection stands in the view store: the generation its rows are under
@@ -114,6 +131,8 @@ struct ViewCheckpoint {
   uint64_t position = 0;
   std::string chain_hash;
 };
+
+class ViewCut;
 
 struct ViewStoreOptions {
   // Directory of the view store's RocksDB; created when missing. Required. ledgerd's:
@@ -150,14 +169,66 @@ class ViewStore {
                                    std::optional<absl::CivilDay> business_day,
                                    uint64_t max_position, Fold& fold) const;
 
+  // A cut of `projection` at min(max_position, checkpoint), read part by part from one
+  // RocksDB snapshot (ViewCut). Its position is 0 when the projection was never built.
+  absl::StatusOr<std::unique_ptr<ViewCut>> OpenCut(const RowProjection& projection,
+                                                   uint64_t max_position) const;
+
   // Stored row versions of one projection's current generation (status and tests).
   absl::StatusOr<uint64_t> CountRows(std::string_view projection) const;
+  // Entries of its index of open intervals (month buckets) and of its head's open set
+  // (tests and status).
+  absl::StatusOr<uint64_t> CountIndexEntries(std::string_view projection) const;
 
  private:
   friend class ViewWriter;
+  friend class ViewCut;
   ViewStore() = default;
+  absl::StatusOr<uint64_t> CountKeys(const std::string& prefix) const;
   rocksdb::DB* db_ = nullptr;
   std::shared_ptr<rocksdb::Cache> block_cache_;
+};
+
+// One cut (business day chosen per call, known-at position fixed) of a projection's rows,
+// read from a RocksDB snapshot taken at OpenCut, so every part read belongs to the same
+// checkpoint. Reads cost what they return plus the versions of the entities they touch.
+// Thread-compatible; the store must outlive it.
+class ViewCut {
+ public:
+  ~ViewCut();
+  // The position the cut holds: min(max_position, the checkpoint); 0 when never built.
+  uint64_t position() const { return position_; }
+
+  // The state of `entity` in force on `day` (nullopt: no bound); nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Read(std::string_view entity,
+                                                  std::optional<absl::CivilDay> day) const;
+  // Calls `row` for every entity whose key starts with `prefix` ("" for all), in
+  // ascending key order, with its state in force on `day` (absent ones are skipped).
+  absl::Status ReadUnder(std::string_view prefix, std::optional<absl::CivilDay> day,
+                         const std::function<absl::Status(std::string_view entity,
+                                                          std::string_view state)>& row) const;
+  // Calls `entity` once for each entity, in ascending key order, that the index of open
+  // intervals lists as maybe open on `day` at position() and is present there, with its
+  // state in force on `day`: a superset of the entities open on `day` at this cut
+  // (FORMAT.md "The open index"). Lists nothing for a projection without an index.
+  absl::Status ForEachMaybeOpen(
+      absl::CivilDay day,
+      const std::function<absl::Status(std::string_view entity, std::string_view state)>& entity)
+      const;
+  // How the last ForEachMaybeOpen chose its candidates (tests): "head" (the head's open
+  // set), "month" (a month bucket) or "none".
+  std::string_view last_source() const { return last_source_; }
+
+ private:
+  friend class ViewStore;
+  ViewCut() = default;
+  rocksdb::DB* db_ = nullptr;
+  const rocksdb::Snapshot* snapshot_ = nullptr;
+  std::string generation_prefix_;
+  uint64_t position_ = 0;
+  uint64_t checkpoint_position_ = 0;
+  bool built_ = false;
+  mutable std::string last_source_ = "none";
 };
 
 // Applies events to one projection's rows (FORMAT.md "Applying an event"): for an event of
@@ -196,18 +267,31 @@ class ViewWriter {
   std::string RowKey(std::string_view entity, absl::CivilDay day, uint64_t position) const;
   void CacheInsert(const std::string& entity, std::vector<RowVersion> versions);
   absl::Status CommitBatch(const ViewCheckpoint* checkpoint, bool drop_others);
+  // The open index (FORMAT.md "The open index"): loads the business clock (the greatest
+  // business day applied) once, advances it for an event at `position` of `day` (writing
+  // the new months' entries of the head's open set), and indexes an entity's new versions.
+  absl::Status LoadClock();
+  absl::Status AdvanceClock(absl::CivilDay day, uint64_t position);
+  void IndexVersions(const std::string& entity, const std::vector<RowVersion>& added,
+                     const std::vector<RowVersion>& all, uint64_t position);
 
   ViewStore* const store_;
   const RowProjection* const projection_;
   const uint32_t generation_;
   const size_t cache_bytes_;
-  const std::string prefix_;  // the projection's generation prefix
+  const std::string generation_prefix_;  // the projection's generation prefix
+  const std::string prefix_;             // that of its row versions
   std::unique_ptr<rocksdb::WriteBatch> batch_;
   uint64_t pending_events_ = 0;
   // Versions changed in the pending batch: pinned until it is written.
   absl::node_hash_map<std::string, std::vector<RowVersion>> pending_;
   // The least recently used entity at the front.
   std::list<std::pair<std::string, std::vector<RowVersion>>> lru_;
+  // The open index: the business clock (nullopt before the first event; loaded lazily),
+  // and the changes of the head's open set in the pending batch (entity -> open).
+  bool clock_loaded_ = false;
+  std::optional<absl::CivilDay> clock_;
+  absl::flat_hash_map<std::string, bool> pending_open_;
   absl::flat_hash_map<std::string, decltype(lru_)::iterator> cached_;
   size_t cached_bytes_ = 0;
 };

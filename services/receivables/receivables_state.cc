@@ -121,7 +121,7 @@ const std::vector<v1::Event::PayloadCase>& ReceivablesState::HandledPayloads() {
       v1::Event::kCreditNoteIssued,      v1::Event::kInvoiceWrittenOff,
       v1::Event::kPaymentReversed,       v1::Event::kPromiseToPayMade,
       v1::Event::kPromiseToPayCancelled, v1::Event::kDisputeOpened,
-      v1::Event::kDisputeResolved,
+      v1::Event::kDisputeResolved,       v1::Event::kInvoiceAmended,
   };
   return kHandled;
 }
@@ -171,6 +171,34 @@ void ReceivablesState::Apply(const v1::Event& event) {
     case v1::Event::kPaymentReversed:
       OnPaymentReversed(*client, event.payment_reversed());
       break;
+    case v1::Event::kInvoiceAmended: {
+      // The new figures replace the old in the fold; an as-of view of a day before the
+      // amendment replays without it (its occurred_at), so there the old figures hold.
+      const v1::InvoiceAmended& e = event.invoice_amended();
+      const auto it = client->invoices.find(e.invoice_id());
+      if (it == client->invoices.end()) {
+        Ignore("unknown invoice");
+        break;
+      }
+      Invoice& invoice = it->second;
+      const std::optional<absl::CivilDay> issue =
+          ledger::IsUnsetDate(e.issue_date()) ? invoice.issue_date : DayOf(e.issue_date());
+      const std::optional<absl::CivilDay> due =
+          ledger::IsUnsetDate(e.due_date()) ? invoice.due_date : DayOf(e.due_date());
+      if (!issue.has_value() || !due.has_value()) {
+        Ignore("invalid date");
+        break;
+      }
+      if (e.has_amount() &&
+          (e.amount().amount_minor() <= 0 || e.amount().currency() != invoice.currency)) {
+        Ignore(e.amount().amount_minor() <= 0 ? "invalid invoice" : "currency mismatch");
+        break;
+      }
+      if (e.has_amount()) invoice.amount_minor = e.amount().amount_minor();
+      invoice.issue_date = *issue;
+      invoice.due_date = *due;
+      break;
+    }
     case v1::Event::kPromiseToPayMade:
       OnPromiseMade(*client, event.promise_to_pay_made(), OccurredDay(event));
       break;

@@ -60,6 +60,7 @@ struct Invoice {
   std::string invoice_id;
   std::string contract_id;
   std::string currency;
+  // As issued, or as the last InvoiceAmended folded in restated them.
   int64_t amount_minor = 0;
   absl::CivilDay issue_date;
   absl::CivilDay due_date;

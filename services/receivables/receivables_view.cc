@@ -2,6 +2,7 @@
 // fold on a partial state (receivables_view.h).
 #include "services/receivables/receivables_view.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -389,6 +390,9 @@ class ReceivablesRows final : public projection::RowProjection {
       case v1::Event::kInvoiceWrittenOff:
         add(kInvoiceKind, event.invoice_written_off().invoice_id());
         return absl::OkStatus();
+      case v1::Event::kInvoiceAmended:
+        add(kInvoiceKind, event.invoice_amended().invoice_id());
+        return absl::OkStatus();
       case v1::Event::kPaymentReversed: {
         const std::string& payment_id = event.payment_reversed().payment_id();
         add(kPaymentKind, payment_id);
@@ -455,6 +459,61 @@ class ReceivablesRows final : public projection::RowProjection {
                       std::string_view state) const override {
     return AddTo(static_cast<ReceivablesFold&>(fold).mutable_state(), entity, state);
   }
+
+  // What an aging reads (FORMAT.md "The open index"): an invoice while it may still be
+  // owed, a payment while it may hold unapplied cash, a standalone credit from its issue
+  // on, an open dispute, and the client's attributes (its group key), always. A bad row
+  // is listed, so the read reports it.
+  bool MayBeOpenFrom(std::string_view entity, std::string_view state,
+                     absl::CivilDay from) const override {
+    absl::StatusOr<EntityName> name = ParseEntity(entity);
+    if (!name.ok()) return true;
+    switch (name->kind) {
+      case kClientKind:
+      case kCreditKind:
+        return true;
+      case kInvoiceKind: {
+        auto row = Parse<rows::InvoiceRow>(state);
+        if (!row.ok()) return true;
+        const Invoice invoice = Decode(*row);
+        // The amount owed only changes on the days below, so these are all it takes.
+        std::vector<absl::CivilDay> days = {from, std::max(from, invoice.issue_date)};
+        for (const Movement& m : invoice.movements) {
+          days.push_back(std::max(from, m.effective_on));
+          if (m.voided_on.has_value()) days.push_back(std::max(from, *m.voided_on));
+        }
+        for (const absl::CivilDay day : days) {
+          if (invoice.OutstandingOn(day) != 0) return true;
+        }
+        return false;
+      }
+      case kPaymentKind: {
+        auto row = Parse<rows::PaymentRow>(state);
+        if (!row.ok()) return true;
+        const Payment payment = Decode(*row);
+        std::vector<absl::CivilDay> days = {from, std::max(from, payment.value_date)};
+        for (const PaymentApplication& a : payment.applications) {
+          days.push_back(std::max(from, a.applied_on));
+        }
+        if (payment.reversed_on.has_value()) days.push_back(std::max(from, *payment.reversed_on));
+        for (const absl::CivilDay day : days) {
+          if (payment.UnappliedOn(day) != 0) return true;
+        }
+        return false;
+      }
+      case kDisputeKind: {
+        auto row = Parse<rows::DisputeRow>(state);
+        if (!row.ok()) return true;
+        const Dispute dispute = Decode(*row);
+        // Open from its opening until its resolution.
+        return dispute.OpenOn(std::max(from, dispute.opened_on));
+      }
+      default:
+        return false;
+    }
+  }
+
+  bool HasOpenIndex() const override { return true; }
 };
 
 }  // namespace
@@ -468,6 +527,31 @@ std::string ClientEntityKey(std::string_view client_id) {
 
 std::shared_ptr<const projection::RowProjection> MakeReceivablesRows() {
   return std::make_shared<ReceivablesRows>();
+}
+
+absl::StatusOr<AgingReport> StoredAging(const projection::ViewCut& cut, absl::CivilDay as_of,
+                                        const AgingOptions& options) {
+  absl::StatusOr<AgingBuilder> builder = AgingBuilder::Make(as_of, options);
+  if (!builder.ok()) return builder.status();
+  // One client's candidates at a time: they come in key order, so a client's together.
+  ReceivablesState client_state;
+  std::string client_id;
+  bool any = false;
+  absl::Status read =
+      cut.ForEachMaybeOpen(as_of, [&](std::string_view entity, std::string_view state) {
+        absl::StatusOr<EntityName> name = ParseEntity(entity);
+        if (!name.ok()) return name.status();
+        if (!any || name->client_id != client_id) {
+          if (any) builder->Add(client_state);
+          client_state = ReceivablesState();
+          client_id = name->client_id;
+          any = true;
+        }
+        return AddTo(client_state, entity, state);
+      });
+  if (!read.ok()) return read;
+  if (any) builder->Add(client_state);
+  return std::move(*builder).Finish();
 }
 
 }  // namespace sixhearts::services::receivables

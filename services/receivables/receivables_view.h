@@ -22,7 +22,10 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "services/projection/view_store.h"
+#include "services/receivables/analytics.h"
 
 namespace sixhearts::services::receivables {
 
@@ -31,6 +34,12 @@ std::shared_ptr<const projection::RowProjection> MakeReceivablesRows();
 
 // The entity key of a client's attributes row (tests and tools).
 std::string ClientEntityKey(std::string_view client_id);
+
+// The aging of a stored cut, equal to ComputeAging on the fold of the cut, read from the
+// entities the index of open intervals lists as maybe open on `as_of` (each in force on
+// it), one client at a time: it holds one client's listed rows, not the projection's.
+absl::StatusOr<AgingReport> StoredAging(const projection::ViewCut& cut, absl::CivilDay as_of,
+                                        const AgingOptions& options);
 
 }  // namespace sixhearts::services::receivables
 

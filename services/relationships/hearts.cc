@@ -137,6 +137,8 @@ absl::CivilDay EventDay(const v1::Event& event) {
       return DayOr(event.invoice_written_off().written_off_on(), event);
     case v1::Event::kPaymentReversed:
       return DayOr(event.payment_reversed().reversed_on(), event);
+    case v1::Event::kInvoiceAmended:
+      return DayOr(event.invoice_amended().amended_on(), event);
     case v1::Event::kDisputeOpened:
       return DayOr(event.dispute_opened().opened_on(), event);
     case v1::Event::kDisputeResolved:

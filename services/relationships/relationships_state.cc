@@ -74,6 +74,21 @@ std::string SummaryOf(const v1::Event& event, bool* with_text) {
     case v1::Event::kPaymentReversed:
       return absl::StrCat("payment ", event.payment_reversed().payment_id(),
                           " reversed: ", event.payment_reversed().reason());
+    case v1::Event::kInvoiceAmended: {
+      const v1::InvoiceAmended& e = event.invoice_amended();
+      std::string text = absl::StrCat("invoice ", e.invoice_id(), " amended:");
+      if (e.has_amount()) absl::StrAppend(&text, " amount ", AmountText(e.amount()));
+      if (!ledger::IsUnsetDate(e.issue_date())) {
+        absl::StrAppend(&text, " issued ", DateText(e.issue_date()));
+      }
+      if (!ledger::IsUnsetDate(e.due_date()))
+        absl::StrAppend(&text, " due ", DateText(e.due_date()));
+      if (!ledger::IsUnsetDate(e.delivery_date())) {
+        absl::StrAppend(&text, " delivered ", DateText(e.delivery_date()));
+      }
+      absl::StrAppend(&text, " (", e.reason(), ")");
+      return text;
+    }
     case v1::Event::kPromiseToPayMade: {
       const v1::PromiseToPayMade& e = event.promise_to_pay_made();
       return absl::StrCat("promise ", e.promise_id(), " to pay ", AmountText(e.amount()), " by ",

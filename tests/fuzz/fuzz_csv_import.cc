@@ -19,11 +19,11 @@
 #include "absl/strings/str_format.h"
 #include "ledger/currency.h"
 #include "ledger/validate.h"
-#include "services/csv_import/column_mapping.h"
-#include "services/csv_import/csv_importer.h"
-#include "services/csv_import/field_parsers.h"
-#include "services/csv_import/limits.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tools/csv_import/column_mapping.h"
+#include "tools/csv_import/csv_importer.h"
+#include "tools/csv_import/field_parsers.h"
+#include "tools/csv_import/limits.h"
 
 namespace sixhearts::fuzz {
 namespace {

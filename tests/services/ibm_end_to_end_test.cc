@@ -8,12 +8,12 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
-#include "services/csv_import/column_mapping.h"
-#include "services/csv_import/csv_importer.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/receivables.grpc.pb.h"
 #include "tests/testing/test_events.h"
+#include "tools/csv_import/column_mapping.h"
+#include "tools/csv_import/csv_importer.h"
 
 namespace sixhearts::services {
 namespace {

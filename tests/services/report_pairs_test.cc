@@ -18,13 +18,13 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/clock.h"
-#include "services/scenario/scenario.h"
 #include "services/server.h"
 #include "sixhearts/ledger/v1/compliance.grpc.pb.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/receivables.grpc.pb.h"
 #include "sixhearts/ledger/v1/relationships.grpc.pb.h"
 #include "tests/testing/test_events.h"
+#include "tools/scenario/scenario.h"
 
 namespace sixhearts::services {
 namespace {

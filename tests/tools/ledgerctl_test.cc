@@ -21,11 +21,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "services/auth/auth_config.h"
-#include "services/csv_import/csv_importer.h"
 #include "services/server.h"
+#include "tools/csv_import/csv_importer.h"
 #include "tools/ledgerctl/cli.h"
 #include "tools/ledgerctl/import_append.h"
 #include "tools/ledgerctl/json_lines.h"
@@ -831,6 +832,18 @@ class ErpImportTest : public LedgerctlTest {
     args.insert(args.end(), extra.begin(), extra.end());
     return Ctl(args);
   }
+  // The invoice lines of `aging --csv --invoices` as of `day`, without the header: group,
+  // client, kind, id, currency, date (due), age_days, bucket, amount, disputed.
+  std::vector<std::string> AgingLinesOn(const std::string& day) {
+    Result aging = Ctl({"--csv", "aging", "--as-of", day, "--group-by", "client", "--invoices"});
+    EXPECT_EQ(aging.exit_code, 0) << aging.err;
+    std::vector<std::string> lines;
+    for (const std::string& line : Lines(aging.out)) {
+      if (!absl::StartsWith(line, "group,"))
+        lines.push_back(std::string(absl::StripSuffix(line, "\r")));
+    }
+    return lines;
+  }
   // The stream's events, one "Type" per line.
   std::vector<std::string> StreamTypes(const std::string& stream) {
     Result result = Ctl({"--csv", "stream", stream});
@@ -873,17 +886,17 @@ TEST_F(ErpImportTest, ChangedInvoiceIsAConflictNamingLineAndValues) {
   EXPECT_EQ(StreamTypes("client-x-01"),
             (std::vector<std::string>{"ClientRegistered", "InvoiceIssued"}));
 
-  // The text report names the row too; --reconcile cannot raise an amount or move a date.
+  // The text report names the row too; --reconcile cannot change a currency.
   std::vector<std::string> args = {
       "import", File("day2b.csv",
-                     std::string(kErpHeader) + "x-01,a,XF-1,2025-03-01,2025-03-31,250.00,CNY,\n")};
+                     std::string(kErpHeader) + "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,USD,\n")};
   for (const std::string& arg : ErpMapping()) args.push_back(arg);
   args.push_back("--reconcile");
   Result text = Ctl(args);
   EXPECT_EQ(text.exit_code, 4);
-  EXPECT_NE(text.out.find("\nconflicts:\nline  client_id  invoice_id  field   stored  file    "
-                          "not_reconciled\n   2  x-01       XF-1        amount  100.00  250.00  "
-                          "no event raises an invoice's amount"),
+  EXPECT_NE(text.out.find("\nconflicts:\nline  client_id  invoice_id  field     stored  file  "
+                          "not_reconciled\n   2  x-01       XF-1        currency  CNY     USD   "
+                          "no event changes an invoice's currency"),
             std::string::npos)
       << text.out;
   EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  2\n"));
@@ -1053,6 +1066,278 @@ TEST_F(ErpImportTest, ReaderResynchronisesAfterLongAndBrokenRecords) {
                 "closed; reading resumes at line 3\"}"),
             std::string::npos)
       << unterminated.out;
+}
+
+// Issue 18: with --reconcile, a higher amount and a new due date are restated by an
+// InvoiceAmended naming the line, effective --amended-on; as of an earlier day the old
+// figures hold. Without --reconcile the row stays a conflict.
+TEST_F(ErpImportTest, HigherAmountAndNewDueDateAreAmended) {
+  ASSERT_EQ(Import("day1.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,\n").exit_code, 0);
+  const std::string day2 = "x-01,a,XF-1,2025-03-01,2025-04-30,250.00,CNY,\n";
+  Result conflict = Import("day2.csv", day2);
+  EXPECT_EQ(conflict.exit_code, 4) << conflict.err;
+  EXPECT_EQ(JsonField(conflict.out, "rows_conflicted"), "1");
+  EXPECT_EQ(JsonField(conflict.out, "events_appended"), "0");
+
+  Result amended = Import("day2.csv", day2, {"--reconcile", "--amended-on", "2025-04-10"});
+  EXPECT_EQ(amended.exit_code, 0) << amended.err << amended.out;
+  EXPECT_EQ(JsonField(amended.out, "events_appended"), "1");
+  EXPECT_EQ(JsonField(amended.out, "invoices_amended"), "1");
+  EXPECT_EQ(JsonField(amended.out, "rows_imported"), "1");
+  EXPECT_EQ(StreamTypes("client-x-01"),
+            (std::vector<std::string>{"ClientRegistered", "InvoiceIssued", "InvoiceAmended"}));
+  Result event = Ctl({"--json", "stream", "client-x-01", "--from-version", "3"});
+  EXPECT_NE(event.out.find("\"occurred_at\":\"2025-04-10T00:00:00Z\""), std::string::npos)
+      << event.out;
+  EXPECT_NE(event.out.find("\"invoice_amended\":{\"invoice_id\":\"XF-1\",\"amount\":{"
+                           "\"amount_minor\":\"25000\",\"currency\":\"CNY\"},\"due_date\":{"
+                           "\"year\":2025,\"month\":4,\"day\":30},\"reason\":\"ERP export line 2: "
+                           "due_date 2025-03-31 became 2025-04-30; amount 100.00 became "
+                           "250.00\",\"source\":\"ERP export line 2\",\"amended_on\":{\"year\":"
+                           "2025,\"month\":4,\"day\":10}}"),
+            std::string::npos)
+      << event.out;
+
+  // As of the day before the amendment: 100.00 due 03-31, 9 days late. From it on: 250.00
+  // due 04-30, not yet due.
+  EXPECT_EQ(AgingLinesOn("2025-04-09"),
+            (std::vector<std::string>{"x-01,x-01,invoice,XF-1,CNY,2025-03-31,9,1-30,10000,0"}));
+  EXPECT_EQ(
+      AgingLinesOn("2025-04-15"),
+      (std::vector<std::string>{"x-01,x-01,invoice,XF-1,CNY,2025-04-30,-15,not yet due,25000,0"}));
+
+  // The ledger checks allocations against the amended amount.
+  const auto pay = [&](const std::string& name, int64_t minor) {
+    return Ctl(
+        {"append",
+         File(
+             name,
+             absl::StrCat(
+                 R"({"stream":"client-x-01","occurred_at":"2025-04-20T00:00:00Z","payment_received":{"payment_id":")",
+                 name, R"(","amount":{"amount_minor":")", minor,
+                 R"(","currency":"CNY"},"value_date":{"year":2025,"month":4,"day":20},"allocations":[{"invoice_id":"XF-1","amount_minor":")",
+                 minor, "\"}]}}\n"))});
+  };
+  Result above = pay("above", 25001);
+  EXPECT_EQ(above.exit_code, 1);
+  EXPECT_EQ(above.err,
+            "ledgerctl: INVALID_ARGUMENT: events[0].payment_received.allocations[0].invoice_id: "
+            "amount 25001 is above the invoice's amount 25000 (events[0] is line 1)\n");
+
+  // The next identical export appends nothing.
+  Result again = Import("day3.csv", day2, {"--reconcile", "--amended-on", "2025-04-11"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(JsonField(again.out, "rows_unchanged"), "1");
+  EXPECT_EQ(JsonField(again.out, "events_appended"), "0");
+
+  // The timeline shows the amendment on its day.
+  Result timeline = Ctl({"--csv", "timeline", "x-01", "--as-of", "2025-06-30"});
+  EXPECT_NE(timeline.out.find("2025-04-10"), std::string::npos) << timeline.out;
+  EXPECT_NE(timeline.out.find("invoice XF-1 amended: amount 250.00 CNY due 2025-04-30 (ERP export "
+                              "line 2: due_date 2025-03-31 became 2025-04-30; amount 100.00 "
+                              "became 250.00)"),
+            std::string::npos)
+      << timeline.out;
+}
+
+// The compliance report reads the amendment too: the statutory clock from the amended
+// delivery date, the amended amount; as of a day before it, the old ones.
+TEST_F(ErpImportTest, ComplianceReportUsesTheAmendedInvoice) {
+  const auto import = [&](const std::string& name, const std::string& row,
+                          std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "--json", "import",
+        File(name,
+             absl::StrCat("client,name,invoice,issued,due,amount,currency,delivered\n", row))};
+    for (const char* arg : {"--map", "client_id=client",
+                            "--map", "client_name=name",
+                            "--map", "invoice_id=invoice",
+                            "--map", "invoice_date=issued",
+                            "--map", "due_date=due",
+                            "--map", "amount=amount",
+                            "--map", "currency_column=currency",
+                            "--map", "delivery_date=delivered",
+                            "--map", "jurisdiction=CN",
+                            "--map", "client_kind=government_organ",
+                            "--map", "seller_is_sme=true"}) {
+      args.push_back(arg);
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Ctl(args);
+  };
+  ASSERT_EQ(
+      import("day1.csv", "x-05,e,XD-1,2025-03-01,2025-03-31,100.00,CNY,2025-03-01\n", {}).exit_code,
+      0);
+  Result amended = import("day2.csv", "x-05,e,XD-1,2025-03-01,2025-03-31,250.00,CNY,2025-03-20\n",
+                          {"--reconcile", "--amended-on", "2025-04-10"});
+  ASSERT_EQ(amended.exit_code, 0) << amended.err << amended.out;
+  const auto report_line = [&](const std::string& day) {
+    Result report = Ctl(
+        {"report", "compliance", "--as-of", day, "--format", "csv", "--period-from", "2025-01-01"});
+    EXPECT_EQ(report.exit_code, 0) << report.err;
+    for (const std::string& line : Lines(report.out)) {
+      if (line.find(",x-05,XD-1,") != std::string::npos) return line;
+    }
+    return std::string("(not listed)\n") + report.out;
+  };
+  // As of 04-09: 100.00 from delivery on 03-01, due 03-31, 9 days late, 0.05% a day: 0.45.
+  EXPECT_TRUE(absl::StartsWith(report_line("2025-04-09"),
+                               ",x-05,XD-1,,CNY,10000,2025-03-01,2025-03-31,CN,delivery,2025-03-01,"
+                               "30,2025-03-31,no,overdue,9,10000,0,10000,45,"));
+  // As of 04-25: 250.00 from delivery on 03-20, due 04-19, 6 days late: 0.75.
+  EXPECT_TRUE(absl::StartsWith(report_line("2025-04-25"),
+                               ",x-05,XD-1,,CNY,25000,2025-03-01,2025-03-31,CN,delivery,2025-03-20,"
+                               "30,2025-04-19,no,overdue,6,25000,0,25000,75,"));
+}
+
+// The ledger's own checks of an InvoiceAmended: the invoice exists in the stream, the
+// currency is the invoice's, something changes, the dates are in order.
+TEST_F(ErpImportTest, InvoiceAmendedIsValidatedByTheLedger) {
+  ASSERT_EQ(Import("day1.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,\n").exit_code, 0);
+  const auto amend = [&](const std::string& name, const std::string& payload) {
+    return Ctl(
+        {"append",
+         File(
+             name,
+             absl::StrCat(
+                 R"({"stream":"client-x-01","occurred_at":"2025-04-10T00:00:00Z","invoice_amended":{)",
+                 payload, "}}\n"))});
+  };
+  const std::string tail = R"(,"reason":"r","amended_on":{"year":2025,"month":4,"day":10})";
+  Result unknown =
+      amend("unknown", R"("invoice_id":"XF-9","due_date":{"year":2025,"month":5,"day":1})" + tail);
+  EXPECT_EQ(unknown.err,
+            "ledgerctl: INVALID_ARGUMENT: events[0].invoice_amended.invoice_id: no invoice "
+            "\"XF-9\" in stream client-x-01 (events[0] is line 1)\n");
+  Result currency = amend(
+      "currency", R"("invoice_id":"XF-1","amount":{"amount_minor":"100","currency":"USD"})" + tail);
+  EXPECT_EQ(currency.err,
+            "ledgerctl: INVALID_ARGUMENT: events[0].invoice_amended.amount.currency: currency USD "
+            "differs from the invoice's currency CNY (events[0] is line 1)\n");
+  Result nothing = amend("nothing", R"("invoice_id":"XF-1")" + tail);
+  EXPECT_EQ(nothing.err,
+            "ledgerctl: INVALID_ARGUMENT: events[0].invoice_amended: changes nothing: set at "
+            "least one of amount, issue_date, due_date, delivery_date (events[0] is line 1)\n");
+  Result order = amend(
+      "order",
+      R"("invoice_id":"XF-1","issue_date":{"year":2025,"month":4,"day":2},"due_date":{"year":2025,"month":4,"day":1})" +
+          tail);
+  EXPECT_EQ(order.err,
+            "ledgerctl: INVALID_ARGUMENT: events[0].invoice_amended.due_date: 2025-04-01 is "
+            "before issue_date 2025-04-02 (events[0] is line 1)\n");
+  Result no_reason = amend(
+      "no-reason",
+      R"("invoice_id":"XF-1","due_date":{"year":2025,"month":5,"day":1},"amended_on":{"year":2025,"month":4,"day":10})");
+  EXPECT_EQ(no_reason.err,
+            "ledgerctl: INVALID_ARGUMENT: events[0].invoice_amended.reason: required (events[0] "
+            "is line 1)\n");
+  EXPECT_TRUE(absl::StartsWith(Digest(), "head_position  2\n"));
+}
+
+// A settlement the ERP moves reverses the import's payment (dated its own value date, so it
+// counts on no day) and pays at the new date; one it removes is reversed.
+TEST_F(ErpImportTest, SettlementMovedOrRemovedIsReversed) {
+  ASSERT_EQ(
+      Import("day1.csv", "x-02,b,XM-1,2025-03-01,2025-03-31,100.00,CNY,2025-04-10\n").exit_code, 0);
+  const std::string moved = "x-02,b,XM-1,2025-03-01,2025-03-31,100.00,CNY,2025-04-20\n";
+  Result reconciled = Import("day2.csv", moved, {"--reconcile"});
+  EXPECT_EQ(reconciled.exit_code, 0) << reconciled.err << reconciled.out;
+  EXPECT_EQ(JsonField(reconciled.out, "events_appended"), "2");
+  EXPECT_EQ(JsonField(reconciled.out, "payments_reversed"), "1");
+  EXPECT_EQ(JsonField(reconciled.out, "received_CNY"), "100.00");
+  EXPECT_EQ(StreamTypes("client-x-02"),
+            (std::vector<std::string>{"ClientRegistered", "InvoiceIssued", "PaymentReceived",
+                                      "PaymentReversed", "PaymentReceived"}));
+  Result events = Ctl({"--json", "stream", "client-x-02", "--from-version", "4"});
+  EXPECT_NE(events.out.find("\"payment_reversed\":{\"payment_id\":\"pay-XM-1\",\"reversed_on\":{"
+                            "\"year\":2025,\"month\":4,\"day\":10},\"reason\":\"ERP export line 2: "
+                            "settled 2025-04-10 became 2025-04-20\"}"),
+            std::string::npos)
+      << events.out;
+  EXPECT_NE(events.out.find("\"payment_id\":\"pay-XM-1-2\""), std::string::npos);
+  EXPECT_NE(events.out.find("\"reference\":\"ERP export line 2: settled 2025-04-20, 100.00 paid in "
+                            "all, of which the ledger held 0.00\""),
+            std::string::npos)
+      << events.out;
+  // Open 100.00 until 04-20, then settled.
+  EXPECT_EQ(AgingLinesOn("2025-04-15"),
+            (std::vector<std::string>{"x-02,x-02,invoice,XM-1,CNY,2025-03-31,15,1-30,10000,0"}));
+  EXPECT_EQ(AgingLinesOn("2025-04-20"), std::vector<std::string>{});
+
+  const std::string open = "x-02,b,XM-1,2025-03-01,2025-03-31,100.00,CNY,\n";
+  Result refused = Import("day3.csv", open);
+  EXPECT_EQ(refused.exit_code, 4);
+  EXPECT_NE(refused.out.find("\"field\":\"settled_date\",\"stored\":\"2025-04-20\",\"file\":\"\""),
+            std::string::npos)
+      << refused.out;
+  Result removed = Import("day3.csv", open, {"--reconcile"});
+  EXPECT_EQ(removed.exit_code, 0) << removed.err << removed.out;
+  EXPECT_EQ(JsonField(removed.out, "events_appended"), "1");
+  EXPECT_EQ(JsonField(removed.out, "payments_reversed"), "1");
+  EXPECT_EQ(AgingLinesOn("2025-06-30"),
+            (std::vector<std::string>{"x-02,x-02,invoice,XM-1,CNY,2025-03-31,91,91-180,10000,0"}));
+  Result again = Import("day4.csv", open, {"--reconcile"});
+  EXPECT_EQ(JsonField(again.out, "rows_unchanged"), "1");
+  EXPECT_EQ(JsonField(again.out, "events_appended"), "0");
+}
+
+// What --reconcile leaves a conflict: another currency, and a settlement moved whose payment
+// the import did not append.
+TEST_F(ErpImportTest, CurrencyAndForeignPaymentsStayConflicts) {
+  ASSERT_EQ(Import("day1.csv",
+                   "x-03,c,XC-1,2025-03-01,2025-03-31,100.00,CNY,\n"
+                   "x-03,c,XC-2,2025-03-01,2025-03-31,100.00,CNY,\n")
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      Ctl({"append",
+           File(
+               "bank.jsonl",
+               R"({"stream":"client-x-03","occurred_at":"2025-03-20T00:00:00Z","payment_received":{"payment_id":"bank-7","amount":{"amount_minor":"10000","currency":"CNY"},"value_date":{"year":2025,"month":3,"day":20},"allocations":[{"invoice_id":"XC-2","amount_minor":"10000"}]}})"
+               "\n")})
+          .exit_code,
+      0);
+  Result result = Import("day2.csv",
+                         "x-03,c,XC-1,2025-03-01,2025-03-31,100.00,USD,\n"
+                         "x-03,c,XC-2,2025-03-01,2025-03-31,100.00,CNY,2025-04-02\n",
+                         {"--reconcile"});
+  EXPECT_EQ(result.exit_code, 4) << result.err;
+  EXPECT_EQ(JsonField(result.out, "rows_conflicted"), "2");
+  EXPECT_EQ(JsonField(result.out, "events_appended"), "0");
+  EXPECT_NE(result.out.find("\"field\":\"currency\",\"stored\":\"CNY\",\"file\":\"USD\","
+                            "\"not_reconciled\":\"no event changes an invoice's currency (what "
+                            "was paid, credited and written off on it is in its currency): "
+                            "credit it and issue a new invoice\"}"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("\"field\":\"settled_date\",\"stored\":\"2025-03-20\",\"file\":"
+                            "\"2025-04-02\",\"not_reconciled\":\"only a payment the import "
+                            "appended, the invoice's only one and paying nothing else, is "
+                            "reversed: reverse the payments by hand\"}"),
+            std::string::npos)
+      << result.out;
+}
+
+// Issue 18: an invoice id of another client, in the ledger from an earlier file, is refused
+// as within one file: the row is named with its line and both clients; the rest is stored.
+TEST_F(ErpImportTest, InvoiceIdOfAnotherClientAcrossFilesIsRejected) {
+  ASSERT_EQ(Import("day1.csv", "x-01,a,XF-1,2025-03-01,2025-03-31,100.00,CNY,\n").exit_code, 0);
+  Result result = Import("day2.csv",
+                         "x-02,b,XF-1,2025-03-01,2025-03-31,100.00,CNY,\n"
+                         "x-02,b,XG-2,2025-03-01,2025-03-31,20.00,CNY,\n");
+  EXPECT_EQ(result.exit_code, 4) << result.err;
+  EXPECT_EQ(JsonField(result.out, "rows_rejected"), "1") << result.out;
+  EXPECT_EQ(JsonField(result.out, "rows_imported"), "1");
+  EXPECT_EQ(JsonField(result.out, "invoiced_CNY"), "20.00");
+  EXPECT_NE(result.out.find("{\"line\":2,\"last_line\":2,\"reason\":\"invoice \\\"XF-1\\\": "
+                            "invoice id already in the ledger under client x-01 (stream "
+                            "client-x-01), this row's client is x-02\"}"),
+            std::string::npos)
+      << result.out;
+  EXPECT_EQ(StreamTypes("client-x-02"),
+            (std::vector<std::string>{"ClientRegistered", "InvoiceIssued"}));
+  EXPECT_EQ(StreamTypes("client-x-01"),
+            (std::vector<std::string>{"ClientRegistered", "InvoiceIssued"}));
 }
 
 // A Kingdee-style export: GBK, Chinese headers, semicolons, 2025/03/31 and 2025年3月31日

@@ -1,5 +1,5 @@
 // compliance_bench: how long a compliance report as of a past business day takes over a
-// large log from the demo scenario (services/scenario), read at a past record time (so the
+// large log from the demo scenario (tools/scenario), read at a past record time (so the
 // three projections replay from their snapshots) and at the head. Method and figures:
 // BENCHMARKS.md ("Compliance report (issue 5)").
 #include <sys/resource.h>
@@ -30,9 +30,9 @@
 #include "services/projection/projection_engine.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/relationships/relationships_fold.h"
-#include "services/scenario/scenario.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "tools/scenario/scenario.h"
 
 namespace sixhearts::bench {
 namespace {

@@ -37,9 +37,9 @@
 #include "services/relationships/analytics.h"
 #include "services/relationships/relationships_fold.h"
 #include "services/relationships/relationships_view.h"
-#include "services/scenario/scenario.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "tools/scenario/scenario.h"
 
 namespace sixhearts::bench {
 namespace {

@@ -35,15 +35,18 @@ stay stored, the one it belongs to is not sent.)";
 
 constexpr char kImportFooter[] =
     R"(The mapping is the preset, then the mapping file, then the --map pairs (later wins);
-keys are listed in services/csv_import/column_mapping.h (client_id, invoice_id,
+keys are listed in tools/csv_import/column_mapping.h (client_id, invoice_id,
 invoice_date, due_date, amount, currency, settled_date, date_format, jurisdiction, ...).
 
 Each row is compared with what the client's stream holds for its invoice: an unchanged
 row appends nothing; a row settled since appends a payment of what the ERP says was paid
 minus what the ledger holds; a row that changed a stored fact (amount, dates, currency,
 settlement) is a conflict, listed with the stored and new values, and appends nothing.
-With --reconcile, a lower amount appends a credit note of the difference (and the payment
-when settled) instead; other changes stay conflicts. A row the ledger refuses is listed
+With --reconcile, the events that make the ledger agree are appended instead, each naming
+its line: an InvoiceAmended for a higher amount or other dates (effective --amended-on,
+or the settled date when earlier), a credit note for a lower amount, a PaymentReversed of
+the import's payment for a settlement moved or removed, and the payment of the
+difference; another currency stays a conflict. A row the ledger refuses is listed
 with its reason and the rest of its batch is stored. Exit codes: 0 every row imported,
 4 some rows rejected, in conflict or refused (the rest are stored), 2 bad flags or
 mapping, 1 the ledger failed, 130 interrupted (Ctrl-C: what was stored is reported, and
@@ -269,8 +272,12 @@ int RunLedgerctl(int argc, const char* const* argv, std::istream* in, std::ostre
   import_command->add_option("--batch", import_options.batch_events,
                              "Events per Append request (default 500, 3..5000)");
   import_command->add_flag("--reconcile", import_options.reconcile,
-                           "Append credit notes and payments that make the ledger agree with "
-                           "changed rows, instead of reporting them as conflicts");
+                           "Append amendments, credit notes, reversals and payments that make "
+                           "the ledger agree with changed rows, instead of reporting them as "
+                           "conflicts");
+  import_command->add_option("--amended-on", import_options.amended_on,
+                             "With --reconcile: the day amendments take effect, YYYY-MM-DD "
+                             "(default: today, UTC)");
   import_command->footer(kImportFooter);
 
   GenerateOptions generate;

@@ -118,6 +118,8 @@ struct ImportCsvOptions {
   size_t batch_events = 0;
   // Append what makes the ledger agree with changed rows instead of reporting conflicts.
   bool reconcile = false;
+  // YYYY-MM-DD: the day a reconciled row's InvoiceAmended takes effect; empty: today (UTC).
+  std::string amended_on;
 };
 absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOptions& options);
 

@@ -1,4 +1,4 @@
-// `ledgerctl generate`: the demo scenario (services/scenario) appended through Append in
+// `ledgerctl generate`: the demo scenario (tools/scenario) appended through Append in
 // batches, or written as JSON lines for inspection.
 //
 // Idempotency: the scenario's event ids are deterministic and its events come in the same
@@ -12,12 +12,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
-#include "services/scenario/scenario.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/event_output.h"
 #include "tools/ledgerctl/import_append.h"
 #include "tools/ledgerctl/limits.h"
 #include "tools/ledgerctl/progress_bar.h"
+#include "tools/scenario/scenario.h"
 
 namespace sixhearts::ledgerctl {
 

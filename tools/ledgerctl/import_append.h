@@ -21,7 +21,8 @@ namespace sixhearts::ledgerctl {
 // [ClientRegistered] InvoiceIssued [PaymentReceived] (csv_importer.h), minus the events
 // already stored, so a ClientRegistered always starts a row, an InvoiceIssued joins the
 // ClientRegistered of its stream just before it, and a PaymentReceived joins the
-// InvoiceIssued it pays just before it.
+// InvoiceIssued it pays just before it. A reconciled row (InvoiceAmended or
+// CreditNoteIssued, PaymentReversed, PaymentReceived) is one group per event.
 std::vector<std::pair<size_t, size_t>> RowGroups(absl::Span<const v1::Event> events);
 
 struct AppendCounts {

@@ -20,11 +20,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/currency.h"
-#include "services/csv_import/column_mapping.h"
-#include "services/csv_import/csv_importer.h"
-#include "services/csv_import/field_parsers.h"
-#include "services/csv_import/limits.h"
-#include "services/csv_import/stored_state.h"
+#include "ledger/dates.h"
+#include "tools/csv_import/column_mapping.h"
+#include "tools/csv_import/csv_importer.h"
+#include "tools/csv_import/field_parsers.h"
+#include "tools/csv_import/limits.h"
+#include "tools/csv_import/stored_state.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/import_append.h"
 #include "tools/ledgerctl/limits.h"
@@ -85,6 +86,43 @@ class StoredClients {
   absl::flat_hash_map<std::string, std::unique_ptr<csv_import::StoredClient>> clients_;
 };
 
+// Which client's stream holds each invoice id of the ledger (ImportOptions::invoice_owner),
+// read once, on the first row whose invoice its own client's stream does not hold, with
+// one ReadLog of the InvoiceIssued events of client streams: the ledger keeps business ids
+// per stream, so a reuse under another client is found here. Invoices the import stores
+// later are compared within the file (csv_importer.h).
+class InvoiceOwners {
+ public:
+  explicit InvoiceOwners(LedgerClient* client) : client_(client) {}
+
+  absl::StatusOr<std::string> Get(const std::string& invoice_id) {
+    if (!loaded_) {
+      v1::ReadLogRequest request;
+      request.mutable_filter()->add_types("InvoiceIssued");
+      request.mutable_filter()->set_stream_prefix("client-");
+      absl::Status s = client_->ReadLog(request, [&](v1::Event& event) {
+        const std::string client_id = event.stream().substr(std::string_view("client-").size());
+        auto [it, added] = client_ids_.try_emplace(client_id, names_.size());
+        if (added) names_.push_back(client_id);
+        owners_.try_emplace(event.invoice_issued().invoice_id(), it->second);
+        return absl::OkStatus();
+      });
+      if (!s.ok()) return s;
+      loaded_ = true;
+    }
+    auto it = owners_.find(invoice_id);
+    return it == owners_.end() ? std::string() : names_[it->second];
+  }
+
+ private:
+  LedgerClient* client_;
+  bool loaded_ = false;
+  // Invoice id -> index into names_ (a client's id is kept once).
+  absl::flat_hash_map<std::string, uint32_t> owners_;
+  absl::flat_hash_map<std::string, uint32_t> client_ids_;
+  std::vector<std::string> names_;
+};
+
 // What the ledger stored of the import, by kind and currency.
 struct StoredTotals {
   int64_t rows = 0;
@@ -92,6 +130,8 @@ struct StoredTotals {
   int64_t invoices_issued = 0;
   int64_t payments_received = 0;
   int64_t credit_notes_issued = 0;
+  int64_t invoices_amended = 0;
+  int64_t payments_reversed = 0;
   std::map<std::string, int64_t> invoiced_minor;
   std::map<std::string, int64_t> received_minor;
   std::map<std::string, int64_t> credited_minor;
@@ -110,6 +150,12 @@ struct StoredTotals {
         ++payments_received;
         received_minor[event.payment_received().amount().currency()] +=
             event.payment_received().amount().amount_minor();
+        break;
+      case v1::Event::kInvoiceAmended:
+        ++invoices_amended;
+        break;
+      case v1::Event::kPaymentReversed:
+        ++payments_reversed;
         break;
       case v1::Event::kCreditNoteIssued:
         ++credit_notes_issued;
@@ -185,6 +231,8 @@ void PrintReport(const CommandContext& context, const csv_import::ImportSummary&
   count("credit_notes_issued", stored.credit_notes_issued);
   AddAmounts(&record, "received_", stored.received_minor);
   AddAmounts(&record, "credited_", stored.credited_minor);
+  count("invoices_amended", stored.invoices_amended);
+  count("payments_reversed", stored.payments_reversed);
 
   for (const csv_import::RowRejection& r : summary.rejections) {
     not_imported.push_back({r.line, r.last_line, r.reason});
@@ -279,6 +327,7 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
 
   InterruptGuard interrupt_guard;
   StoredClients stored_clients(context.client);
+  InvoiceOwners invoice_owners(context.client);
   ProgressBar progress(context.err, context.err_is_terminal, total_bytes, context.now);
   AppendCounts counts;
   StoredTotals stored;
@@ -295,7 +344,20 @@ absl::StatusOr<int> RunImport(const CommandContext& context, const ImportCsvOpti
   import_options.stored_client = [&](const std::string& client_id) {
     return stored_clients.Get(client_id);
   };
+  import_options.invoice_owner = [&](const std::string& invoice_id) {
+    return invoice_owners.Get(invoice_id);
+  };
   import_options.reconcile = options.reconcile;
+  if (options.amended_on.empty()) {
+    import_options.amended_on = ledger::UtcDay(context.now ? context.now() : absl::Now());
+  } else {
+    import_options.amended_on = ledger::ParseIsoDay(options.amended_on);
+    if (!import_options.amended_on.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--amended-on: \"", options.amended_on,
+                       "\" is not a date (YYYY-MM-DD, e.g. 2026-03-31)"));
+    }
+  }
   import_options.stop_requested = [] { return interrupted.load(); };
   auto importer = csv_import::CsvImporter::Create(in, *std::move(mapping), import_options);
   if (!importer.ok()) return importer.status();

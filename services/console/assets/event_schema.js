@@ -127,6 +127,7 @@ globalThis.SIXHEARTS_EVENT_SCHEMA = {
       34: ["credit_note_issued", "CreditNoteIssued", false],
       35: ["invoice_written_off", "InvoiceWrittenOff", false],
       36: ["payment_reversed", "PaymentReversed", false],
+      37: ["invoice_amended", "InvoiceAmended", false],
       40: ["promise_to_pay_made", "PromiseToPayMade", false],
       41: ["promise_to_pay_cancelled", "PromiseToPayCancelled", false],
       42: ["dispute_opened", "DisputeOpened", false],
@@ -176,6 +177,16 @@ globalThis.SIXHEARTS_EVENT_SCHEMA = {
     InvoiceAccepted: {
       1: ["invoice_id", "string", false],
       2: ["acceptance_date", "Date", false],
+    },
+    InvoiceAmended: {
+      1: ["invoice_id", "string", false],
+      2: ["amount", "Money", false],
+      3: ["issue_date", "Date", false],
+      4: ["due_date", "Date", false],
+      5: ["reason", "string", false],
+      6: ["source", "string", false],
+      7: ["amended_on", "Date", false],
+      8: ["delivery_date", "Date", false],
     },
     InvoiceIssued: {
       1: ["invoice_id", "string", false],

@@ -235,7 +235,7 @@ TEST_F(ViewStoreTest, AStoreOfAnotherFormatIsWipedNeverRead) {
   }
   Open();
   ASSERT_EQ(log_.size(), 1u);
-  EXPECT_NE(log_[0].find("is of format 'sixhearts-views 0', not 'sixhearts-views 1'"),
+  EXPECT_NE(log_[0].find("is of format 'sixhearts-views 0', not 'sixhearts-views 2'"),
             std::string::npos)
       << log_[0];
   EXPECT_EQ(views_->LoadCheckpoint("sums").value(), std::nullopt);
