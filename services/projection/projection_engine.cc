@@ -153,11 +153,21 @@ class ProjectionEngine::Impl {
     if (rows_ == nullptr) return false;
     absl::StatusOr<uint64_t> target = TargetOf(as_of);
     if (!target.ok()) return target.status();
-    auto cut = views_->OpenCut(*rows_, *target);
+    auto cut = OpenViewCut(*target);
     if (!cut.ok()) return cut.status();
-    if ((*cut)->position() < *target) return false;
+    if (*cut == nullptr) return false;
     if (absl::Status s = read(**cut, *target); !s.ok()) return s;
     return true;
+  }
+
+  // The stored view's cut at `target`; nullptr for a whole fold or when the view has not
+  // reached `target`.
+  absl::StatusOr<std::unique_ptr<ViewCut>> OpenViewCut(uint64_t target) const {
+    if (rows_ == nullptr) return nullptr;
+    auto cut = views_->OpenCut(*rows_, target);
+    if (!cut.ok()) return cut.status();
+    if ((*cut)->position() < target) return nullptr;
+    return *std::move(cut);
   }
 
   // ReadTogether's parts: the target position of a cut, a fold of this engine for it
@@ -807,6 +817,28 @@ absl::Status ProjectionEngine::Read(const AsOf& as_of,
 absl::StatusOr<bool> ProjectionEngine::ReadViewCut(
     const AsOf& as_of, absl::FunctionRef<absl::Status(const ViewCut&, uint64_t)> read) {
   return impl_->ReadViewCut(as_of, read);
+}
+
+absl::StatusOr<bool> ProjectionEngine::ReadViewCutsTogether(
+    const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
+    absl::FunctionRef<absl::Status(const std::vector<const ViewCut*>&, uint64_t)> read) {
+  if (engines.empty()) return absl::InvalidArgumentError("ReadViewCutsTogether: no engines");
+  absl::StatusOr<uint64_t> target = engines.front()->impl_->TargetOf(as_of);
+  if (!target.ok()) return target.status();
+  if (!as_of.known_at) {
+    for (ProjectionEngine* engine : engines) engine->impl_->WaitFor(*target, absl::Seconds(5));
+  }
+  std::vector<std::unique_ptr<ViewCut>> owned;
+  std::vector<const ViewCut*> cuts;
+  for (ProjectionEngine* engine : engines) {
+    auto cut = engine->impl_->OpenViewCut(*target);
+    if (!cut.ok()) return cut.status();
+    if (*cut == nullptr) return false;
+    cuts.push_back(cut->get());
+    owned.push_back(*std::move(cut));
+  }
+  if (absl::Status s = read(cuts, *target); !s.ok()) return s;
+  return true;
 }
 
 std::vector<size_t> ProjectionEngine::LockOrder(const std::vector<ProjectionEngine*>& engines) {

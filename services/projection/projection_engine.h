@@ -148,6 +148,17 @@ class ProjectionEngine {
       const AsOf& as_of,
       absl::FunctionRef<absl::Status(const ViewCut& cut, uint64_t position)> read);
 
+  // ReadViewCut() of several engines at one position, for reports that read parts of
+  // several stored views: `read` gets their cuts in the order of `engines`, each at the
+  // same position (no lock is taken: every cut is a RocksDB snapshot). Returns false,
+  // without calling `read`, when one of them is a whole fold or has not reached the cut
+  // (the caller then uses ReadTogether). REQUIRES: every engine reads the same store;
+  // `read` keeps no reference.
+  static absl::StatusOr<bool> ReadViewCutsTogether(
+      const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
+      absl::FunctionRef<absl::Status(const std::vector<const ViewCut*>& cuts, uint64_t position)>
+          read);
+
   // Read() of several engines over the same store at one cut, for reports that need their
   // folds together: folds whose live state qualifies are read live (each held under its
   // engine's read lock during `read`), the others start from their newest usable

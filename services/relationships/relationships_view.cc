@@ -21,6 +21,10 @@ using projection::ConsumeKeyPart;
 using projection::RowState;
 
 constexpr std::string_view kStreamPrefix = "client-";
+// The two families of entities: a client's summary rows and its timeline
+// (relationships_view.h).
+constexpr char kSummaryFamily = 'C';
+constexpr char kTimelineFamily = 'T';
 constexpr char kClientKind = 'A';
 constexpr char kFollowUpKind = 'F';
 constexpr char kHeartDayKind = 'H';
@@ -56,9 +60,20 @@ absl::CivilDay ReadDay(std::string_view bytes) {
       static_cast<int32_t>(static_cast<int64_t>(ReadBigEndian(bytes)) - (1LL << 31)));
 }
 
-std::string ClientKey(std::string_view client_id, char kind) {
-  std::string key;
+std::string SummaryPrefix(std::string_view client_id) {
+  std::string key(1, kSummaryFamily);
   AppendKeyPart(&key, client_id);
+  return key;
+}
+
+std::string TimelinePrefix(std::string_view client_id) {
+  std::string key(1, kTimelineFamily);
+  AppendKeyPart(&key, client_id);
+  return key;
+}
+
+std::string ClientKey(std::string_view client_id, char kind) {
+  std::string key = SummaryPrefix(client_id);
   key.push_back(kind);
   return key;
 }
@@ -84,7 +99,7 @@ std::string OwnerKey(std::string_view client_id, absl::CivilDay day, uint64_t po
 }
 
 std::string TimelineKey(std::string_view client_id, uint64_t position) {
-  std::string key = ClientKey(client_id, kTimelineKind);
+  std::string key = TimelinePrefix(client_id);
   AppendBigEndian(&key, position, 8);
   return key;
 }
@@ -105,13 +120,23 @@ absl::Status BadKey(const char* what) {
 
 absl::StatusOr<EntityName> ParseEntity(std::string_view entity) {
   EntityName name;
+  if (entity.empty() || (entity.front() != kSummaryFamily && entity.front() != kTimelineFamily)) {
+    return absl::DataLossError("relationships view: a row key of no family");
+  }
+  const bool timeline = entity.front() == kTimelineFamily;
+  entity.remove_prefix(1);
   std::optional<std::string> client = ConsumeKeyPart(&entity);
   if (!client.has_value() || entity.empty()) {
     return absl::DataLossError("relationships view: a row key without its client");
   }
   name.client_id = *std::move(client);
-  name.kind = entity.front();
-  entity.remove_prefix(1);
+  if (timeline) {
+    name.kind = kTimelineKind;
+  } else {
+    name.kind = entity.front();
+    entity.remove_prefix(1);
+    if (name.kind == kTimelineKind) return BadKey("summary");
+  }
   switch (name.kind) {
     case kClientKind:
       if (!entity.empty()) return BadKey("client");
@@ -543,14 +568,38 @@ class RelationshipsRows final : public projection::RowProjection {
 
 }  // namespace
 
-std::string ClientRowsPrefix(std::string_view client_id) {
-  std::string key;
-  AppendKeyPart(&key, client_id);
-  return key;
+std::string ClientRowsPrefix(std::string_view client_id) { return SummaryPrefix(client_id); }
+
+std::string TimelineRowsPrefix(std::string_view client_id) { return TimelinePrefix(client_id); }
+
+absl::Status AddClientsRows(const projection::ViewCut& cut, std::optional<absl::CivilDay> day,
+                            RelationshipsState& state) {
+  return cut.ReadUnder(
+      std::string_view(&kSummaryFamily, 1), day,
+      [&](std::string_view entity, std::string_view bytes) { return AddTo(state, entity, bytes); });
 }
 
-std::string TimelineRowsPrefix(std::string_view client_id) {
-  return ClientKey(client_id, kTimelineKind);
+absl::Status AddClientRows(const projection::ViewCut& cut, std::string_view client_id,
+                           std::optional<absl::CivilDay> day, bool with_timeline,
+                           RelationshipsState& state) {
+  const auto add = [&](std::string_view entity, std::string_view bytes) {
+    return AddTo(state, entity, bytes);
+  };
+  if (absl::Status s = cut.ReadUnder(SummaryPrefix(client_id), day, add); !s.ok()) return s;
+  if (!with_timeline) return absl::OkStatus();
+  return cut.ReadUnder(TimelinePrefix(client_id), day, add);
+}
+
+absl::Status AddReceivablesRows(const projection::ViewCut& cut,
+                                const projection::RowProjection& receivables_rows,
+                                std::optional<std::string_view> client_id,
+                                std::optional<absl::CivilDay> day, projection::Fold& fold) {
+  // receivables_view.h: every receivables entity key starts with part(client_id).
+  std::string prefix;
+  if (client_id.has_value()) AppendKeyPart(&prefix, *client_id);
+  return cut.ReadUnder(prefix, day, [&](std::string_view entity, std::string_view bytes) {
+    return receivables_rows.AddRow(fold, entity, bytes);
+  });
 }
 
 std::shared_ptr<const projection::RowProjection> MakeRelationshipsRows(FoldOptions options) {

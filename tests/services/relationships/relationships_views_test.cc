@@ -20,12 +20,16 @@
 //
 // The seed is fixed (kSeed) so CI runs the same cases; SIXHEARTS_PROPERTY_SEED=<n> in the
 // environment runs others, and a failure prints the seed, portfolio and cut.
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <iomanip>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -300,22 +304,72 @@ void WriteCard(FigureWriter& out, const ClientScorecard& card) {
   }
 }
 
-// Every figure of the scorecard, each client's timeline, the plans, the worklist and the
-// evidence as of `day`.
-std::string Figures(const RelationshipsState& state, const ReceivablesState& money,
-                    absl::CivilDay day) {
-  FigureWriter out;
-  const absl::StatusOr<ScorecardReport> scorecard = ComputeScorecard(state, day);
-  if (!scorecard.ok()) return scorecard.status().ToString();
-  for (const ClientScorecard& card : scorecard->clients) WriteCard(out, card);
-  for (const OwnerScorecard& o : scorecard->owners) {
+// The clients a scorecard and plans filter lists (c9 is never generated), and the clients
+// whose timelines are compared.
+const std::vector<std::string> kListedClients = {"c1", "c3", "c9"};
+const std::vector<std::string> kTimelineClients = {"c1", "c2", "c3", "c9"};
+
+// The states the reports of Figures read: `state` and `money` for the reports of every
+// client; `listed`, for the scorecard and plans of kListedClients; `client`, for one
+// client's timeline. A fold gives the same state to all; a stored cut, the rows each
+// report reads (relationships_view.h).
+struct Sources {
+  const RelationshipsState* state = nullptr;
+  const ReceivablesState* money = nullptr;
+  const RelationshipsState* listed = nullptr;
+  const ReceivablesState* listed_money = nullptr;
+  std::function<std::pair<const RelationshipsState*, const ReceivablesState*>(
+      const std::string& client)>
+      client;
+};
+
+void WriteScorecard(FigureWriter& out, const ScorecardReport& scorecard) {
+  for (const ClientScorecard& card : scorecard.clients) WriteCard(out, card);
+  for (const OwnerScorecard& o : scorecard.owners) {
     out << "owner " << o.account_owner << " " << o.clients << " " << o.health_index << " "
         << o.alerts;
     for (const std::optional<double>& s : o.heart_scores) out << " " << s;
     out << "\n";
   }
-  for (const char* client : {"c1", "c2", "c3", "c9"}) {
-    const absl::StatusOr<ClientTimeline> timeline = ComputeTimeline(state, money, client, day);
+}
+
+void WritePlans(FigureWriter& out, const std::vector<PlanReport>& plans) {
+  for (const PlanReport& plan : plans) {
+    out << "plan " << plan.client_id << " " << plan.plan_id << " " << plan.owner << " "
+        << plan.first_set_on << " " << plan.version_set_on << " " << plan.done_on_time << " "
+        << plan.done_late << " " << plan.overdue << " " << plan.upcoming << "\n";
+    for (const StepLine& s : plan.steps) {
+      out << "  step " << s.step_id << " " << s.action << " " << s.due_date << " "
+          << s.expected_minor << " " << s.currency << " " << s.completed_on << " "
+          << static_cast<int>(s.status) << " " << s.days_late << "\n";
+    }
+    for (const PlanMoney& m : plan.money) {
+      out << "  money " << m.currency << " " << m.expected_minor << " " << m.expected_due_minor
+          << " " << m.collected_minor << " " << m.shortfall_minor << " " << m.progress << "\n";
+    }
+  }
+}
+
+// Every figure of the scorecard (of every client and of the listed ones), each client's
+// timeline, the plans (likewise), the worklist and the evidence as of `day`.
+std::string Figures(const Sources& from, absl::CivilDay day) {
+  const RelationshipsState& state = *from.state;
+  const ReceivablesState& money = *from.money;
+  FigureWriter out;
+  const absl::StatusOr<ScorecardReport> scorecard = ComputeScorecard(state, day);
+  if (!scorecard.ok()) return scorecard.status().ToString();
+  WriteScorecard(out, *scorecard);
+  ScorecardOptions listed_options;
+  listed_options.client_ids = kListedClients;
+  const absl::StatusOr<ScorecardReport> listed =
+      ComputeScorecard(*from.listed, day, listed_options);
+  if (!listed.ok()) return listed.status().ToString();
+  out << "listed\n";
+  WriteScorecard(out, *listed);
+  for (const std::string& client : kTimelineClients) {
+    const auto [relationship, receivable] = from.client(client);
+    const absl::StatusOr<ClientTimeline> timeline =
+        ComputeTimeline(*relationship, *receivable, client, day);
     if (!timeline.ok()) {
       out << "timeline " << client << " " << timeline.status().ToString() << "\n";
       continue;
@@ -339,20 +393,10 @@ std::string Figures(const RelationshipsState& state, const ReceivablesState& mon
       out << "\n";
     }
   }
-  for (const PlanReport& plan : ComputePlans(state, money, day)) {
-    out << "plan " << plan.client_id << " " << plan.plan_id << " " << plan.owner << " "
-        << plan.first_set_on << " " << plan.version_set_on << " " << plan.done_on_time << " "
-        << plan.done_late << " " << plan.overdue << " " << plan.upcoming << "\n";
-    for (const StepLine& s : plan.steps) {
-      out << "  step " << s.step_id << " " << s.action << " " << s.due_date << " "
-          << s.expected_minor << " " << s.currency << " " << s.completed_on << " "
-          << static_cast<int>(s.status) << " " << s.days_late << "\n";
-    }
-    for (const PlanMoney& m : plan.money) {
-      out << "  money " << m.currency << " " << m.expected_minor << " " << m.expected_due_minor
-          << " " << m.collected_minor << " " << m.shortfall_minor << " " << m.progress << "\n";
-    }
-  }
+  WritePlans(out, ComputePlans(state, money, day));
+  out << "listed\n";
+  WritePlans(out, ComputePlans(*from.listed, *from.listed_money, day,
+                               PlansOptions{.client_ids = kListedClients}));
   const absl::StatusOr<Worklist> worklist = ComputeWorklist(state, money, day);
   if (!worklist.ok()) return worklist.status().ToString();
   out << "worklist " << worklist->clients_considered << "\n";
@@ -382,6 +426,118 @@ std::string Figures(const RelationshipsState& state, const ReceivablesState& mon
   }
   return out.str();
 }
+
+// Figures of a fold: every report reads the whole state.
+std::string Figures(const RelationshipsState& state, const ReceivablesState& money,
+                    absl::CivilDay day) {
+  Sources from{.state = &state,
+               .money = &money,
+               .listed = &state,
+               .listed_money = &money,
+               .client = [&](const std::string&) { return std::pair(&state, &money); }};
+  return Figures(from, day);
+}
+
+// The stored states each report reads of a cut (the service's reads, relationships_view.h),
+// kept alive for Figures. `money_cut` null: every report reads `money` whole.
+class StoredSources {
+ public:
+  StoredSources(FoldOptions options) : options_(options) {}
+
+  absl::Status Read(const projection::ViewCut& cut, const projection::ViewCut* money_cut,
+                    const ReceivablesState* money, absl::CivilDay day) {
+    all_ = std::make_unique<RelationshipsState>(options_);
+    if (absl::Status s = AddClientsRows(cut, day, *all_); !s.ok()) return s;
+    listed_ = std::make_unique<RelationshipsState>(options_);
+    for (const std::string& id : kListedClients) {
+      if (absl::Status s = AddClientRows(cut, id, day, false, *listed_); !s.ok()) return s;
+    }
+    for (const std::string& id : kTimelineClients) {
+      auto state = std::make_unique<RelationshipsState>(options_);
+      if (absl::Status s = AddClientRows(cut, id, day, true, *state); !s.ok()) return s;
+      clients_[id] = std::move(state);
+    }
+    if (money_cut == nullptr) {
+      money_ = listed_money_ = money;
+      for (const std::string& id : kTimelineClients) client_money_[id] = money;
+      return absl::OkStatus();
+    }
+    auto read_money = [&](std::optional<std::vector<std::string>> ids)
+        -> absl::StatusOr<const ReceivablesState*> {
+      auto fold = money_rows_->NewFold();
+      if (!ids.has_value()) {
+        if (absl::Status s = AddReceivablesRows(*money_cut, *money_rows_, std::nullopt, day, *fold);
+            !s.ok())
+          return s;
+      } else {
+        for (const std::string& id : *ids) {
+          if (absl::Status s = AddReceivablesRows(*money_cut, *money_rows_, id, day, *fold);
+              !s.ok())
+            return s;
+        }
+      }
+      folds_.push_back(std::move(fold));
+      return &static_cast<const receivables::ReceivablesFold&>(*folds_.back()).state();
+    };
+    auto all = read_money(std::nullopt);
+    if (!all.ok()) return all.status();
+    money_ = *all;
+    auto listed = read_money(kListedClients);
+    if (!listed.ok()) return listed.status();
+    listed_money_ = *listed;
+    for (const std::string& id : kTimelineClients) {
+      auto one = read_money(std::vector<std::string>{id});
+      if (!one.ok()) return one.status();
+      client_money_[id] = *one;
+    }
+    return absl::OkStatus();
+  }
+
+  // The reads hold what their reports need and no more: no timeline entry in the reads of
+  // every client or of the listed ones, and one client in a timeline's read.
+  std::string Overreach() const {
+    std::string out;
+    for (const RelationshipsState* state : {all_.get(), listed_.get()}) {
+      for (const auto& [id, client] : state->clients()) {
+        if (!client.timeline.empty()) absl::StrAppend(&out, "timeline of ", id, " read; ");
+      }
+    }
+    for (const auto& [id, client] : listed_->clients()) {
+      if (std::find(kListedClients.begin(), kListedClients.end(), id) == kListedClients.end()) {
+        absl::StrAppend(&out, "unlisted ", id, " read; ");
+      }
+    }
+    for (const auto& [id, state] : clients_) {
+      for (const auto& [other, client] : state->clients()) {
+        if (other != id) absl::StrAppend(&out, other, " read with the timeline of ", id, "; ");
+      }
+    }
+    return out;
+  }
+
+  std::string Figures(absl::CivilDay day) const {
+    const Sources from{.state = all_.get(),
+                       .money = money_,
+                       .listed = listed_.get(),
+                       .listed_money = listed_money_,
+                       .client = [&](const std::string& id) {
+                         return std::pair<const RelationshipsState*, const ReceivablesState*>(
+                             clients_.at(id).get(), client_money_.at(id));
+                       }};
+    return relationships::Figures(from, day);
+  }
+
+ private:
+  const FoldOptions options_;
+  const std::shared_ptr<const projection::RowProjection> money_rows_ =
+      receivables::MakeReceivablesRows();
+  std::unique_ptr<RelationshipsState> all_, listed_;
+  std::map<std::string, std::unique_ptr<RelationshipsState>> clients_;
+  std::vector<std::unique_ptr<projection::Fold>> folds_;
+  const ReceivablesState* money_ = nullptr;
+  const ReceivablesState* listed_money_ = nullptr;
+  std::map<std::string, const ReceivablesState*> client_money_;
+};
 
 bool InCut(const v1::Event& event, absl::CivilDay day, uint64_t position) {
   return event.position() <= position &&
@@ -436,6 +592,13 @@ TEST(RelationshipsViewsTest, EveryCutOfTheStoredViewsEqualsAFreshFoldOfItsEvents
       ASSERT_TRUE(stored.state().clients() == oracle.clients()) << where;
       const std::string figures = Figures(oracle, money, day);
       ASSERT_EQ(Figures(stored.state(), money, day), figures) << where;
+      // The reports as the service reads them: each the rows of the clients it covers.
+      auto cut = (*views)->OpenCut(*rows, position);
+      ASSERT_TRUE(cut.ok()) << cut.status();
+      StoredSources scoped(fold_options);
+      ASSERT_TRUE(scoped.Read(**cut, nullptr, &money, day).ok()) << where;
+      ASSERT_EQ(scoped.Figures(day), figures) << where;
+      ASSERT_EQ(scoped.Overreach(), "") << where;
       if (figures.find("\nplan ") != std::string::npos) ++with_plans;
       for (const auto& [id, client] : oracle.clients()) {
         if (client.timeline_dropped > 0) {
@@ -614,7 +777,26 @@ TEST(RelationshipsViewsTest, TheEnginesOverStoredViewsAnswerEveryCutAsAFreshRepl
           });
       ASSERT_TRUE(read.ok()) << read << " " << where;
       EXPECT_EQ(read_at, position) << where;
-      ASSERT_EQ(stored, Figures(oracle, money, day)) << where;
+      const std::string figures = Figures(oracle, money, day);
+      ASSERT_EQ(stored, figures) << where;
+      // As the service reads them: both views' cuts at one position, each report the rows
+      // of the clients it covers.
+      std::string scoped;
+      auto together = projection::ProjectionEngine::ReadViewCutsTogether(
+          {&engines.relationships(), &engines.receivables()}, as_of,
+          [&](const std::vector<const projection::ViewCut*>& views, uint64_t at) {
+            StoredSources sources(FoldOptions{});
+            if (absl::Status s = sources.Read(*views[0], views[1], nullptr, day); !s.ok()) {
+              return s;
+            }
+            scoped = sources.Figures(day);
+            read_at = at;
+            return absl::OkStatus();
+          });
+      ASSERT_TRUE(together.ok()) << together.status() << " " << where;
+      ASSERT_TRUE(*together) << where;
+      EXPECT_EQ(read_at, position) << where;
+      ASSERT_EQ(scoped, figures) << where;
       ++cuts;
     }
   }
