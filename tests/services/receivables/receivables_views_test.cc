@@ -557,16 +557,15 @@ class OpenIndexTest : public ::testing::Test {
     std::vector<std::string> listed;
     auto cut = views_->OpenCut(*rows_, position);
     EXPECT_TRUE(cut.ok()) << cut.status();
-    absl::Status s =
-        (*cut)->ForEachMaybeOpen(day, [&](std::string_view entity, std::string_view) {
-          EXPECT_TRUE(projection::ConsumeKeyPart(&entity).has_value());
-          const char kind = entity.front();
-          entity.remove_prefix(1);
-          listed.push_back(kind == 'C' ? "C"
-                                       : absl::StrCat(std::string(1, kind), " ",
-                                                      *projection::ConsumeKeyPart(&entity)));
-          return absl::OkStatus();
-        });
+    absl::Status s = (*cut)->ForEachMaybeOpen(day, [&](std::string_view entity, std::string_view) {
+      EXPECT_TRUE(projection::ConsumeKeyPart(&entity).has_value());
+      const char kind = entity.front();
+      entity.remove_prefix(1);
+      listed.push_back(kind == 'C' ? "C"
+                                   : absl::StrCat(std::string(1, kind), " ",
+                                                  *projection::ConsumeKeyPart(&entity)));
+      return absl::OkStatus();
+    });
     EXPECT_TRUE(s.ok()) << s;
     if (source != nullptr) *source = std::string((*cut)->last_source());
     return listed;
@@ -603,18 +602,14 @@ class OpenIndexTest : public ::testing::Test {
 //   7 01-25 PAY-2 500 pays INV-B, recorded late: INV-B is closed from 01-25 on
 TEST_F(OpenIndexTest, AReadListsTheMonthsEntriesAndAnOldCutStillFindsAnInvoiceClosedLater) {
   Apply(::sixhearts::testing::ClientRegistered(1, "c1"));
-  Apply(::sixhearts::testing::InvoiceIssued(2, "c1", "INV-A", 1000, D(2026, 1, 12),
-                                            D(2026, 2, 11)));
-  Apply(::sixhearts::testing::InvoiceIssued(3, "c1", "INV-B", 500, D(2026, 1, 20),
-                                            D(2026, 2, 19)));
-  Apply(::sixhearts::testing::PaymentReceived(4, "c1", "PAY-1", 1000, "INV-A", 1000,
-                                              D(2026, 2, 3)));
-  Apply(::sixhearts::testing::InvoiceIssued(5, "c1", "INV-C", 300, D(2026, 2, 15),
-                                            D(2026, 3, 17)));
-  Apply(::sixhearts::testing::InvoiceIssued(6, "c1", "INV-D", 200, D(2026, 3, 2),
-                                            D(2026, 4, 1)));
-  Apply(::sixhearts::testing::PaymentReceived(7, "c1", "PAY-2", 500, "INV-B", 500,
-                                              D(2026, 1, 25)));
+  Apply(
+      ::sixhearts::testing::InvoiceIssued(2, "c1", "INV-A", 1000, D(2026, 1, 12), D(2026, 2, 11)));
+  Apply(::sixhearts::testing::InvoiceIssued(3, "c1", "INV-B", 500, D(2026, 1, 20), D(2026, 2, 19)));
+  Apply(
+      ::sixhearts::testing::PaymentReceived(4, "c1", "PAY-1", 1000, "INV-A", 1000, D(2026, 2, 3)));
+  Apply(::sixhearts::testing::InvoiceIssued(5, "c1", "INV-C", 300, D(2026, 2, 15), D(2026, 3, 17)));
+  Apply(::sixhearts::testing::InvoiceIssued(6, "c1", "INV-D", 200, D(2026, 3, 2), D(2026, 4, 1)));
+  Apply(::sixhearts::testing::PaymentReceived(7, "c1", "PAY-2", 500, "INV-B", 500, D(2026, 1, 25)));
   const absl::CivilDay jan31(2026, 1, 31), feb10(2026, 2, 10), feb28(2026, 2, 28),
       mar31(2026, 3, 31);
   std::string source;
@@ -646,7 +641,8 @@ TEST_F(OpenIndexTest, AReadListsTheMonthsEntriesAndAnOldCutStillFindsAnInvoiceCl
   EXPECT_EQ(source, "head");
   EXPECT_EQ(Aged(mar31, 7), (Strings{"INV-C 300", "INV-D 200"}));
   // A day past the clock reads the clock's month: April at position 6 is March's bucket.
-  EXPECT_EQ(Listed(absl::CivilDay(2026, 4, 30), 6), (Strings{"C", "I INV-B", "I INV-C", "I INV-D"}));
+  EXPECT_EQ(Listed(absl::CivilDay(2026, 4, 30), 6),
+            (Strings{"C", "I INV-B", "I INV-C", "I INV-D"}));
   // Before the first event nothing is listed.
   EXPECT_EQ(Listed(mar31, 0), Strings{});
   // Entries: January C, INV-A, INV-B; February C, INV-A, INV-B, INV-C; March C, INV-B,
