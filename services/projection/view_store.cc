@@ -432,7 +432,18 @@ absl::Status ViewCut::ForEachMaybeOpen(
   rocksdb::Slice upper(end);
   read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  // One iterator over the rows for every candidate: a seek each, no iterator each.
+  const std::string rows_prefix = KindPrefix(generation_prefix_, kRowsKind);
+  const std::string rows_end = PrefixEnd(rows_prefix);
+  rocksdb::Slice rows_upper(rows_end);
+  rocksdb::ReadOptions rows_read;
+  rows_read.snapshot = snapshot_;
+  rows_read.iterate_upper_bound = &rows_upper;
+  std::unique_ptr<rocksdb::Iterator> rows(db_->NewIterator(rows_read));
+  const uint32_t day_limit = DayKey(day);
   std::string last;
+  std::string versions_start;
+  std::string best;
   bool any = false;
   for (it->Seek(start); it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
@@ -442,10 +453,25 @@ absl::Status ViewCut::ForEachMaybeOpen(
     if (any && this_entity == last) continue;
     any = true;
     last.assign(this_entity);
-    auto state = Read(this_entity, day);
-    if (!state.ok()) return state.status();
-    if (!state->has_value()) continue;
-    if (absl::Status s = entity(this_entity, **state); !s.ok()) return s;
+    // The version in force: the last by (day, position) with day <= D and position <= P;
+    // none after the first dated past D qualifies.
+    versions_start = rows_prefix + last;
+    best.clear();
+    for (rows->Seek(versions_start); rows->Valid(); rows->Next()) {
+      const std::string_view row_key(rows->key().data(), rows->key().size());
+      // Entity keys are prefix-free: the keys under it are this entity's versions.
+      if (!row_key.starts_with(versions_start) || row_key.size() != versions_start.size() + 12) {
+        break;
+      }
+      const std::string_view suffix = row_key.substr(versions_start.size());
+      if (static_cast<uint32_t>(ReadBigEndian(suffix, 4)) > day_limit) break;
+      if (ReadBigEndian(suffix.substr(4), 8) <= position_) {
+        best.assign(rows->value().data(), rows->value().size());
+      }
+    }
+    if (!rows->status().ok()) return ledger::FromRocksDB(rows->status(), "view store: read rows");
+    if (best.empty()) continue;  // absent on that day
+    if (absl::Status s = entity(last, std::string_view(best).substr(1)); !s.ok()) return s;
   }
   return ledger::FromRocksDB(it->status(), "view store: read the open index");
 }
