@@ -551,6 +551,7 @@ class ProjectionEngine::Impl {
     if (absl::Status s = views_->DropGeneration(name_, generation); !s.ok()) return s;
     auto fresh =
         std::make_unique<ViewWriter>(views_, rows_.get(), generation, options_.view_cache_bytes);
+    fresh->AssumeEmptyGeneration();  // dropped above
     const uint64_t target = store_->head().position;
     if (absl::Status s = ReplayRows(*fresh, 0, target, /*live=*/false, progress); !s.ok()) {
       return s;

@@ -3,8 +3,10 @@
 #include "services/projection/view_store.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <filesystem>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ledger/dates.h"
@@ -513,9 +515,10 @@ class ViewWriter::Lookup final : public EntityLookup {
  public:
   explicit Lookup(ViewWriter* writer) : writer_(writer) {}
   absl::StatusOr<std::vector<RowVersion>> VersionsOf(std::string_view entity) override {
-    auto versions = writer_->Versions(std::string(entity));
-    if (!versions.ok()) return versions.status();
-    for (RowVersion& v : *versions) {
+    auto pinned = writer_->Pin(std::string(entity));
+    if (!pinned.ok()) return pinned.status();
+    std::vector<RowVersion> versions = **pinned;
+    for (RowVersion& v : versions) {
       if (!v.state.empty()) v.state.erase(0, 1);
     }
     return versions;
@@ -537,7 +540,9 @@ class ViewWriter::Lookup final : public EntityLookup {
     }
     if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: list rows");
     for (const auto& [entity, versions] : writer_->pending_) {
-      if (std::string_view(entity).starts_with(entity_prefix)) out.push_back(entity);
+      if (!versions.empty() && std::string_view(entity).starts_with(entity_prefix)) {
+        out.push_back(entity);
+      }
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -568,13 +573,26 @@ std::string ViewWriter::RowKey(std::string_view entity, absl::CivilDay day,
   return key;
 }
 
-absl::StatusOr<std::vector<RowVersion>> ViewWriter::Versions(const std::string& entity) {
-  if (auto it = pending_.find(entity); it != pending_.end()) return it->second;
-  if (auto it = cached_.find(entity); it != cached_.end()) {
-    lru_.splice(lru_.end(), lru_, it->second);  // now the most recently used
-    return it->second->second;
-  }
+absl::StatusOr<std::vector<RowVersion>*> ViewWriter::Pin(const std::string& entity) {
+  if (auto it = pending_.find(entity); it != pending_.end()) return &it->second;
   std::vector<RowVersion> versions;
+  if (auto it = cached_.find(entity); it != cached_.end()) {
+    cached_bytes_ -= BytesOf(it->first, it->second->second);
+    versions = std::move(it->second->second);
+    lru_.erase(it->second);
+    cached_.erase(it);
+  } else {
+    auto read = ReadVersions(entity);
+    if (!read.ok()) return read.status();
+    versions = *std::move(read);
+  }
+  return &pending_.try_emplace(entity, std::move(versions)).first->second;
+}
+
+absl::StatusOr<std::vector<RowVersion>> ViewWriter::ReadVersions(const std::string& entity) {
+  std::vector<RowVersion> versions;
+  // Not held in memory since the generation was empty: never written.
+  if (empty_generation_ && !MayHaveReleased(entity)) return versions;
   const std::string start = prefix_ + entity;
   const std::string end = PrefixEnd(start);
   rocksdb::Slice upper(end);
@@ -591,8 +609,29 @@ absl::StatusOr<std::vector<RowVersion>> ViewWriter::Versions(const std::string& 
                                   std::string(it->value().data(), it->value().size())});
   }
   if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read versions");
-  CacheInsert(entity, versions);
   return versions;
+}
+
+void ViewWriter::AssumeEmptyGeneration() {
+  empty_generation_ = true;
+  released_.assign(kViewReleasedFilterBits / 64, 0);
+}
+
+// Two probes from one 64-bit hash: bits 0..22 and 23..45 (kViewReleasedFilterBits = 2^23).
+void ViewWriter::Release(std::string_view entity) {
+  if (!empty_generation_) return;
+  const uint64_t h = absl::Hash<std::string_view>{}(entity);
+  for (const uint64_t bit : {h % kViewReleasedFilterBits, (h >> 23) % kViewReleasedFilterBits}) {
+    released_[bit / 64] |= uint64_t{1} << (bit % 64);
+  }
+}
+
+bool ViewWriter::MayHaveReleased(std::string_view entity) const {
+  const uint64_t h = absl::Hash<std::string_view>{}(entity);
+  for (const uint64_t bit : {h % kViewReleasedFilterBits, (h >> 23) % kViewReleasedFilterBits}) {
+    if ((released_[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
+  }
+  return true;
 }
 
 void ViewWriter::CacheInsert(const std::string& entity, std::vector<RowVersion> versions) {
@@ -602,9 +641,13 @@ void ViewWriter::CacheInsert(const std::string& entity, std::vector<RowVersion> 
     cached_.erase(it);
   }
   const size_t bytes = BytesOf(entity, versions);
-  if (bytes > cache_bytes_) return;
+  if (bytes > cache_bytes_) {
+    if (!versions.empty()) Release(entity);
+    return;
+  }
   while (cached_bytes_ + bytes > cache_bytes_ && !lru_.empty()) {
     cached_bytes_ -= BytesOf(lru_.front().first, lru_.front().second);
+    if (!lru_.front().second.empty()) Release(lru_.front().first);
     cached_.erase(lru_.front().first);
     lru_.pop_front();
   }
@@ -639,8 +682,8 @@ absl::Status ViewWriter::AdvanceClock(absl::CivilDay day, uint64_t position) {
       if (!pending_open_.contains(entity)) open.push_back(std::move(entity));
     }
     if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: open set");
-    for (const auto& [entity, is_open] : pending_open_) {
-      if (is_open) open.push_back(entity);
+    for (const auto& [entity, state] : pending_open_) {
+      if (state.has_value()) open.push_back(entity);
     }
     for (uint32_t month = MonthOf(*clock_) + 1; month <= MonthOf(day); ++month) {
       for (const std::string& entity : open) {
@@ -676,13 +719,9 @@ void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowV
   const bool open =
       !head.state.empty() &&
       projection_->MayBeOpenFrom(entity, std::string_view(head.state).substr(1), head.day);
-  const std::string key = KindPrefix(generation_prefix_, kHeadOpenKind) + entity;
-  if (open) {
-    batch_->Put(key, head.state);  // the head's state, so a read at the head needs no seek
-  } else {
-    batch_->Delete(key);
-  }
-  pending_open_[entity] = open;
+  // Written with the batch (CommitBatch), with the head's state, so a read at the head
+  // needs no seek.
+  pending_open_[entity] = open ? std::optional<std::string>(head.state) : std::nullopt;
 }
 
 absl::Status ViewWriter::Apply(const v1::Event& event) {
@@ -699,18 +738,18 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
   entities.erase(std::unique(entities.begin(), entities.end()), entities.end());
 
   const size_t n = entities.size();
-  std::vector<std::vector<RowVersion>> versions(n);
+  std::vector<std::vector<RowVersion>*> versions(n);
   for (size_t i = 0; i < n; ++i) {
-    auto loaded = Versions(entities[i]);
-    if (!loaded.ok()) return loaded.status();
-    versions[i] = *std::move(loaded);
+    auto pinned = Pin(entities[i]);
+    if (!pinned.ok()) return pinned.status();
+    versions[i] = *pinned;
   }
   // The event's own day, and every later day from which one of the entities has a version
   // (FORMAT.md "Applying an event").
   const absl::CivilDay event_day = BusinessDay(event);
   std::vector<absl::CivilDay> days = {event_day};
-  for (const auto& of_entity : versions) {
-    for (const RowVersion& v : of_entity) {
+  for (const std::vector<RowVersion>* of_entity : versions) {
+    for (const RowVersion& v : *of_entity) {
       if (v.day > event_day) days.push_back(v.day);
     }
   }
@@ -725,7 +764,7 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
   for (const absl::CivilDay day : days) {
     std::vector<std::pair<std::optional<std::string>, int>> before(n);
     for (size_t i = 0; i < n; ++i) {
-      before[i] = InForce(versions[i], day);
+      before[i] = InForce(*versions[i], day);
       rows[i] = RowState{entities[i], before[i].first};
     }
     if (absl::Status s = projection_->ApplyToRows(event, rows); !s.ok()) return s;
@@ -733,7 +772,7 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
       const std::optional<std::string>* visible = &before[i].first;
       if (written[i].has_value()) {
         const int old = before[i].second;
-        if (old < 0 || versions[i][old].day <= written[i]->first) visible = &written[i]->second;
+        if (old < 0 || (*versions[i])[old].day <= written[i]->first) visible = &written[i]->second;
       }
       if (rows[i].state == *visible) continue;
       std::string stored =
@@ -745,21 +784,18 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
   }
   for (size_t i = 0; i < n; ++i) {
     if (added[i].empty()) continue;
-    // Copied: the index reads the new versions below.
-    for (const RowVersion& v : added[i]) versions[i].push_back(v);
-    std::stable_sort(versions[i].begin(), versions[i].end(),
-                     [](const RowVersion& a, const RowVersion& b) {
-                       return a.day != b.day ? a.day < b.day : a.position < b.position;
-                     });
+    // The new versions (ascending days, the greatest position) merged in place: the
+    // entity's versions stay ordered by (day, position). Copied: the index reads them.
+    std::vector<RowVersion>& all = *versions[i];
+    const auto old_end = static_cast<std::ptrdiff_t>(all.size());
+    all.insert(all.end(), added[i].begin(), added[i].end());
+    std::inplace_merge(all.begin(), all.begin() + old_end, all.end(),
+                       [](const RowVersion& a, const RowVersion& b) {
+                         return a.day != b.day ? a.day < b.day : a.position < b.position;
+                       });
     if (projection_->HasOpenIndex()) {
-      IndexVersions(entities[i], added[i], versions[i], event.position());
+      IndexVersions(entities[i], added[i], all, event.position());
     }
-    if (auto it = cached_.find(entities[i]); it != cached_.end()) {
-      cached_bytes_ -= BytesOf(it->first, it->second->second);
-      lru_.erase(it->second);
-      cached_.erase(it);
-    }
-    pending_[entities[i]] = std::move(versions[i]);
   }
   return absl::OkStatus();
 }
@@ -779,6 +815,15 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   if (checkpoint != nullptr) {
     batch_->Put(CheckpointKey(projection_->name()), EncodeCheckpoint(*checkpoint));
   }
+  // The head's open set as the batch left it: one write per entity it changed.
+  const std::string head_prefix = KindPrefix(generation_prefix_, kHeadOpenKind);
+  for (const auto& [entity, state] : pending_open_) {
+    if (state.has_value()) {
+      batch_->Put(head_prefix + entity, *state);
+    } else {
+      batch_->Delete(head_prefix + entity);
+    }
+  }
   // Not synced: the view is derived, and rows and checkpoint are lost or kept together
   // (the WAL keeps the batch whole), so a crash only means applying the lost events again.
   rocksdb::Status s = store_->db_->Write(rocksdb::WriteOptions(), batch_.get());
@@ -793,6 +838,7 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
 
 void ViewWriter::Abandon() {
   batch_->Clear();
+  for (const auto& [entity, versions] : pending_) Release(entity);
   pending_.clear();
   pending_events_ = 0;
   pending_open_.clear();
