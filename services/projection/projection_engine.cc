@@ -559,6 +559,9 @@ class ProjectionEngine::Impl {
     auto hash = ChainHashAt(target);
     if (!hash.ok()) return hash.status();
     if (absl::Status s = fresh->CommitAndSwitch(target, *hash); !s.ok()) return s;
+    // The memtable holds a write of the head's open set per batch per open item; a flush
+    // keeps the latest, so the first live reads do not step over the rest.
+    if (absl::Status s = views_->Flush(); !s.ok()) return s;
     writer_ = std::move(fresh);
     absl::MutexLock lock(&mu_);
     generation_ = generation;

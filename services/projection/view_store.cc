@@ -478,6 +478,12 @@ absl::Status ViewCut::ForEachMaybeOpen(
   return ledger::FromRocksDB(it->status(), "view store: read the open index");
 }
 
+absl::Status ViewStore::Flush() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return ledger::FromRocksDB(db_->Flush(options), "view store: flush");
+}
+
 absl::StatusOr<uint64_t> ViewStore::CountRows(std::string_view projection) const {
   auto checkpoint = LoadCheckpoint(projection);
   if (!checkpoint.ok()) return checkpoint.status();
@@ -586,6 +592,7 @@ absl::StatusOr<std::vector<RowVersion>*> ViewWriter::Pin(const std::string& enti
     if (!read.ok()) return read.status();
     versions = *std::move(read);
   }
+  if (versions.empty()) unstored_.insert(entity);
   return &pending_.try_emplace(entity, std::move(versions)).first->second;
 }
 
@@ -721,7 +728,13 @@ void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowV
       projection_->MayBeOpenFrom(entity, std::string_view(head.state).substr(1), head.day);
   // Written with the batch (CommitBatch), with the head's state, so a read at the head
   // needs no seek.
-  pending_open_[entity] = open ? std::optional<std::string>(head.state) : std::nullopt;
+  if (open) {
+    pending_open_[entity] = head.state;
+  } else if (unstored_.contains(entity)) {
+    pending_open_.erase(entity);  // not in the stored open set: nothing to delete
+  } else {
+    pending_open_[entity] = std::nullopt;
+  }
 }
 
 absl::Status ViewWriter::Apply(const v1::Event& event) {
@@ -833,6 +846,7 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   for (auto& [entity, versions] : pending_) CacheInsert(entity, std::move(versions));
   pending_.clear();
   pending_open_.clear();
+  unstored_.clear();
   return absl::OkStatus();
 }
 
@@ -842,6 +856,7 @@ void ViewWriter::Abandon() {
   pending_.clear();
   pending_events_ = 0;
   pending_open_.clear();
+  unstored_.clear();
   clock_loaded_ = false;  // back to the committed clock
   clock_.reset();
 }

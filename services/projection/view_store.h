@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -177,6 +178,10 @@ class ViewStore {
   absl::StatusOr<std::unique_ptr<ViewCut>> OpenCut(const RowProjection& projection,
                                                    uint64_t max_position) const;
 
+  // Writes the memtable out and waits (after a rebuild: the head's open set is then read
+  // without stepping over the superseded writes of every batch).
+  absl::Status Flush();
+
   // Stored row versions of one projection's current generation (status and tests).
   absl::StatusOr<uint64_t> CountRows(std::string_view projection) const;
   // Entries of its index of open intervals (month buckets) and of its head's open set
@@ -310,6 +315,8 @@ class ViewWriter {
   bool clock_loaded_ = false;
   std::optional<absl::CivilDay> clock_;
   absl::flat_hash_map<std::string, std::optional<std::string>> pending_open_;
+  // Entities the pending batch pinned with no stored version (so not in the stored open set).
+  absl::flat_hash_set<std::string> unstored_;
   absl::flat_hash_map<std::string, decltype(lru_)::iterator> cached_;
   size_t cached_bytes_ = 0;
 };
