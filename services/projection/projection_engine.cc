@@ -559,9 +559,10 @@ class ProjectionEngine::Impl {
     auto hash = ChainHashAt(target);
     if (!hash.ok()) return hash.status();
     if (absl::Status s = fresh->CommitAndSwitch(target, *hash); !s.ok()) return s;
-    // The memtable holds a write of the head's open set per batch per open item; a flush
-    // keeps the latest, so the first live reads do not step over the rest.
-    if (absl::Status s = views_->Flush(); !s.ok()) return s;
+    // The rebuild wrote the head's open set once per batch per open item, and a tombstone
+    // for every item closed after the batch that opened it: compacted away, so live reads
+    // do not step over them.
+    if (absl::Status s = views_->CompactOpenSet(name_, generation); !s.ok()) return s;
     writer_ = std::move(fresh);
     absl::MutexLock lock(&mu_);
     generation_ = generation;

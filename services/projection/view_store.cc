@@ -274,16 +274,44 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = store->block_cache_;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  db_options.create_missing_column_families = true;
+  // The head's open set: a small column family of its own, flushed often, so its
+  // superseded writes and tombstones are cheap to compact away (FORMAT.md "Keys").
+  rocksdb::ColumnFamilyOptions open_set_options(db_options);
+  open_set_options.write_buffer_size = kViewOpenSetWriteBufferBytes;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // Every family the directory has must be opened (another format's included).
+    std::vector<std::string> names;
+    if (!rocksdb::DB::ListColumnFamilies(db_options, options.dir, &names).ok()) names.clear();
+    for (const char* ours : {rocksdb::kDefaultColumnFamilyName.c_str(), kOpenSetFamily}) {
+      if (std::find(names.begin(), names.end(), ours) == names.end()) names.push_back(ours);
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& name : names) {
+      families.emplace_back(name, name == kOpenSetFamily
+                                      ? open_set_options
+                                      : rocksdb::ColumnFamilyOptions(db_options));
+    }
     rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, &db);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, families, &handles, &db);
     if (!s.ok()) return ledger::FromRocksDB(s, absl::StrCat("open view store ", options.dir));
+    store->db_ = db;
+    store->handles_ = handles;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == kOpenSetFamily) store->open_set_ = handles[i];
+    }
+    auto close = [&store]() {
+      for (rocksdb::ColumnFamilyHandle* h : store->handles_)
+        store->db_->DestroyColumnFamilyHandle(h);
+      store->handles_.clear();
+      delete store->db_;
+      store->db_ = nullptr;
+      store->open_set_ = nullptr;
+    };
     std::string format;
     rocksdb::Status got = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kFormatKey), &format);
-    if (got.ok() && format == kViewFormat) {
-      store->db_ = db;
-      return store;
-    }
+    if (got.ok() && format == kViewFormat) return store;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
     const bool empty = !it->Valid();
@@ -291,10 +319,9 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
     if (empty) {
       s = db->Put(rocksdb::WriteOptions(), rocksdb::Slice(kFormatKey), kViewFormat);
       if (!s.ok()) {
-        delete db;
+        close();
         return ledger::FromRocksDB(s, "view store: write the format");
       }
-      store->db_ = db;
       return store;
     }
     // Derived data of another format: never read it, rebuild it.
@@ -303,14 +330,17 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
                        got.ok() ? format : std::string("none"), "', not '", kViewFormat,
                        "'; it is wiped and its projections rebuilt from the log"));
     }
-    delete db;
+    close();
     s = rocksdb::DestroyDB(options.dir, db_options);
     if (!s.ok()) return ledger::FromRocksDB(s, absl::StrCat("wipe view store ", options.dir));
   }
   return absl::InternalError("view store: cannot open after wiping it");
 }
 
-ViewStore::~ViewStore() { delete db_; }
+ViewStore::~ViewStore() {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  delete db_;
+}
 
 absl::StatusOr<std::optional<ViewCheckpoint>> ViewStore::LoadCheckpoint(
     std::string_view projection) const {
@@ -326,8 +356,10 @@ absl::StatusOr<std::optional<ViewCheckpoint>> ViewStore::LoadCheckpoint(
 absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32_t keep) {
   rocksdb::WriteBatch batch;
   const std::string part = ProjectionPart(projection);
-  batch.DeleteRange(part, GenerationPrefix(projection, keep));
-  batch.DeleteRange(PrefixEnd(GenerationPrefix(projection, keep)), PrefixEnd(part));
+  for (rocksdb::ColumnFamilyHandle* family : {db_->DefaultColumnFamily(), open_set_}) {
+    batch.DeleteRange(family, part, GenerationPrefix(projection, keep));
+    batch.DeleteRange(family, PrefixEnd(GenerationPrefix(projection, keep)), PrefixEnd(part));
+  }
   return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
                              "view store: drop old generations");
 }
@@ -335,7 +367,9 @@ absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32
 absl::Status ViewStore::DropGeneration(std::string_view projection, uint32_t generation) {
   rocksdb::WriteBatch batch;
   const std::string prefix = GenerationPrefix(projection, generation);
-  batch.DeleteRange(prefix, PrefixEnd(prefix));
+  for (rocksdb::ColumnFamilyHandle* family : {db_->DefaultColumnFamily(), open_set_}) {
+    batch.DeleteRange(family, prefix, PrefixEnd(prefix));
+  }
   return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
                              "view store: drop a generation");
 }
@@ -358,6 +392,7 @@ absl::StatusOr<std::unique_ptr<ViewCut>> ViewStore::OpenCut(const RowProjection&
                                                             uint64_t max_position) const {
   std::unique_ptr<ViewCut> cut(new ViewCut());
   cut->db_ = db_;
+  cut->open_set_ = open_set_;
   cut->snapshot_ = db_->GetSnapshot();
   rocksdb::ReadOptions read;
   read.snapshot = cut->snapshot_;
@@ -417,7 +452,7 @@ absl::Status ViewCut::ForEachMaybeOpen(
     const std::string end = PrefixEnd(start);
     rocksdb::Slice upper(end);
     read.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, open_set_));
     for (it->Seek(start); it->Valid(); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
       const std::string_view value(it->value().data(), it->value().size());
@@ -478,10 +513,14 @@ absl::Status ViewCut::ForEachMaybeOpen(
   return ledger::FromRocksDB(it->status(), "view store: read the open index");
 }
 
-absl::Status ViewStore::Flush() {
-  rocksdb::FlushOptions options;
-  options.wait = true;
-  return ledger::FromRocksDB(db_->Flush(options), "view store: flush");
+absl::Status ViewStore::CompactOpenSet(std::string_view projection, uint32_t generation) {
+  const std::string begin = KindPrefix(GenerationPrefix(projection, generation), kHeadOpenKind);
+  const std::string end = PrefixEnd(begin);
+  const rocksdb::Slice begin_slice(begin), end_slice(end);
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return ledger::FromRocksDB(db_->CompactRange(options, open_set_, &begin_slice, &end_slice),
+                             "view store: compact the open set");
 }
 
 absl::StatusOr<uint64_t> ViewStore::CountRows(std::string_view projection) const {
@@ -498,17 +537,19 @@ absl::StatusOr<uint64_t> ViewStore::CountIndexEntries(std::string_view projectio
   const std::string generation = GenerationPrefix(projection, (*checkpoint)->generation);
   auto months = CountKeys(KindPrefix(generation, kMonthKind));
   if (!months.ok()) return months.status();
-  auto head = CountKeys(KindPrefix(generation, kHeadOpenKind));
+  auto head = CountKeys(KindPrefix(generation, kHeadOpenKind), open_set_);
   if (!head.ok()) return head.status();
   return *months + *head;
 }
 
-absl::StatusOr<uint64_t> ViewStore::CountKeys(const std::string& prefix) const {
+absl::StatusOr<uint64_t> ViewStore::CountKeys(const std::string& prefix,
+                                              rocksdb::ColumnFamilyHandle* family) const {
   const std::string end = PrefixEnd(prefix);
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read, family != nullptr ? family : db_->DefaultColumnFamily()));
   uint64_t keys = 0;
   for (it->Seek(prefix); it->Valid(); it->Next()) ++keys;
   if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: count keys");
@@ -683,7 +724,7 @@ absl::Status ViewWriter::AdvanceClock(absl::CivilDay day, uint64_t position) {
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions read;
     read.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(read));
+    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(read, store_->open_set_));
     for (it->Seek(start); it->Valid(); it->Next()) {
       std::string entity(it->key().data() + start.size(), it->key().size() - start.size());
       if (!pending_open_.contains(entity)) open.push_back(std::move(entity));
@@ -822,8 +863,10 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   }
   if (drop_others) {
     const std::string part = ProjectionPart(projection_->name());
-    batch_->DeleteRange(part, generation_prefix_);
-    batch_->DeleteRange(PrefixEnd(generation_prefix_), PrefixEnd(part));
+    for (rocksdb::ColumnFamilyHandle* family : {db()->DefaultColumnFamily(), store_->open_set_}) {
+      batch_->DeleteRange(family, part, generation_prefix_);
+      batch_->DeleteRange(family, PrefixEnd(generation_prefix_), PrefixEnd(part));
+    }
   }
   if (checkpoint != nullptr) {
     batch_->Put(CheckpointKey(projection_->name()), EncodeCheckpoint(*checkpoint));
@@ -832,9 +875,9 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   const std::string head_prefix = KindPrefix(generation_prefix_, kHeadOpenKind);
   for (const auto& [entity, state] : pending_open_) {
     if (state.has_value()) {
-      batch_->Put(head_prefix + entity, *state);
+      batch_->Put(store_->open_set_, head_prefix + entity, *state);
     } else {
-      batch_->Delete(head_prefix + entity);
+      batch_->Delete(store_->open_set_, head_prefix + entity);
     }
   }
   // Not synced: the view is derived, and rows and checkpoint are lost or kept together

@@ -33,6 +33,7 @@
 namespace rocksdb {
 class DB;
 class Cache;
+class ColumnFamilyHandle;
 class Snapshot;
 class WriteBatch;
 }  // namespace rocksdb
@@ -41,7 +42,10 @@ namespace sixhearts::services::projection {
 
 // The view format this code writes and reads (FORMAT.md "Format"). A view store of another
 // format is wiped at open and its projections rebuilt from the log.
-inline constexpr char kViewFormat[] = "sixhearts-views 2";
+inline constexpr char kViewFormat[] = "sixhearts-views 3";
+// The column family of the heads' open sets (FORMAT.md "Keys"), and its memtable size.
+inline constexpr char kOpenSetFamily[] = "open_set";
+inline constexpr size_t kViewOpenSetWriteBufferBytes = size_t{4} << 20;
 // A rebuild or a catch-up commits its rows and checkpoint every this many events.
 inline constexpr uint64_t kViewCommitEveryEvents = 4096;
 // A cut read steps over at most this many versions of an entity dated after the cut's
@@ -178,9 +182,10 @@ class ViewStore {
   absl::StatusOr<std::unique_ptr<ViewCut>> OpenCut(const RowProjection& projection,
                                                    uint64_t max_position) const;
 
-  // Writes the memtable out and waits (after a rebuild: the head's open set is then read
-  // without stepping over the superseded writes of every batch).
-  absl::Status Flush();
+  // Compacts the head's open set of one generation (flushing what it overlaps), so a read
+  // at the head steps over none of the writes a rebuild superseded: a write per batch per
+  // open item and a tombstone per item closed after the batch that opened it.
+  absl::Status CompactOpenSet(std::string_view projection, uint32_t generation);
 
   // Stored row versions of one projection's current generation (status and tests).
   absl::StatusOr<uint64_t> CountRows(std::string_view projection) const;
@@ -192,8 +197,11 @@ class ViewStore {
   friend class ViewWriter;
   friend class ViewCut;
   ViewStore() = default;
-  absl::StatusOr<uint64_t> CountKeys(const std::string& prefix) const;
+  absl::StatusOr<uint64_t> CountKeys(const std::string& prefix,
+                                     rocksdb::ColumnFamilyHandle* family = nullptr) const;
   rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // every family opened
+  rocksdb::ColumnFamilyHandle* open_set_ = nullptr;    // kOpenSetFamily
   std::shared_ptr<rocksdb::Cache> block_cache_;
 };
 
@@ -231,6 +239,7 @@ class ViewCut {
   friend class ViewStore;
   ViewCut() = default;
   rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* open_set_ = nullptr;
   const rocksdb::Snapshot* snapshot_ = nullptr;
   std::string generation_prefix_;
   uint64_t position_ = 0;

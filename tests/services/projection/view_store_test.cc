@@ -228,14 +228,24 @@ TEST_F(ViewStoreTest, AStoreOfAnotherFormatIsWipedNeverRead) {
   }
   views_.reset();
   {
+    // Every column family the store has must be opened to write into it.
+    std::vector<std::string> names;
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir_.sub("views"), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& name : names)
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.sub("views"), &db).ok());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::Options(), dir_.sub("views"), families, &handles, &db).ok());
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("\0f", 2), "sixhearts-views 0").ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
   }
   Open();
   ASSERT_EQ(log_.size(), 1u);
-  EXPECT_NE(log_[0].find("is of format 'sixhearts-views 0', not 'sixhearts-views 2'"),
+  EXPECT_NE(log_[0].find("is of format 'sixhearts-views 0', not 'sixhearts-views 3'"),
             std::string::npos)
       << log_[0];
   EXPECT_EQ(views_->LoadCheckpoint("sums").value(), std::nullopt);
