@@ -735,14 +735,14 @@ absl::Status ViewWriter::AdvanceClock(absl::CivilDay day, uint64_t position) {
     }
     for (uint32_t month = MonthOf(*clock_) + 1; month <= MonthOf(day); ++month) {
       for (const std::string& entity : open) {
-        batch_->Put(MonthKey(generation_prefix_, month, entity, position), "");
+        puts_.emplace_back(MonthKey(generation_prefix_, month, entity, position), "");
       }
     }
   }
   clock_ = day;
   std::string value;
   AppendBigEndian(&value, DayKey(day), 4);
-  batch_->Put(ClockKey(generation_prefix_, position), value);
+  puts_.emplace_back(ClockKey(generation_prefix_, position), std::move(value));
   return absl::OkStatus();
 }
 
@@ -758,7 +758,7 @@ void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowV
   }
   if (from.has_value()) {
     for (uint32_t month = *from; month <= MonthOf(*clock_); ++month) {
-      batch_->Put(MonthKey(generation_prefix_, month, entity, position), "");
+      puts_.emplace_back(MonthKey(generation_prefix_, month, entity, position), "");
     }
   }
   // The head's open set follows the head version (the greatest (day, position)).
@@ -831,7 +831,7 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
       if (rows[i].state == *visible) continue;
       std::string stored =
           rows[i].state ? absl::StrCat(std::string(1, kPresent), *rows[i].state) : std::string();
-      batch_->Put(RowKey(entities[i], day, event.position()), stored);
+      puts_.emplace_back(RowKey(entities[i], day, event.position()), stored);
       added[i].push_back(RowVersion{day, event.position(), std::move(stored)});
       written[i] = std::make_pair(day, rows[i].state);
     }
@@ -871,13 +871,25 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   if (checkpoint != nullptr) {
     batch_->Put(CheckpointKey(projection_->name()), EncodeCheckpoint(*checkpoint));
   }
+  // The batch's keys in ascending order: the memtable then inserts each next to the one
+  // before (its skip list keeps that position), not from the top of the list. A key put
+  // twice in a batch has one value (an index entry), so the order between them is moot.
+  std::sort(puts_.begin(), puts_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, value] : puts_) batch_->Put(key, value);
+  puts_.clear();
   // The head's open set as the batch left it: one write per entity it changed.
+  std::vector<const std::pair<const std::string, std::optional<std::string>>*> open;
+  open.reserve(pending_open_.size());
+  for (const auto& change : pending_open_) open.push_back(&change);
+  std::sort(open.begin(), open.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
   const std::string head_prefix = KindPrefix(generation_prefix_, kHeadOpenKind);
-  for (const auto& [entity, state] : pending_open_) {
-    if (state.has_value()) {
-      batch_->Put(store_->open_set_, head_prefix + entity, *state);
+  for (const auto* change : open) {
+    if (change->second.has_value()) {
+      batch_->Put(store_->open_set_, head_prefix + change->first, *change->second);
     } else {
-      batch_->Delete(store_->open_set_, head_prefix + entity);
+      batch_->Delete(store_->open_set_, head_prefix + change->first);
     }
   }
   // Not synced: the view is derived, and rows and checkpoint are lost or kept together
@@ -895,6 +907,7 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
 
 void ViewWriter::Abandon() {
   batch_->Clear();
+  puts_.clear();
   for (const auto& [entity, versions] : pending_) Release(entity);
   pending_.clear();
   pending_events_ = 0;

@@ -310,6 +310,9 @@ class ViewWriter {
   const std::string generation_prefix_;  // the projection's generation prefix
   const std::string prefix_;             // that of its row versions
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  // The pending batch's puts of the default family (row versions, index entries, clock),
+  // written to batch_ in key order when it is committed.
+  std::vector<std::pair<std::string, std::string>> puts_;
   uint64_t pending_events_ = 0;
   // Versions of the entities the pending batch touched: pinned until it is written.
   absl::node_hash_map<std::string, std::vector<RowVersion>> pending_;
