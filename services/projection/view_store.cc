@@ -244,20 +244,19 @@ void AppendKeyPart(std::string* key, std::string_view part) {
 
 std::optional<std::string> ConsumeKeyPart(std::string_view* key) {
   std::string out;
-  for (size_t i = 0; i + 1 < key->size(); ++i) {
-    const char c = (*key)[i];
-    if (c != '\0') {
-      out.push_back(c);
-      continue;
-    }
-    const char next = (*key)[i + 1];
+  // Runs without a zero byte are copied whole, up to the next zero.
+  for (size_t i = 0; i < key->size();) {
+    const size_t zero = key->find('\0', i);
+    if (zero == std::string_view::npos || zero + 1 >= key->size()) return std::nullopt;
+    out.append(key->data() + i, zero - i);
+    const char next = (*key)[zero + 1];
     if (next == '\x01') {
-      key->remove_prefix(i + 2);
+      key->remove_prefix(zero + 2);
       return out;
     }
     if (next != '\xff') return std::nullopt;
     out.push_back('\0');
-    ++i;
+    i = zero + 2;
   }
   return std::nullopt;
 }

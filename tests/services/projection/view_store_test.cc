@@ -135,6 +135,15 @@ TEST(KeyPartTest, PartsKeepTheirOrderAndZerosAndAreNotPrefixesOfEachOther) {
   EXPECT_TRUE(read.empty());
   std::string_view truncated("ab\0", 3);
   EXPECT_EQ(ConsumeKeyPart(&truncated), std::nullopt);
+  std::string_view bad_escape("ab\0\x02", 4);
+  EXPECT_EQ(ConsumeKeyPart(&bad_escape), std::nullopt);
+  std::string_view unterminated("ab\0\xff", 4);
+  EXPECT_EQ(ConsumeKeyPart(&unterminated), std::nullopt);
+  // Two parts in a row: the first is consumed, the rest left.
+  std::string two = a + c;
+  std::string_view both = two;
+  EXPECT_EQ(ConsumeKeyPart(&both), "ab");
+  EXPECT_EQ(both, c);
 }
 
 // Events at positions 1, 2, 3 of business days 01-10, 01-20 and (late) 01-05, on one
