@@ -55,6 +55,14 @@ constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
 
 }  // namespace
 
+google::protobuf::Timestamp TimestampAtMicros(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t micros = absl::ToUnixMicros(t);
+  ts.set_seconds(micros / 1'000'000);
+  ts.set_nanos(static_cast<int32_t>((micros % 1'000'000) * 1000));
+  return ts;
+}
+
 bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
   return t.seconds() >= kMinTimestampSeconds && t.seconds() <= kMaxTimestampSeconds &&
          t.nanos() >= 0 && t.nanos() <= 999'999'999;

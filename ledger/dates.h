@@ -36,6 +36,10 @@ std::string FormatMonth(absl::CivilMonth month);
 // RFC 3339 in UTC with as many fraction digits as needed: "2026-03-31T10:00:00.5Z".
 std::string FormatUtcTime(absl::Time t);
 
+// `t` as a google.protobuf.Timestamp, truncated to whole microseconds (what the store
+// stamps on recorded_at and on an erasure's occurred_at). REQUIRES: t is after 1970.
+google::protobuf::Timestamp TimestampAtMicros(absl::Time t);
+
 // True when `t` lies in google.protobuf.Timestamp's range, 0001-01-01T00:00:00Z ..
 // 9999-12-31T23:59:59.999999999Z, with nanos in [0, 999999999].
 bool IsValidTimestamp(const google::protobuf::Timestamp& t);

@@ -36,11 +36,12 @@
 #include "ledger/rocksdb_status.h"
 #include "ledger/subscription.h"
 #include "ledger/validate.h"
-#include "ledger/wire_check.h"
+#include "ledger/writer.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/memtablerep.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
@@ -60,14 +61,6 @@ absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t micros = absl::ToUnixMicros(t);
-  ts.set_seconds(micros / 1'000'000);
-  ts.set_nanos(static_cast<int32_t>((micros % 1'000'000) * 1000));
-  return ts;
-}
-
 // 16 random bytes shaped as a version 4 UUID.
 std::string RandomUuidBytes() {
   std::string bytes(16, '\0');
@@ -75,38 +68,6 @@ std::string RandomUuidBytes() {
   bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);
   bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);
   return bytes;
-}
-
-std::string SerializeCanonical(const v1::Event& event) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  event.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return std::string(out.data(), coded.ByteCount());
-}
-
-// The caller-controlled content of an event, for comparing a retry with what is stored.
-std::string CallerContent(v1::Event event) {
-  event.clear_position();
-  event.clear_stream_version();
-  event.clear_previous_stream_position();
-  event.clear_recorded_at();
-  event.clear_actor();
-  event.clear_hash();
-  return SerializeCanonical(event);
-}
-
-std::string ExpectedText(const v1::ExpectedVersion& expected) {
-  switch (expected.kind()) {
-    case v1::ExpectedVersion::KIND_NO_STREAM:
-      return "no stream";
-    case v1::ExpectedVersion::KIND_EXACT:
-      return absl::StrCat("version ", expected.version());
-    default:
-      return "any version";
-  }
 }
 
 // The stream part of a `streams` key: everything up to and including the 0x00.
@@ -121,6 +82,9 @@ class StreamPrefixTransform final : public rocksdb::SliceTransform {
     return std::memchr(key.data(), 0, key.size()) != nullptr;
   }
 };
+
+// Buckets of the hashed memtables of `ids` and `entities` (a few MB of pointers each).
+constexpr size_t kMemtableHashBuckets = 1 << 18;
 
 // Marks a status as damage of the log itself (a gap, a record that does not parse or fails
 // its chain), which stops appends (EventStore::Impl::NoteDamage), apart from other
@@ -203,21 +167,6 @@ class ForwardChainCheck {
   format::Hash previous_;
 };
 
-// The newest event of a stream: its version and position (0 and 0 for no stream yet).
-struct StreamTip {
-  uint64_t version = 0;
-  uint64_t position = 0;
-};
-
-// One Append waiting for the writer.
-struct PendingAppend {
-  std::vector<v1::Event> events;  // validated and normalised; staged in place
-  std::vector<v1::ExpectedVersion> expected;
-  std::string actor;
-  absl::StatusOr<v1::AppendResponse> result;
-  AppendCallback done;
-};
-
 // Decides from a record's bytes, before any parse, that a scan filtered by type can skip
 // it: most of a log's events are of types a given fold ignores, and a parse costs more than
 // reading the payload tag.
@@ -279,7 +228,9 @@ class EventStore::Impl {
                                    const v1::EventFilter& filter) const;
   absl::StatusOr<ReadPage> ReadStream(std::string_view stream, uint64_t from_version,
                                       uint32_t limit, const v1::EventFilter& filter) const;
-  absl::StatusOr<StreamTip> StoredStreamTip(std::string_view stream) const;
+  absl::StatusOr<StreamTip> StoredStreamTip(std::string_view stream) const {
+    return ::sixhearts::ledger::StoredStreamTip(db_, streams_, stream);
+  }
   absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) const;
   Head head() const {
     Head h;
@@ -315,39 +266,15 @@ class EventStore::Impl {
   // later group's recorded_at later than `t`, so the cut never gains an event (FORMAT.md
   // "What one append writes").
   void SealCut(absl::Time t) {
-    absl::MutexLock lock(&commit_mu_);
-    sealed_until_ = std::max(sealed_until_, t);
+    if (writer_ != nullptr) writer_->SealCut(t);
+  }
+  // EraseSubject's append has an outcome and the key is destroyed, or the erasure failed.
+  void EndErasure(std::string_view subject, std::string_view event_id) {
+    if (writer_ != nullptr) writer_->EndErasure(subject, event_id);
   }
   const LiveFeed* feed() const { return &feed_; }
   const EventStoreOptions& options() const { return options_; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
-
- private:
-  // Staged state of the group being assembled, layered over the stored state.
-  struct Overlay {
-    absl::flat_hash_map<std::string, StreamTip> versions;
-    absl::flat_hash_map<std::string, const v1::Event*> ids;  // id key -> staged event
-    absl::flat_hash_map<std::string, format::EntityValue> entities;
-    std::vector<format::Hash> leaves;  // leaf digests of the staged events, in order
-  };
-
-  absl::Status Prepare(const v1::AppendRequest& request, std::string_view actor, PendingAppend& out,
-                       bool ledger_events);
-  void WriterLoop();
-  void CommitGroup(std::vector<PendingAppend*>& group);
-  // Stages one request into `batch` and `group`; returns its response, or the error
-  // that rejects it (then nothing of it is staged).
-  absl::StatusOr<v1::AppendResponse> Stage(PendingAppend& pending, Overlay& group,
-                                           rocksdb::WriteBatch& batch, uint64_t* next_position,
-                                           format::Hash* hash, absl::Time recorded_at);
-  absl::StatusOr<v1::AppendResponse> ResolveDuplicates(
-      const PendingAppend& pending, const std::vector<std::optional<uint64_t>>& stored,
-      const std::vector<const v1::Event*>& staged_same_id);
-  absl::StatusOr<StreamTip> CurrentTip(const std::string& stream, const Overlay& group,
-                                       const Overlay& local);
-  absl::StatusOr<std::optional<format::EntityValue>> FindEntity(const std::string& key,
-                                                                const Overlay& group,
-                                                                const Overlay& local) const;
 
  public:
   // The event at `position`, chain-checked against its predecessor and opened.
@@ -375,25 +302,16 @@ class EventStore::Impl {
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
 
  private:
-  // Queue between Append callers and the writer.
-  absl::Mutex queue_mu_;
-  std::deque<PendingAppend*> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
-  std::thread writer_;
+  // Stops the catch-up thread's loop; Shutdown runs once.
+  absl::Mutex stop_mu_;
+  bool stopping_ ABSL_GUARDED_BY(stop_mu_) = false;
+  // The append path of a primary (ledger/writer.h); null on a replica.
+  std::unique_ptr<Writer> writer_;
 
-  // Held by the writer from stamping a group's recorded_at until it is published (or
-  // refused), and by SealCut; taken before the feed's lock.
-  absl::Mutex commit_mu_;
-  // The latest cut answered at or after the head: a group is recorded after it.
-  absl::Time sealed_until_ ABSL_GUARDED_BY(commit_mu_) = absl::InfinitePast();
-
-  // Owned by the writer thread.
+  // The head recovered at open; then a replica's catch-up thread owns them.
   uint64_t head_position_ = 0;
   format::Hash head_hash_{};
   absl::Time last_recorded_at_ = absl::InfinitePast();
-  absl::flat_hash_map<std::string, StreamTip> stream_versions_;
-  absl::Status storage_failure_;
-  merkle::TreeWriter tree_;
 
   mutable absl::Mutex damage_mu_;
   mutable absl::Status damage_ ABSL_GUARDED_BY(damage_mu_);
@@ -430,6 +348,10 @@ absl::Status EventStore::Impl::Open() {
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
+  // One thread writes the log's families (the commit thread, ledger/writer.h), one batch at
+  // a time, so nothing is lost without concurrent memtable inserts, and the `ids` and
+  // `entities` families can have hashed memtables, which only the skiplist lacks.
+  db_options.allow_concurrent_memtable_write = false;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   if (options_.statistics) db_options.statistics = rocksdb::CreateDBStatistics();
   if (options_.file_system != nullptr) {
@@ -444,6 +366,11 @@ absl::Status EventStore::Impl::Open() {
       std::make_shared<StreamPrefixTransform>();
   static const std::shared_ptr<const rocksdb::SliceTransform> kPositionPrefix(
       rocksdb::NewFixedPrefixTransform(2));
+  // The Merkle tree's nodes arrive in order within each level ("tree" 0x00 level), but
+  // the levels interleave: one hint per level keeps each insert next to the last one of
+  // its level instead of a search of the whole memtable.
+  static const std::shared_ptr<const rocksdb::SliceTransform> kTreeLevelPrefix(
+      rocksdb::NewFixedPrefixTransform(6));
   auto family = [&](bool point_lookups,
                     std::shared_ptr<const rocksdb::SliceTransform> hint = nullptr) {
     rocksdb::ColumnFamilyOptions cf;
@@ -466,6 +393,18 @@ absl::Status EventStore::Impl::Open() {
     cf.compression = rocksdb::kLZ4Compression;
     return cf;
   };
+  // Families read only by exact key (Get, MultiGet; never iterated) whose keys arrive in
+  // no order: a memtable hashed on `prefix` puts each key in a small bucket instead of
+  // searching one skiplist of the whole memtable on every insert, the writer's largest
+  // cost (an id is 16 random bytes; an object key starts with its stream).
+  auto hashed = [](rocksdb::ColumnFamilyOptions cf,
+                   std::shared_ptr<const rocksdb::SliceTransform> prefix) {
+    cf.prefix_extractor = std::move(prefix);
+    cf.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(kMemtableHashBuckets));
+    return cf;
+  };
+  static const std::shared_ptr<const rocksdb::SliceTransform> kWholeIdKey(
+      rocksdb::NewFixedPrefixTransform(16));
   // Projection states and snapshots are values of up to hundreds of MB: blob files keep
   // them out of the LSM tree, so compactions do not rewrite them.
   auto with_blobs = [](rocksdb::ColumnFamilyOptions cf) {
@@ -475,11 +414,11 @@ absl::Status EventStore::Impl::Open() {
     return cf;
   };
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, family(false)},
+      {rocksdb::kDefaultColumnFamilyName, family(false, kTreeLevelPrefix)},
       {format::kLogFamily, family(false, kPositionPrefix)},
       {format::kStreamsFamily, family(true, kStreamPrefix)},
-      {format::kIdsFamily, family(true)},
-      {format::kEntitiesFamily, family(true)},
+      {format::kIdsFamily, hashed(family(true), kWholeIdKey)},
+      {format::kEntitiesFamily, hashed(family(true), kStreamPrefix)},
       {format::kProjectionsFamily, with_blobs(family(false))},
       {format::kSnapshotsFamily, with_blobs(family(false))},
   };
@@ -560,8 +499,12 @@ absl::Status EventStore::Impl::Open() {
   if (replica_of_.empty()) {
     auto tree = merkle::BuildTree(db_, handles_[0], log_, head_position_, options_.on_progress);
     if (!tree.ok()) return tree.status();
-    tree_ = std::move(tree->writer);
-    writer_ = std::thread([this] { WriterLoop(); });
+    writer_ = std::make_unique<Writer>(
+        options_, clock_,
+        Writer::Target{db_, handles_[0], log_, streams_, ids_, entities_, keys_.get(), &feed_},
+        Writer::Head{head_position_, head_hash_, last_recorded_at_}, std::move(tree->writer),
+        [this](uint64_t position) { return ReadEventAt(position, nullptr); },
+        [this] { return damage(); });
   } else {
     catch_up_ = std::thread([this] { CatchUpLoop(); });
   }
@@ -591,8 +534,8 @@ absl::Status EventStore::Impl::OpenReplica(const std::string& primary_dir,
 void EventStore::Impl::CatchUpLoop() {
   while (true) {
     {
-      absl::MutexLock lock(&queue_mu_);
-      queue_mu_.AwaitWithTimeout(absl::Condition(&stopping_), catch_up_interval_);
+      absl::MutexLock lock(&stop_mu_);
+      stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), catch_up_interval_);
       if (stopping_) return;
     }
     // A failed catch-up (the primary mid-compaction, a file gone) is retried on the next
@@ -643,11 +586,11 @@ absl::Status EventStore::Impl::CatchUpOnce() {
 
 void EventStore::Impl::Shutdown() {
   {
-    absl::MutexLock lock(&queue_mu_);
+    absl::MutexLock lock(&stop_mu_);
     if (stopping_) return;
     stopping_ = true;
   }
-  if (writer_.joinable()) writer_.join();
+  if (writer_ != nullptr) writer_->Shutdown();
   if (catch_up_.joinable()) catch_up_.join();
   feed_.Close();
 }
@@ -666,158 +609,7 @@ void EventStore::Impl::AppendAsync(const v1::AppendRequest& request, std::string
         absl::StrCat("this ledger is a read replica of ", replica_of_, "; append to the primary")));
     return;
   }
-  auto pending = std::make_unique<PendingAppend>();
-  pending->done = std::move(done);
-  absl::Status prepared = Prepare(request, actor, *pending, ledger_events);
-  if (!prepared.ok()) {
-    pending->done(std::move(prepared));
-    return;
-  }
-  {
-    absl::MutexLock lock(&queue_mu_);
-    if (stopping_) {
-      prepared = absl::UnavailableError("the ledger is shutting down");
-    } else if (queue_.size() >= options_.limits.max_pending_appends) {
-      prepared = absl::ResourceExhaustedError(
-          absl::StrCat("more than max_pending_appends (", options_.limits.max_pending_appends,
-                       ") appends are waiting for the writer; retry later"));
-    } else {
-      queue_.push_back(pending.release());
-      return;
-    }
-  }
-  pending->done(std::move(prepared));
-}
-
-absl::Status EventStore::Impl::Prepare(const v1::AppendRequest& request, std::string_view actor,
-                                       PendingAppend& out, bool ledger_events) {
-  const Limits& limits = options_.limits;
-  if (request.events().empty()) {
-    return absl::InvalidArgumentError("events: at least one event is required");
-  }
-  if (static_cast<size_t>(request.events_size()) > limits.max_batch_events) {
-    return absl::InvalidArgumentError(absl::StrCat("events: ", request.events_size(),
-                                                   " events exceed max_batch_events (",
-                                                   limits.max_batch_events, ")"));
-  }
-  // Unknown fields would be stored as they came: unvalidated, outside the text limits and
-  // the per-subject encryption, and so beyond erasure.
-  if (absl::Status s = RefuseUnknownFields(request, ""); !s.ok()) return s;
-  PendingAppend* pending = &out;
-  pending->expected.assign(request.expected().begin(), request.expected().end());
-  pending->actor = std::string(actor);
-  pending->events.reserve(request.events_size());
-  absl::flat_hash_map<std::string, int> seen_ids;
-  for (int i = 0; i < request.events_size(); ++i) {
-    const std::string path = absl::StrCat("events[", i, "]");
-    if (absl::Status s = ValidateEvent(request.events(i), path, limits); !s.ok()) return s;
-    if (request.events(i).has_subject_erased() && !ledger_events) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path,
-                       ".subject_erased: appended only by EraseSubject (ledgerctl erase-subject), "
-                       "which also destroys the key"));
-    }
-    v1::Event event = request.events(i);
-    event.set_event_id(absl::AsciiStrToLower(event.event_id()));
-    event.clear_position();
-    event.clear_stream_version();
-    event.clear_previous_stream_position();
-    event.clear_recorded_at();
-    event.clear_actor();
-    event.clear_hash();
-    if (event.schema_version() == 0) event.set_schema_version(1);
-    const size_t bytes = event.ByteSizeLong();
-    if (bytes > limits.max_event_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": ", bytes, " bytes exceed max_event_bytes (", limits.max_event_bytes, ")"));
-    }
-    auto [it, inserted] = seen_ids.emplace(event.event_id(), i);
-    if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ".event_id: repeats events[", it->second, "].event_id"));
-    }
-    pending->events.push_back(std::move(event));
-  }
-  absl::flat_hash_map<std::string, int> seen_streams;
-  for (int i = 0; i < request.expected_size(); ++i) {
-    const auto& expected = request.expected(i);
-    const std::string path = absl::StrCat("expected[", i, "]");
-    if (!IsValidStreamName(expected.stream(), limits)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ".stream: not a valid stream name: ", QuotedInput(expected.stream())));
-    }
-    if (!v1::ExpectedVersion::Kind_IsValid(expected.kind())) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ".kind: unknown value"));
-    }
-    auto [it, inserted] = seen_streams.emplace(expected.stream(), i);
-    if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ".stream: repeats expected[", it->second, "]"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-void EventStore::Impl::WriterLoop() {
-  std::vector<PendingAppend*> group;
-  while (true) {
-    group.clear();
-    {
-      absl::MutexLock lock(&queue_mu_);
-      queue_mu_.Await(absl::Condition(
-          +[](Impl* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
-            return self->stopping_ || !self->queue_.empty();
-          },
-          this));
-      if (queue_.empty()) return;  // stopping, and every queued append is done
-      size_t events = 0;
-      while (!queue_.empty() && (group.empty() || events + queue_.front()->events.size() <=
-                                                      options_.limits.max_group_events)) {
-        events += queue_.front()->events.size();
-        group.push_back(queue_.front());
-        queue_.pop_front();
-      }
-    }
-    CommitGroup(group);
-  }
-}
-
-absl::StatusOr<std::optional<format::EntityValue>> EventStore::Impl::FindEntity(
-    const std::string& key, const Overlay& group, const Overlay& local) const {
-  if (auto it = local.entities.find(key); it != local.entities.end()) return it->second;
-  if (auto it = group.entities.find(key); it != group.entities.end()) return it->second;
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), entities_, key, &value);
-  if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocksDB(s, "read entities");
-  auto decoded = format::DecodeEntity(value);
-  if (!decoded) return absl::DataLossError("an entities record does not decode");
-  return *decoded;
-}
-
-absl::StatusOr<StreamTip> EventStore::Impl::CurrentTip(const std::string& stream,
-                                                       const Overlay& group, const Overlay& local) {
-  if (auto it = local.versions.find(stream); it != local.versions.end()) return it->second;
-  if (auto it = group.versions.find(stream); it != group.versions.end()) return it->second;
-  if (auto it = stream_versions_.find(stream); it != stream_versions_.end()) return it->second;
-  auto stored = StoredStreamTip(stream);
-  if (!stored.ok()) return stored.status();
-  if (stream_versions_.size() >= options_.limits.max_cached_streams) stream_versions_.clear();
-  stream_versions_.emplace(stream, *stored);
-  return *stored;
-}
-
-absl::StatusOr<StreamTip> EventStore::Impl::StoredStreamTip(std::string_view stream) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_));
-  const std::string last = format::StreamKey(stream, UINT64_MAX);
-  it->SeekForPrev(last);
-  if (!it->status().ok()) return FromRocksDB(it->status(), "read stream version");
-  if (!it->Valid()) return StreamTip{};
-  const std::string_view key = it->key().ToStringView();
-  const std::string_view prefix = std::string_view(last).substr(0, stream.size() + 1);
-  if (key.size() != stream.size() + 9 || !key.starts_with(prefix)) return StreamTip{};
-  return StreamTip{format::DecodeUint64(key.substr(stream.size() + 1)),
-                   format::DecodeUint64(it->value().ToStringView())};
+  writer_->Append(request, actor, std::move(done), ledger_events);
 }
 
 absl::StatusOr<v1::Event> EventStore::Impl::ReadEventAt(uint64_t position,
@@ -853,209 +645,6 @@ absl::StatusOr<format::Hash> EventStore::Impl::StoredHashAt(uint64_t position) c
   return record->hash;
 }
 
-absl::StatusOr<v1::AppendResponse> EventStore::Impl::ResolveDuplicates(
-    const PendingAppend& pending, const std::vector<std::optional<uint64_t>>& stored,
-    const std::vector<const v1::Event*>& staged_same_id) {
-  v1::AppendResponse response;
-  response.set_duplicate(true);
-  int first_new = -1;
-  int first_old = -1;
-  for (size_t i = 0; i < pending.events.size(); ++i) {
-    const bool known = stored[i].has_value() || staged_same_id[i] != nullptr;
-    if (known && first_old < 0) first_old = static_cast<int>(i);
-    if (!known && first_new < 0) first_new = static_cast<int>(i);
-  }
-  if (first_new >= 0) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("events[", first_old, "].event_id: ", pending.events[first_old].event_id(),
-                     " is already stored but events[", first_new,
-                     "] is new; a retry must repeat the original batch exactly"));
-  }
-  for (size_t i = 0; i < pending.events.size(); ++i) {
-    v1::Event original;
-    if (staged_same_id[i] != nullptr) {
-      original = *staged_same_id[i];
-    } else {
-      auto read = ReadEventAt(*stored[i], nullptr);
-      if (!read.ok()) return read.status();
-      original = std::move(*read);
-    }
-    if (CallerContent(original) != CallerContent(pending.events[i])) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "events[", i, "].event_id: ", pending.events[i].event_id(),
-          " is already stored at position ", original.position(), " with different content"));
-    }
-    response.add_positions(original.position());
-    response.add_stream_versions(original.stream_version());
-    if (i == 0) *response.mutable_recorded_at() = original.recorded_at();
-  }
-  return response;
-}
-
-absl::StatusOr<v1::AppendResponse> EventStore::Impl::Stage(PendingAppend& pending, Overlay& group,
-                                                           rocksdb::WriteBatch& batch,
-                                                           uint64_t* next_position,
-                                                           format::Hash* hash,
-                                                           absl::Time recorded_at) {
-  const size_t n = pending.events.size();
-
-  // 1. Idempotency: look every id up, in the group first, then in the store.
-  std::vector<std::string> id_keys(n);
-  std::vector<const v1::Event*> staged_same_id(n, nullptr);
-  std::vector<std::optional<uint64_t>> stored(n);
-  std::vector<rocksdb::Slice> lookup_keys;
-  std::vector<size_t> lookup_index;
-  bool any_known = false;
-  for (size_t i = 0; i < n; ++i) {
-    id_keys[i] = *format::IdKey(pending.events[i].event_id());
-    if (auto it = group.ids.find(id_keys[i]); it != group.ids.end()) {
-      staged_same_id[i] = it->second;
-      any_known = true;
-    } else {
-      lookup_keys.emplace_back(id_keys[i]);
-      lookup_index.push_back(i);
-    }
-  }
-  if (!lookup_keys.empty()) {
-    std::vector<rocksdb::PinnableSlice> values(lookup_keys.size());
-    std::vector<rocksdb::Status> statuses(lookup_keys.size());
-    db_->MultiGet(rocksdb::ReadOptions(), ids_, lookup_keys.size(), lookup_keys.data(),
-                  values.data(), statuses.data());
-    for (size_t k = 0; k < lookup_keys.size(); ++k) {
-      if (statuses[k].IsNotFound()) continue;
-      if (!statuses[k].ok()) return FromRocksDB(statuses[k], "read ids");
-      stored[lookup_index[k]] = format::DecodeUint64(values[k].ToStringView());
-      any_known = true;
-    }
-  }
-  if (any_known) return ResolveDuplicates(pending, stored, staged_same_id);
-
-  // 2. Expected versions.
-  Overlay local;
-  for (const v1::ExpectedVersion& expected : pending.expected) {
-    auto tip = CurrentTip(expected.stream(), group, local);
-    if (!tip.ok()) return tip.status();
-    const uint64_t* current = &tip->version;
-    bool ok = true;
-    switch (expected.kind()) {
-      case v1::ExpectedVersion::KIND_NO_STREAM:
-        ok = *current == 0;
-        break;
-      case v1::ExpectedVersion::KIND_EXACT:
-        ok = *current == expected.version();
-        break;
-      default:
-        break;
-    }
-    if (!ok) {
-      return absl::AbortedError(absl::StrCat(
-          "stream ", expected.stream(), ": expected ", ExpectedText(expected), ", actual ",
-          *current == 0 ? "no stream" : absl::StrCat("version ", *current)));
-    }
-  }
-
-  // 3. Each event: references, creations, then its record.
-  batch.SetSavePoint();
-  // A rejected request leaves nothing in the batch; its events were staged in place and
-  // are discarded with it.
-  auto reject = [&](absl::Status status) {
-    batch.RollbackToSavePoint().PermitUncheckedError();
-    return status;
-  };
-  v1::AppendResponse response;
-  *response.mutable_recorded_at() = ToTimestamp(recorded_at);
-  uint64_t position = *next_position;
-  format::Hash chain = *hash;
-  for (size_t i = 0; i < n; ++i) {
-    v1::Event& event = pending.events[i];
-    const std::string& stream = event.stream();
-    const std::string path = absl::StrCat("events[", i, "].");
-    const EntityEffects effects = DescribeEntities(event);
-    std::string first_reference_currency;
-    for (size_t r = 0; r < effects.references.size(); ++r) {
-      const EntityReference& ref = effects.references[r];
-      auto found =
-          FindEntity(format::EntityKey(stream, static_cast<char>(ref.kind), ref.id), group, local);
-      if (!found.ok()) return reject(found.status());
-      const std::string kind(EntityKindName(ref.kind));
-      if (!found->has_value()) {
-        return reject(absl::InvalidArgumentError(absl::StrCat(
-            path, ref.field, ": no ", kind, " ", QuotedInput(ref.id), " in stream ", stream)));
-      }
-      const format::EntityValue& value = **found;
-      if (r == 0) first_reference_currency = value.currency;
-      const std::string& want =
-          ref.currency_of_first_reference ? first_reference_currency : ref.currency;
-      if (!want.empty() && !value.currency.empty() && want != value.currency) {
-        return reject(absl::InvalidArgumentError(absl::StrCat(path, ref.field, ": currency ", want,
-                                                              " differs from the ", kind,
-                                                              "'s currency ", value.currency)));
-      }
-      if (ref.amount_minor >= 0 && value.amount_minor > 0 &&
-          ref.amount_minor > value.amount_minor) {
-        return reject(absl::InvalidArgumentError(
-            absl::StrCat(path, ref.field, ": amount ", ref.amount_minor, " is above the ", kind,
-                         "'s amount ", value.amount_minor)));
-      }
-    }
-    for (const EntityCreation& creation : effects.creations) {
-      const std::string key =
-          format::EntityKey(stream, static_cast<char>(creation.kind), creation.id);
-      auto found = FindEntity(key, group, local);
-      if (!found.ok()) return reject(found.status());
-      if (found->has_value() && !creation.replaces) {
-        return reject(absl::AlreadyExistsError(
-            absl::StrCat(path, creation.field, ": ", std::string(EntityKindName(creation.kind)),
-                         " ", QuotedInput(creation.id), " already exists in stream ", stream,
-                         " (position ", (*found)->position, ")")));
-      }
-      const format::EntityValue value{creation.currency, creation.amount_minor, position};
-      local.entities[key] = value;
-      batch.Put(entities_, key, format::EncodeEntity(value));
-    }
-
-    auto tip = CurrentTip(stream, group, local);
-    if (!tip.ok()) return reject(tip.status());
-    const uint64_t* version = &tip->version;
-    event.set_position(position);
-    event.set_stream_version(*version + 1);
-    event.set_previous_stream_position(tip->position);
-    *event.mutable_recorded_at() = ToTimestamp(recorded_at);
-    event.set_actor(pending.actor);
-    local.versions[stream] = StreamTip{*version + 1, position};
-    local.ids[id_keys[i]] = &event;
-
-    // The log gets the personal data sealed; the staged event (published to
-    // subscribers, compared with retries) keeps it open.
-    std::string bytes;
-    if (HasPlainPersonalData(event)) {
-      v1::Event sealed = event;
-      if (absl::Status s = SealPersonalData(sealed, *keys_); !s.ok()) return reject(s);
-      bytes = SerializeCanonical(sealed);
-    } else {
-      bytes = SerializeCanonical(event);
-    }
-    const format::Hash leaf = format::LeafHash(bytes);
-    local.leaves.push_back(leaf);
-    chain = format::ChainHash(chain, position, leaf);
-    batch.Put(log_, format::PositionKey(position), format::EncodeRecord(chain, bytes));
-    batch.Put(streams_, format::StreamKey(stream, *version + 1), format::EncodeUint64(position));
-    batch.Put(ids_, id_keys[i], format::EncodeUint64(position));
-    event.set_hash(format::HashBytes(chain));
-    response.add_positions(position);
-    response.add_stream_versions(*version + 1);
-    ++position;
-  }
-  batch.PopSavePoint().PermitUncheckedError();
-  for (auto& [k, v] : local.versions) group.versions[k] = v;
-  for (auto& [k, v] : local.ids) group.ids[k] = v;
-  for (auto& [k, v] : local.entities) group.entities[k] = v;
-  group.leaves.insert(group.leaves.end(), local.leaves.begin(), local.leaves.end());
-  *next_position = position;
-  *hash = chain;
-  return response;
-}
-
 void EventStore::Impl::NoteDamage(const absl::Status& found) const {
   if (options_.observer != nullptr) options_.observer->OnLogDamage(found);
   {
@@ -1064,98 +653,6 @@ void EventStore::Impl::NoteDamage(const absl::Status& found) const {
     damage_ = found;
   }
   if (options_.on_storage_failure) options_.on_storage_failure(found);
-}
-
-void EventStore::Impl::CommitGroup(std::vector<PendingAppend*>& group) {
-  // Callbacks run after the commit, outside any lock; each pending append is freed here.
-  auto finish = [&group] {
-    for (PendingAppend* pending : group) {
-      pending->done(std::move(pending->result));
-      delete pending;
-    }
-  };
-  if (!storage_failure_.ok()) {
-    // RocksDB may have stopped writing (its background error state) and may hold part of
-    // the failed write; only a reopen recovers what is durable, so refuse until then.
-    const absl::Status refused(
-        storage_failure_.code(),
-        absl::StrCat("appends are refused since a write failed (", storage_failure_.message(),
-                     "); every acknowledged event is stored; restart ledgerd (reopen the "
-                     "store) once the storage is fixed"));
-    for (PendingAppend* pending : group) pending->result = refused;
-    return finish();
-  }
-  if (absl::Status damage = this->damage(); !damage.ok()) {
-    const absl::Status refused = absl::FailedPreconditionError(
-        absl::StrCat("appends are refused: the log is damaged (", damage.message(),
-                     "); new events would chain onto the damage; reads before it go on; "
-                     "restore the log from a backup (README \"Storage faults\")"));
-    for (PendingAppend* pending : group) pending->result = refused;
-    return finish();
-  }
-  // recorded_at never decreases along positions, so "known at T" is a prefix of the log.
-  // It is taken at the precision it is stored at (whole microseconds, ToTimestamp), so the
-  // head's time in memory is the stored one and a cut at it holds the whole batch; and
-  // after every cut already answered (SealCut), so that no answered cut gains an event.
-  absl::ReleasableMutexLock commit(&commit_mu_);
-  absl::Time recorded_at =
-      std::max(absl::FromUnixMicros(absl::ToUnixMicros(clock_->Now())), last_recorded_at_);
-  if (recorded_at <= sealed_until_) {
-    recorded_at = absl::FromUnixMicros(absl::ToUnixMicros(sealed_until_)) + absl::Microseconds(1);
-  }
-  Overlay overlay;
-  rocksdb::WriteBatch batch;
-  const uint64_t first_position = head_position_ + 1;
-  uint64_t next_position = first_position;
-  format::Hash hash = head_hash_;
-  std::vector<bool> writes(group.size(), false);
-  for (size_t g = 0; g < group.size(); ++g) {
-    const uint64_t before = next_position;
-    group[g]->result = Stage(*group[g], overlay, batch, &next_position, &hash, recorded_at);
-    writes[g] = group[g]->result.ok() && next_position != before;
-  }
-  if (next_position == first_position) {  // nothing new to write
-    commit.Release();
-    return finish();
-  }
-  // The Merkle tree's new nodes go into the same batch (FORMAT.md "Merkle tree").
-  tree_.Stage(first_position, overlay.leaves, batch, handles_[0]);
-
-  rocksdb::WriteOptions write;
-  write.sync = options_.sync;
-  const absl::Time write_start = absl::Now();
-  rocksdb::Status s = db_->Write(write, &batch);
-  if (options_.observer != nullptr) {
-    options_.observer->OnGroupCommit(group.size(), next_position - first_position,
-                                     absl::Now() - write_start);
-  }
-  if (!s.ok()) {
-    // The store no longer knows what is on disk; refuse further appends until restart.
-    storage_failure_ = FromRocksDB(s, "append");
-    for (size_t g = 0; g < group.size(); ++g) {
-      if (writes[g]) group[g]->result = storage_failure_;
-    }
-    if (options_.on_storage_failure) options_.on_storage_failure(storage_failure_);
-    commit.Release();
-    return finish();
-  }
-  for (auto& [stream, version] : overlay.versions) {
-    if (stream_versions_.size() >= options_.limits.max_cached_streams) stream_versions_.clear();
-    stream_versions_[stream] = version;
-  }
-  head_position_ = next_position - 1;
-  head_hash_ = hash;
-  last_recorded_at_ = recorded_at;
-  tree_.Commit();
-  auto published = std::make_shared<std::vector<v1::Event>>();
-  published->reserve(next_position - first_position);
-  for (size_t g = 0; g < group.size(); ++g) {
-    if (!writes[g]) continue;
-    for (auto& event : group[g]->events) published->push_back(std::move(event));
-  }
-  feed_.Publish(std::move(published), format::HashBytes(head_hash_), recorded_at);
-  commit.Release();
-  finish();
 }
 
 absl::StatusOr<ReadPage> EventStore::Impl::ReadLog(uint64_t from, bool backward, uint32_t limit,
@@ -1554,7 +1051,7 @@ absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_vi
   event->set_event_id(absl::StrCat(id.substr(0, 8), "-", id.substr(8, 4), "-", id.substr(12, 4),
                                    "-", id.substr(16, 4), "-", id.substr(20, 12)));
   event->set_stream(absl::StartsWith(subject, "client-") ? subject : kSubjectsStream);
-  *event->mutable_occurred_at() = ToTimestamp(impl_->Now());
+  *event->mutable_occurred_at() = TimestampAtMicros(impl_->Now());
   event->mutable_subject_erased()->set_subject_id(subject);
   event->mutable_subject_erased()->set_reason(std::string(reason));
   absl::Notification done;
@@ -1567,8 +1064,15 @@ absl::StatusOr<v1::EraseSubjectResponse> EventStore::EraseSubject(std::string_vi
       },
       /*ledger_events=*/true);
   done.WaitForNotification();
-  if (!appended.ok()) return appended.status();
-  if (absl::Status s = impl_->keys()->Destroy(subject); !s.ok()) return s;
+  // Until EndErasure, the writer refuses data sealed under the key being destroyed that
+  // would be ordered after the erasure's event (Writer::CheckSealingKeys).
+  if (!appended.ok()) {
+    impl_->EndErasure(subject, event->event_id());
+    return appended.status();
+  }
+  absl::Status destroyed = impl_->keys()->Destroy(subject);
+  impl_->EndErasure(subject, event->event_id());
+  if (!destroyed.ok()) return destroyed;
   v1::EraseSubjectResponse response;
   response.set_position(appended->positions(0));
   response.set_stream(event->stream());

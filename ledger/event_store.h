@@ -2,9 +2,11 @@
 // in RocksDB. The public surface of ledger/; RocksDB stays behind it. On-disk layout:
 // ledger/FORMAT.md.
 //
-// Thread-safety: every method may be called from any thread. Appends are serialised
-// through one writer thread that commits concurrent requests with one synced write
-// (group commit). Reads never block appends.
+// Thread-safety: every method may be called from any thread. Appends are prepared on the
+// caller's thread, then serialised through one writer thread that stages concurrent
+// requests as one group, and written by a commit thread with one synced write per group
+// (group commit) while the writer stages the next group (ledger/writer.h). Reads never
+// block appends.
 #ifndef SIXHEARTS_LEDGER_EVENT_STORE_H_
 #define SIXHEARTS_LEDGER_EVENT_STORE_H_
 
@@ -70,8 +72,8 @@ struct StoredSnapshot {
   std::string state;
 };
 
-// Receives the outcome of an asynchronous append, on the writer thread: it must be quick
-// and must not call back into the store's append path.
+// Receives the outcome of an asynchronous append, on the store's commit thread: it must be
+// quick and must not call back into the store's append path.
 using AppendCallback = std::function<void(absl::StatusOr<v1::AppendResponse>)>;
 
 class EventStore {

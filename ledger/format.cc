@@ -171,6 +171,78 @@ Hash ChainHashOfEvent(const Hash& previous, uint64_t position, std::string_view 
   return ChainHash(previous, position, LeafHash(event_bytes));
 }
 
+namespace {
+
+// The top-level field of `bytes` starting at `pos`: its number, and where it ends. False when
+// the bytes do not hold one whole field there (or it is a group, which proto3 never writes).
+bool NextField(std::string_view bytes, size_t pos, uint64_t* number, size_t* end) {
+  auto varint = [&](uint64_t* value) {
+    *value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= bytes.size()) return false;
+      const uint8_t byte = static_cast<uint8_t>(bytes[pos++]);
+      *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  };
+  uint64_t tag = 0;
+  if (!varint(&tag)) return false;
+  *number = tag >> 3;
+  uint64_t skip = 0;
+  switch (tag & 7) {
+    case 0:
+      if (!varint(&skip)) return false;
+      skip = 0;
+      break;
+    case 1:
+      skip = 8;
+      break;
+    case 2:
+      if (!varint(&skip)) return false;
+      break;
+    case 5:
+      skip = 4;
+      break;
+    default:
+      return false;
+  }
+  if (*number == 0 || skip > bytes.size() - pos) return false;
+  *end = pos + skip;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> MergeEventFields(std::string_view first, std::string_view second) {
+  std::string out;
+  out.reserve(first.size() + second.size());
+  size_t a = 0;
+  size_t b = 0;
+  uint64_t a_number = 0;
+  uint64_t b_number = 0;
+  size_t a_end = 0;
+  size_t b_end = 0;
+  bool a_has = a < first.size() && NextField(first, a, &a_number, &a_end);
+  bool b_has = b < second.size() && NextField(second, b, &b_number, &b_end);
+  if ((a < first.size() && !a_has) || (b < second.size() && !b_has)) return std::nullopt;
+  while (a_has || b_has) {
+    if (a_has && b_has && a_number == b_number) return std::nullopt;
+    if (a_has && (!b_has || a_number < b_number)) {
+      out.append(first.substr(a, a_end - a));
+      a = a_end;
+      a_has = a < first.size();
+      if (a_has && !NextField(first, a, &a_number, &a_end)) return std::nullopt;
+    } else {
+      out.append(second.substr(b, b_end - b));
+      b = b_end;
+      b_has = b < second.size();
+      if (b_has && !NextField(second, b, &b_number, &b_end)) return std::nullopt;
+    }
+  }
+  return out;
+}
+
 std::string HashToHex(const Hash& hash) { return absl::BytesToHexString(HashBytes(hash)); }
 
 std::string HashBytes(const Hash& hash) {

@@ -84,6 +84,14 @@ Hash ChainHashOfEvent(const Hash& previous, uint64_t position, std::string_view 
 
 inline Hash ZeroHash() { return Hash{}; }
 
+// The event bytes of a record from two parts of one Event, each serialized with protobuf's
+// deterministic serialization, whose top-level fields are disjoint: the fields the caller
+// sent and the ones the writer stamps (position, versions, recorded_at, actor). Their fields
+// merged in field-number order are the deterministic serialization of the whole event, byte
+// for byte, so the caller's part can be serialized before the writer knows the position.
+// nullopt when a part is not well-formed wire format or both hold one field number.
+std::optional<std::string> MergeEventFields(std::string_view first, std::string_view second);
+
 std::string HashToHex(const Hash& hash);
 std::string HashBytes(const Hash& hash);
 

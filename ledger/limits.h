@@ -27,7 +27,9 @@ struct Limits {
   // Append requests waiting for the writer; beyond this Append returns
   // RESOURCE_EXHAUSTED.
   size_t max_pending_appends = 4'096;
-  // Most events the writer puts in one synced write (group commit).
+  // Most events the writer puts in one synced write (group commit). The writer stages the
+  // next group while one is being written, so at most two groups are in memory besides
+  // the queue.
   size_t max_group_events = 20'000;
   // Longest identifier (event id, stream, business id, correlation id), in bytes.
   size_t max_id_bytes = 128;
@@ -35,6 +37,9 @@ struct Limits {
   size_t max_text_bytes = 4'096;
   // Stream version cache entries kept by the writer before it is cleared.
   size_t max_cached_streams = 1'000'000;
+  // Business objects (the `entities` family: clients, invoices, ...) the writer caches
+  // before it clears the cache, so a reference to a known object costs no read.
+  size_t max_cached_entities = 1'000'000;
   // Personal-data keys kept in memory by the keystore before its cache is cleared.
   size_t max_cached_keys = 100'000;
 

@@ -11,7 +11,7 @@
 namespace sixhearts::ledger {
 
 // Implementations must be thread-safe and quick (a few atomic increments): they run on
-// the writer thread, inside the append path, and must not call back into the store.
+// the store's commit thread, inside the append path, and must not call back into the store.
 class StoreObserver {
  public:
   virtual ~StoreObserver() = default;

@@ -41,7 +41,7 @@ struct EventStoreOptions {
   bool statistics = false;
   Limits limits;
   // Called once when the store starts refusing appends (README "Storage faults"): on the
-  // writer thread when a write fails, or on the thread that found the log damaged (at
+  // commit thread when a write fails, or on the thread that found the log damaged (at
   // open, or any reader; EventStore::damage). Must be quick and must not call back into
   // the store. The server marks the EventStore service NOT_SERVING in its health service.
   // Default: none.

@@ -111,7 +111,7 @@ std::string TextAad(std::string_view subject, std::string_view event_id, std::st
   return aad;
 }
 
-absl::Status SealText(v1::Event& event, KeyStore& keys) {
+absl::Status SealText(v1::Event& event, KeyStore& keys, std::vector<SealedUnder>* sealed_under) {
   const std::optional<PersonalTextSlot> slot = PersonalTextSlotOf(event);
   if (!slot) return absl::OkStatus();
   const google::protobuf::Reflection* events = event.GetReflection();
@@ -122,6 +122,7 @@ absl::Status SealText(v1::Event& event, KeyStore& keys) {
   const std::string subject = TextSubjectOf(event);
   auto key = keys.GetOrCreate(subject);
   if (!key.ok()) return key.status();
+  if (sealed_under != nullptr) sealed_under->push_back({subject, key->key_id});
   v1::SealedPersonalData sealed;
   const std::string nonce = RandomBytes(kNonceBytes);
   sealed.set_key_id(key->key_id);
@@ -393,8 +394,9 @@ bool HasSealedPersonalData(const v1::Event& event) {
          AnyContact(event, [](const v1::Contact& c) { return c.has_sealed(); });
 }
 
-absl::Status SealPersonalData(v1::Event& event, KeyStore& keys) {
-  if (absl::Status s = SealText(event, keys); !s.ok()) return s;
+absl::Status SealPersonalData(v1::Event& event, KeyStore& keys,
+                              std::vector<SealedUnder>* sealed_under) {
+  if (absl::Status s = SealText(event, keys, sealed_under); !s.ok()) return s;
   const std::string event_id = event.event_id();
   const std::string stream = event.stream();
   return ForEachContact(event, [&](v1::Contact* contact) -> absl::Status {
@@ -404,6 +406,7 @@ absl::Status SealPersonalData(v1::Event& event, KeyStore& keys) {
     const std::string subject = contact->subject_id().empty() ? stream : contact->subject_id();
     auto key = keys.GetOrCreate(subject);
     if (!key.ok()) return key.status();
+    if (sealed_under != nullptr) sealed_under->push_back({subject, key->key_id});
     v1::Contact plain;
     plain.set_name(contact->name());
     plain.set_phone(contact->phone());

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -99,10 +100,18 @@ bool HasPlainPersonalData(const v1::Event& event);
 // True when a contact of `event`, or its personal text, is sealed.
 bool HasSealedPersonalData(const v1::Event& event);
 
+// A subject's key that sealed part of an event.
+struct SealedUnder {
+  std::string subject;
+  std::string key_id;
+};
+
 // Seals the name, phone and email of every contact of `event`, and its personal text,
-// with their subjects' keys (creating keys as needed). REQUIRES: the event id is final
-// (it is authenticated).
-absl::Status SealPersonalData(v1::Event& event, KeyStore& keys);
+// with their subjects' keys (creating keys as needed); appends each key used to
+// `sealed_under` when it is not null. REQUIRES: the event id is final (it is
+// authenticated).
+absl::Status SealPersonalData(v1::Event& event, KeyStore& keys,
+                              std::vector<SealedUnder>* sealed_under = nullptr);
 
 // Opens what SealPersonalData sealed; a contact whose subject's key is gone reads
 // kErasedMarker with `erased` set, a text reads kErasedMarker. DATA_LOSS when a

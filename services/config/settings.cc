@@ -250,6 +250,9 @@ std::vector<Setting> MakeTable() {
   t.push_back(Unsigned<size_t>("limits.max_cached_streams", "--max-cached-streams",
                                "Stream versions the writer caches before clearing the cache.", 1,
                                1'000'000'000, LimitsOf, &L::max_cached_streams));
+  t.push_back(Unsigned<size_t>("limits.max_cached_entities", "--max-cached-entities",
+                               "Business objects the writer caches before clearing the cache.", 1,
+                               1'000'000'000, LimitsOf, &L::max_cached_entities));
   t.push_back(Unsigned<size_t>("limits.max_cached_keys", "--max-cached-keys",
                                "Personal-data keys the keystore caches before clearing the cache.",
                                1, 1'000'000'000, LimitsOf, &L::max_cached_keys));

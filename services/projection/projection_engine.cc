@@ -561,6 +561,7 @@ class ProjectionEngine::Impl {
     if (absl::Status s = views_->DropGeneration(name_, generation); !s.ok()) return s;
     auto fresh =
         std::make_unique<ViewWriter>(views_, rows_.get(), generation, options_.view_cache_bytes);
+    fresh->AssumeEmptyGeneration();  // dropped above
     const uint64_t target = store_->head().position;
     if (absl::Status s = ReplayRows(*fresh, 0, target, /*live=*/false, progress); !s.ok()) {
       return s;
@@ -568,6 +569,10 @@ class ProjectionEngine::Impl {
     auto hash = ChainHashAt(target);
     if (!hash.ok()) return hash.status();
     if (absl::Status s = fresh->CommitAndSwitch(target, *hash); !s.ok()) return s;
+    // The rebuild wrote the head's open set once per batch per open item, and a tombstone
+    // for every item closed after the batch that opened it: compacted away, so live reads
+    // do not step over them.
+    if (absl::Status s = views_->CompactOpenSet(name_, generation); !s.ok()) return s;
     writer_ = std::move(fresh);
     absl::MutexLock lock(&mu_);
     generation_ = generation;

@@ -3,8 +3,10 @@
 #include "services/projection/view_store.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <filesystem>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ledger/dates.h"
@@ -242,20 +244,19 @@ void AppendKeyPart(std::string* key, std::string_view part) {
 
 std::optional<std::string> ConsumeKeyPart(std::string_view* key) {
   std::string out;
-  for (size_t i = 0; i + 1 < key->size(); ++i) {
-    const char c = (*key)[i];
-    if (c != '\0') {
-      out.push_back(c);
-      continue;
-    }
-    const char next = (*key)[i + 1];
+  // Runs without a zero byte are copied whole, up to the next zero.
+  for (size_t i = 0; i < key->size();) {
+    const size_t zero = key->find('\0', i);
+    if (zero == std::string_view::npos || zero + 1 >= key->size()) return std::nullopt;
+    out.append(key->data() + i, zero - i);
+    const char next = (*key)[zero + 1];
     if (next == '\x01') {
-      key->remove_prefix(i + 2);
+      key->remove_prefix(zero + 2);
       return out;
     }
     if (next != '\xff') return std::nullopt;
     out.push_back('\0');
-    ++i;
+    i = zero + 2;
   }
   return std::nullopt;
 }
@@ -272,16 +273,44 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = store->block_cache_;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  db_options.create_missing_column_families = true;
+  // The head's open set: a small column family of its own, flushed often, so its
+  // superseded writes and tombstones are cheap to compact away (FORMAT.md "Keys").
+  rocksdb::ColumnFamilyOptions open_set_options(db_options);
+  open_set_options.write_buffer_size = kViewOpenSetWriteBufferBytes;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // Every family the directory has must be opened (another format's included).
+    std::vector<std::string> names;
+    if (!rocksdb::DB::ListColumnFamilies(db_options, options.dir, &names).ok()) names.clear();
+    for (const char* ours : {rocksdb::kDefaultColumnFamilyName.c_str(), kOpenSetFamily}) {
+      if (std::find(names.begin(), names.end(), ours) == names.end()) names.push_back(ours);
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& name : names) {
+      families.emplace_back(name, name == kOpenSetFamily
+                                      ? open_set_options
+                                      : rocksdb::ColumnFamilyOptions(db_options));
+    }
     rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, &db);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, families, &handles, &db);
     if (!s.ok()) return ledger::FromRocksDB(s, absl::StrCat("open view store ", options.dir));
+    store->db_ = db;
+    store->handles_ = handles;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == kOpenSetFamily) store->open_set_ = handles[i];
+    }
+    auto close = [&store]() {
+      for (rocksdb::ColumnFamilyHandle* h : store->handles_)
+        store->db_->DestroyColumnFamilyHandle(h);
+      store->handles_.clear();
+      delete store->db_;
+      store->db_ = nullptr;
+      store->open_set_ = nullptr;
+    };
     std::string format;
     rocksdb::Status got = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kFormatKey), &format);
-    if (got.ok() && format == kViewFormat) {
-      store->db_ = db;
-      return store;
-    }
+    if (got.ok() && format == kViewFormat) return store;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
     const bool empty = !it->Valid();
@@ -289,10 +318,9 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
     if (empty) {
       s = db->Put(rocksdb::WriteOptions(), rocksdb::Slice(kFormatKey), kViewFormat);
       if (!s.ok()) {
-        delete db;
+        close();
         return ledger::FromRocksDB(s, "view store: write the format");
       }
-      store->db_ = db;
       return store;
     }
     // Derived data of another format: never read it, rebuild it.
@@ -301,14 +329,17 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
                        got.ok() ? format : std::string("none"), "', not '", kViewFormat,
                        "'; it is wiped and its projections rebuilt from the log"));
     }
-    delete db;
+    close();
     s = rocksdb::DestroyDB(options.dir, db_options);
     if (!s.ok()) return ledger::FromRocksDB(s, absl::StrCat("wipe view store ", options.dir));
   }
   return absl::InternalError("view store: cannot open after wiping it");
 }
 
-ViewStore::~ViewStore() { delete db_; }
+ViewStore::~ViewStore() {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  delete db_;
+}
 
 absl::StatusOr<std::optional<ViewCheckpoint>> ViewStore::LoadCheckpoint(
     std::string_view projection) const {
@@ -324,8 +355,10 @@ absl::StatusOr<std::optional<ViewCheckpoint>> ViewStore::LoadCheckpoint(
 absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32_t keep) {
   rocksdb::WriteBatch batch;
   const std::string part = ProjectionPart(projection);
-  batch.DeleteRange(part, GenerationPrefix(projection, keep));
-  batch.DeleteRange(PrefixEnd(GenerationPrefix(projection, keep)), PrefixEnd(part));
+  for (rocksdb::ColumnFamilyHandle* family : {db_->DefaultColumnFamily(), open_set_}) {
+    batch.DeleteRange(family, part, GenerationPrefix(projection, keep));
+    batch.DeleteRange(family, PrefixEnd(GenerationPrefix(projection, keep)), PrefixEnd(part));
+  }
   return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
                              "view store: drop old generations");
 }
@@ -333,7 +366,9 @@ absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32
 absl::Status ViewStore::DropGeneration(std::string_view projection, uint32_t generation) {
   rocksdb::WriteBatch batch;
   const std::string prefix = GenerationPrefix(projection, generation);
-  batch.DeleteRange(prefix, PrefixEnd(prefix));
+  for (rocksdb::ColumnFamilyHandle* family : {db_->DefaultColumnFamily(), open_set_}) {
+    batch.DeleteRange(family, prefix, PrefixEnd(prefix));
+  }
   return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
                              "view store: drop a generation");
 }
@@ -356,6 +391,7 @@ absl::StatusOr<std::unique_ptr<ViewCut>> ViewStore::OpenCut(const RowProjection&
                                                             uint64_t max_position) const {
   std::unique_ptr<ViewCut> cut(new ViewCut());
   cut->db_ = db_;
+  cut->open_set_ = open_set_;
   cut->snapshot_ = db_->GetSnapshot();
   rocksdb::ReadOptions read;
   read.snapshot = cut->snapshot_;
@@ -415,7 +451,7 @@ absl::Status ViewCut::ForEachMaybeOpen(
     const std::string end = PrefixEnd(start);
     rocksdb::Slice upper(end);
     read.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, open_set_));
     for (it->Seek(start); it->Valid(); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
       const std::string_view value(it->value().data(), it->value().size());
@@ -432,7 +468,18 @@ absl::Status ViewCut::ForEachMaybeOpen(
   rocksdb::Slice upper(end);
   read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  // One iterator over the rows for every candidate: a seek each, no iterator each.
+  const std::string rows_prefix = KindPrefix(generation_prefix_, kRowsKind);
+  const std::string rows_end = PrefixEnd(rows_prefix);
+  rocksdb::Slice rows_upper(rows_end);
+  rocksdb::ReadOptions rows_read;
+  rows_read.snapshot = snapshot_;
+  rows_read.iterate_upper_bound = &rows_upper;
+  std::unique_ptr<rocksdb::Iterator> rows(db_->NewIterator(rows_read));
+  const uint32_t day_limit = DayKey(day);
   std::string last;
+  std::string versions_start;
+  std::string best;
   bool any = false;
   for (it->Seek(start); it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
@@ -442,12 +489,37 @@ absl::Status ViewCut::ForEachMaybeOpen(
     if (any && this_entity == last) continue;
     any = true;
     last.assign(this_entity);
-    auto state = Read(this_entity, day);
-    if (!state.ok()) return state.status();
-    if (!state->has_value()) continue;
-    if (absl::Status s = entity(this_entity, **state); !s.ok()) return s;
+    // The version in force: the last by (day, position) with day <= D and position <= P;
+    // none after the first dated past D qualifies.
+    versions_start = rows_prefix + last;
+    best.clear();
+    for (rows->Seek(versions_start); rows->Valid(); rows->Next()) {
+      const std::string_view row_key(rows->key().data(), rows->key().size());
+      // Entity keys are prefix-free: the keys under it are this entity's versions.
+      if (!row_key.starts_with(versions_start) || row_key.size() != versions_start.size() + 12) {
+        break;
+      }
+      const std::string_view suffix = row_key.substr(versions_start.size());
+      if (static_cast<uint32_t>(ReadBigEndian(suffix, 4)) > day_limit) break;
+      if (ReadBigEndian(suffix.substr(4), 8) <= position_) {
+        best.assign(rows->value().data(), rows->value().size());
+      }
+    }
+    if (!rows->status().ok()) return ledger::FromRocksDB(rows->status(), "view store: read rows");
+    if (best.empty()) continue;  // absent on that day
+    if (absl::Status s = entity(last, std::string_view(best).substr(1)); !s.ok()) return s;
   }
   return ledger::FromRocksDB(it->status(), "view store: read the open index");
+}
+
+absl::Status ViewStore::CompactOpenSet(std::string_view projection, uint32_t generation) {
+  const std::string begin = KindPrefix(GenerationPrefix(projection, generation), kHeadOpenKind);
+  const std::string end = PrefixEnd(begin);
+  const rocksdb::Slice begin_slice(begin), end_slice(end);
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return ledger::FromRocksDB(db_->CompactRange(options, open_set_, &begin_slice, &end_slice),
+                             "view store: compact the open set");
 }
 
 absl::StatusOr<uint64_t> ViewStore::CountRows(std::string_view projection) const {
@@ -464,17 +536,19 @@ absl::StatusOr<uint64_t> ViewStore::CountIndexEntries(std::string_view projectio
   const std::string generation = GenerationPrefix(projection, (*checkpoint)->generation);
   auto months = CountKeys(KindPrefix(generation, kMonthKind));
   if (!months.ok()) return months.status();
-  auto head = CountKeys(KindPrefix(generation, kHeadOpenKind));
+  auto head = CountKeys(KindPrefix(generation, kHeadOpenKind), open_set_);
   if (!head.ok()) return head.status();
   return *months + *head;
 }
 
-absl::StatusOr<uint64_t> ViewStore::CountKeys(const std::string& prefix) const {
+absl::StatusOr<uint64_t> ViewStore::CountKeys(const std::string& prefix,
+                                              rocksdb::ColumnFamilyHandle* family) const {
   const std::string end = PrefixEnd(prefix);
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read, family != nullptr ? family : db_->DefaultColumnFamily()));
   uint64_t keys = 0;
   for (it->Seek(prefix); it->Valid(); it->Next()) ++keys;
   if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: count keys");
@@ -487,9 +561,10 @@ class ViewWriter::Lookup final : public EntityLookup {
  public:
   explicit Lookup(ViewWriter* writer) : writer_(writer) {}
   absl::StatusOr<std::vector<RowVersion>> VersionsOf(std::string_view entity) override {
-    auto versions = writer_->Versions(std::string(entity));
-    if (!versions.ok()) return versions.status();
-    for (RowVersion& v : *versions) {
+    auto pinned = writer_->Pin(std::string(entity));
+    if (!pinned.ok()) return pinned.status();
+    std::vector<RowVersion> versions = **pinned;
+    for (RowVersion& v : versions) {
       if (!v.state.empty()) v.state.erase(0, 1);
     }
     return versions;
@@ -511,7 +586,9 @@ class ViewWriter::Lookup final : public EntityLookup {
     }
     if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: list rows");
     for (const auto& [entity, versions] : writer_->pending_) {
-      if (std::string_view(entity).starts_with(entity_prefix)) out.push_back(entity);
+      if (!versions.empty() && std::string_view(entity).starts_with(entity_prefix)) {
+        out.push_back(entity);
+      }
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -542,13 +619,27 @@ std::string ViewWriter::RowKey(std::string_view entity, absl::CivilDay day,
   return key;
 }
 
-absl::StatusOr<std::vector<RowVersion>> ViewWriter::Versions(const std::string& entity) {
-  if (auto it = pending_.find(entity); it != pending_.end()) return it->second;
-  if (auto it = cached_.find(entity); it != cached_.end()) {
-    lru_.splice(lru_.end(), lru_, it->second);  // now the most recently used
-    return it->second->second;
-  }
+absl::StatusOr<std::vector<RowVersion>*> ViewWriter::Pin(const std::string& entity) {
+  if (auto it = pending_.find(entity); it != pending_.end()) return &it->second;
   std::vector<RowVersion> versions;
+  if (auto it = cached_.find(entity); it != cached_.end()) {
+    cached_bytes_ -= BytesOf(it->first, it->second->second);
+    versions = std::move(it->second->second);
+    lru_.erase(it->second);
+    cached_.erase(it);
+  } else {
+    auto read = ReadVersions(entity);
+    if (!read.ok()) return read.status();
+    versions = *std::move(read);
+  }
+  if (versions.empty()) unstored_.insert(entity);
+  return &pending_.try_emplace(entity, std::move(versions)).first->second;
+}
+
+absl::StatusOr<std::vector<RowVersion>> ViewWriter::ReadVersions(const std::string& entity) {
+  std::vector<RowVersion> versions;
+  // Not held in memory since the generation was empty: never written.
+  if (empty_generation_ && !MayHaveReleased(entity)) return versions;
   const std::string start = prefix_ + entity;
   const std::string end = PrefixEnd(start);
   rocksdb::Slice upper(end);
@@ -565,8 +656,29 @@ absl::StatusOr<std::vector<RowVersion>> ViewWriter::Versions(const std::string& 
                                   std::string(it->value().data(), it->value().size())});
   }
   if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: read versions");
-  CacheInsert(entity, versions);
   return versions;
+}
+
+void ViewWriter::AssumeEmptyGeneration() {
+  empty_generation_ = true;
+  released_.assign(kViewReleasedFilterBits / 64, 0);
+}
+
+// Two probes from one 64-bit hash: bits 0..22 and 23..45 (kViewReleasedFilterBits = 2^23).
+void ViewWriter::Release(std::string_view entity) {
+  if (!empty_generation_) return;
+  const uint64_t h = absl::Hash<std::string_view>{}(entity);
+  for (const uint64_t bit : {h % kViewReleasedFilterBits, (h >> 23) % kViewReleasedFilterBits}) {
+    released_[bit / 64] |= uint64_t{1} << (bit % 64);
+  }
+}
+
+bool ViewWriter::MayHaveReleased(std::string_view entity) const {
+  const uint64_t h = absl::Hash<std::string_view>{}(entity);
+  for (const uint64_t bit : {h % kViewReleasedFilterBits, (h >> 23) % kViewReleasedFilterBits}) {
+    if ((released_[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
+  }
+  return true;
 }
 
 void ViewWriter::CacheInsert(const std::string& entity, std::vector<RowVersion> versions) {
@@ -576,9 +688,13 @@ void ViewWriter::CacheInsert(const std::string& entity, std::vector<RowVersion> 
     cached_.erase(it);
   }
   const size_t bytes = BytesOf(entity, versions);
-  if (bytes > cache_bytes_) return;
+  if (bytes > cache_bytes_) {
+    if (!versions.empty()) Release(entity);
+    return;
+  }
   while (cached_bytes_ + bytes > cache_bytes_ && !lru_.empty()) {
     cached_bytes_ -= BytesOf(lru_.front().first, lru_.front().second);
+    if (!lru_.front().second.empty()) Release(lru_.front().first);
     cached_.erase(lru_.front().first);
     lru_.pop_front();
   }
@@ -607,25 +723,25 @@ absl::Status ViewWriter::AdvanceClock(absl::CivilDay day, uint64_t position) {
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions read;
     read.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(read));
+    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(read, store_->open_set_));
     for (it->Seek(start); it->Valid(); it->Next()) {
       std::string entity(it->key().data() + start.size(), it->key().size() - start.size());
       if (!pending_open_.contains(entity)) open.push_back(std::move(entity));
     }
     if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: open set");
-    for (const auto& [entity, is_open] : pending_open_) {
-      if (is_open) open.push_back(entity);
+    for (const auto& [entity, state] : pending_open_) {
+      if (state.has_value()) open.push_back(entity);
     }
     for (uint32_t month = MonthOf(*clock_) + 1; month <= MonthOf(day); ++month) {
       for (const std::string& entity : open) {
-        batch_->Put(MonthKey(generation_prefix_, month, entity, position), "");
+        puts_.emplace_back(MonthKey(generation_prefix_, month, entity, position), "");
       }
     }
   }
   clock_ = day;
   std::string value;
   AppendBigEndian(&value, DayKey(day), 4);
-  batch_->Put(ClockKey(generation_prefix_, position), value);
+  puts_.emplace_back(ClockKey(generation_prefix_, position), std::move(value));
   return absl::OkStatus();
 }
 
@@ -641,7 +757,7 @@ void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowV
   }
   if (from.has_value()) {
     for (uint32_t month = *from; month <= MonthOf(*clock_); ++month) {
-      batch_->Put(MonthKey(generation_prefix_, month, entity, position), "");
+      puts_.emplace_back(MonthKey(generation_prefix_, month, entity, position), "");
     }
   }
   // The head's open set follows the head version (the greatest (day, position)).
@@ -650,13 +766,15 @@ void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowV
   const bool open =
       !head.state.empty() &&
       projection_->MayBeOpenFrom(entity, std::string_view(head.state).substr(1), head.day);
-  const std::string key = KindPrefix(generation_prefix_, kHeadOpenKind) + entity;
+  // Written with the batch (CommitBatch), with the head's state, so a read at the head
+  // needs no seek.
   if (open) {
-    batch_->Put(key, head.state);  // the head's state, so a read at the head needs no seek
+    pending_open_[entity] = head.state;
+  } else if (unstored_.contains(entity)) {
+    pending_open_.erase(entity);  // not in the stored open set: nothing to delete
   } else {
-    batch_->Delete(key);
+    pending_open_[entity] = std::nullopt;
   }
-  pending_open_[entity] = open;
 }
 
 absl::Status ViewWriter::Apply(const v1::Event& event) {
@@ -673,18 +791,18 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
   entities.erase(std::unique(entities.begin(), entities.end()), entities.end());
 
   const size_t n = entities.size();
-  std::vector<std::vector<RowVersion>> versions(n);
+  std::vector<std::vector<RowVersion>*> versions(n);
   for (size_t i = 0; i < n; ++i) {
-    auto loaded = Versions(entities[i]);
-    if (!loaded.ok()) return loaded.status();
-    versions[i] = *std::move(loaded);
+    auto pinned = Pin(entities[i]);
+    if (!pinned.ok()) return pinned.status();
+    versions[i] = *pinned;
   }
   // The event's own day, and every later day from which one of the entities has a version
   // (FORMAT.md "Applying an event").
   const absl::CivilDay event_day = BusinessDay(event);
   std::vector<absl::CivilDay> days = {event_day};
-  for (const auto& of_entity : versions) {
-    for (const RowVersion& v : of_entity) {
+  for (const std::vector<RowVersion>* of_entity : versions) {
+    for (const RowVersion& v : *of_entity) {
       if (v.day > event_day) days.push_back(v.day);
     }
   }
@@ -699,7 +817,7 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
   for (const absl::CivilDay day : days) {
     std::vector<std::pair<std::optional<std::string>, int>> before(n);
     for (size_t i = 0; i < n; ++i) {
-      before[i] = InForce(versions[i], day);
+      before[i] = InForce(*versions[i], day);
       rows[i] = RowState{entities[i], before[i].first};
     }
     if (absl::Status s = projection_->ApplyToRows(event, rows); !s.ok()) return s;
@@ -707,33 +825,30 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
       const std::optional<std::string>* visible = &before[i].first;
       if (written[i].has_value()) {
         const int old = before[i].second;
-        if (old < 0 || versions[i][old].day <= written[i]->first) visible = &written[i]->second;
+        if (old < 0 || (*versions[i])[old].day <= written[i]->first) visible = &written[i]->second;
       }
       if (rows[i].state == *visible) continue;
       std::string stored =
           rows[i].state ? absl::StrCat(std::string(1, kPresent), *rows[i].state) : std::string();
-      batch_->Put(RowKey(entities[i], day, event.position()), stored);
+      puts_.emplace_back(RowKey(entities[i], day, event.position()), stored);
       added[i].push_back(RowVersion{day, event.position(), std::move(stored)});
       written[i] = std::make_pair(day, rows[i].state);
     }
   }
   for (size_t i = 0; i < n; ++i) {
     if (added[i].empty()) continue;
-    // Copied: the index reads the new versions below.
-    for (const RowVersion& v : added[i]) versions[i].push_back(v);
-    std::stable_sort(versions[i].begin(), versions[i].end(),
-                     [](const RowVersion& a, const RowVersion& b) {
-                       return a.day != b.day ? a.day < b.day : a.position < b.position;
-                     });
+    // The new versions (ascending days, the greatest position) merged in place: the
+    // entity's versions stay ordered by (day, position). Copied: the index reads them.
+    std::vector<RowVersion>& all = *versions[i];
+    const auto old_end = static_cast<std::ptrdiff_t>(all.size());
+    all.insert(all.end(), added[i].begin(), added[i].end());
+    std::inplace_merge(all.begin(), all.begin() + old_end, all.end(),
+                       [](const RowVersion& a, const RowVersion& b) {
+                         return a.day != b.day ? a.day < b.day : a.position < b.position;
+                       });
     if (projection_->HasOpenIndex()) {
-      IndexVersions(entities[i], added[i], versions[i], event.position());
+      IndexVersions(entities[i], added[i], all, event.position());
     }
-    if (auto it = cached_.find(entities[i]); it != cached_.end()) {
-      cached_bytes_ -= BytesOf(it->first, it->second->second);
-      lru_.erase(it->second);
-      cached_.erase(it);
-    }
-    pending_[entities[i]] = std::move(versions[i]);
   }
   return absl::OkStatus();
 }
@@ -747,11 +862,34 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   }
   if (drop_others) {
     const std::string part = ProjectionPart(projection_->name());
-    batch_->DeleteRange(part, generation_prefix_);
-    batch_->DeleteRange(PrefixEnd(generation_prefix_), PrefixEnd(part));
+    for (rocksdb::ColumnFamilyHandle* family : {db()->DefaultColumnFamily(), store_->open_set_}) {
+      batch_->DeleteRange(family, part, generation_prefix_);
+      batch_->DeleteRange(family, PrefixEnd(generation_prefix_), PrefixEnd(part));
+    }
   }
   if (checkpoint != nullptr) {
     batch_->Put(CheckpointKey(projection_->name()), EncodeCheckpoint(*checkpoint));
+  }
+  // The batch's keys in ascending order: the memtable then inserts each next to the one
+  // before (its skip list keeps that position), not from the top of the list. A key put
+  // twice in a batch has one value (an index entry), so the order between them is moot.
+  std::sort(puts_.begin(), puts_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, value] : puts_) batch_->Put(key, value);
+  puts_.clear();
+  // The head's open set as the batch left it: one write per entity it changed.
+  std::vector<const std::pair<const std::string, std::optional<std::string>>*> open;
+  open.reserve(pending_open_.size());
+  for (const auto& change : pending_open_) open.push_back(&change);
+  std::sort(open.begin(), open.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  const std::string head_prefix = KindPrefix(generation_prefix_, kHeadOpenKind);
+  for (const auto* change : open) {
+    if (change->second.has_value()) {
+      batch_->Put(store_->open_set_, head_prefix + change->first, *change->second);
+    } else {
+      batch_->Delete(store_->open_set_, head_prefix + change->first);
+    }
   }
   // Not synced: the view is derived, and rows and checkpoint are lost or kept together
   // (the WAL keeps the batch whole), so a crash only means applying the lost events again.
@@ -762,14 +900,18 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   for (auto& [entity, versions] : pending_) CacheInsert(entity, std::move(versions));
   pending_.clear();
   pending_open_.clear();
+  unstored_.clear();
   return absl::OkStatus();
 }
 
 void ViewWriter::Abandon() {
   batch_->Clear();
+  puts_.clear();
+  for (const auto& [entity, versions] : pending_) Release(entity);
   pending_.clear();
   pending_events_ = 0;
   pending_open_.clear();
+  unstored_.clear();
   clock_loaded_ = false;  // back to the committed clock
   clock_.reset();
 }

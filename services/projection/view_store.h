@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -32,6 +33,7 @@
 namespace rocksdb {
 class DB;
 class Cache;
+class ColumnFamilyHandle;
 class Snapshot;
 class WriteBatch;
 }  // namespace rocksdb
@@ -40,13 +42,19 @@ namespace sixhearts::services::projection {
 
 // The view format this code writes and reads (FORMAT.md "Format"). A view store of another
 // format is wiped at open and its projections rebuilt from the log.
-inline constexpr char kViewFormat[] = "sixhearts-views 2";
+inline constexpr char kViewFormat[] = "sixhearts-views 3";
+// The column family of the heads' open sets (FORMAT.md "Keys"), and its memtable size.
+inline constexpr char kOpenSetFamily[] = "open_set";
+inline constexpr size_t kViewOpenSetWriteBufferBytes = size_t{4} << 20;
 // A rebuild or a catch-up commits its rows and checkpoint every this many events.
 inline constexpr uint64_t kViewCommitEveryEvents = 4096;
 // A cut read steps over at most this many versions of an entity dated after the cut's
 // business day, then skips the rest of the entity's versions with one seek (a step costs
 // far less than a seek, so short histories are stepped over).
 inline constexpr int kViewSeekPastVersions = 4;
+// Bits of a rebuild writer's filter of the entities it released from memory (1 MiB; two
+// probes each, so about 15% false positives, each a RocksDB read, at 2M entities).
+inline constexpr size_t kViewReleasedFilterBits = size_t{1} << 23;
 
 // Appends `part` to `key` so that keys built of parts sort as their parts do and no part
 // is a prefix of another: each 0x00 byte becomes 0x00 0xFF, and 0x00 0x01 ends the part.
@@ -174,6 +182,11 @@ class ViewStore {
   absl::StatusOr<std::unique_ptr<ViewCut>> OpenCut(const RowProjection& projection,
                                                    uint64_t max_position) const;
 
+  // Compacts the head's open set of one generation (flushing what it overlaps), so a read
+  // at the head steps over none of the writes a rebuild superseded: a write per batch per
+  // open item and a tombstone per item closed after the batch that opened it.
+  absl::Status CompactOpenSet(std::string_view projection, uint32_t generation);
+
   // Stored row versions of one projection's current generation (status and tests).
   absl::StatusOr<uint64_t> CountRows(std::string_view projection) const;
   // Entries of its index of open intervals (month buckets) and of its head's open set
@@ -184,8 +197,11 @@ class ViewStore {
   friend class ViewWriter;
   friend class ViewCut;
   ViewStore() = default;
-  absl::StatusOr<uint64_t> CountKeys(const std::string& prefix) const;
+  absl::StatusOr<uint64_t> CountKeys(const std::string& prefix,
+                                     rocksdb::ColumnFamilyHandle* family = nullptr) const;
   rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // every family opened
+  rocksdb::ColumnFamilyHandle* open_set_ = nullptr;    // kOpenSetFamily
   std::shared_ptr<rocksdb::Cache> block_cache_;
 };
 
@@ -223,6 +239,7 @@ class ViewCut {
   friend class ViewStore;
   ViewCut() = default;
   rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* open_set_ = nullptr;
   const rocksdb::Snapshot* snapshot_ = nullptr;
   std::string generation_prefix_;
   uint64_t position_ = 0;
@@ -258,12 +275,23 @@ class ViewWriter {
   void Abandon();
   // Events applied since the last commit.
   uint64_t pending_events() const { return pending_events_; }
+  // Declares the generation empty (DropGeneration just ran: a rebuild's): an entity this
+  // writer has not held in memory then has no stored version, and is not read from
+  // RocksDB (a filter of the entities it let go, kViewReleasedFilterBits, says which
+  // may have). REQUIRES: no event applied yet.
+  void AssumeEmptyGeneration();
 
  private:
   class Lookup;
   rocksdb::DB* db() const { return store_->db_; }
-  // A copy of the stored versions of `entity` (pending, cached or read).
-  absl::StatusOr<std::vector<RowVersion>> Versions(const std::string& entity);
+  // The stored versions of `entity` (pending, cached or read), pinned in the pending batch
+  // (a reference into pending_, stable until the batch is written or abandoned).
+  absl::StatusOr<std::vector<RowVersion>*> Pin(const std::string& entity);
+  // Those versions read from RocksDB (none when the generation is known not to hold them).
+  absl::StatusOr<std::vector<RowVersion>> ReadVersions(const std::string& entity);
+  // The filter of released entities (AssumeEmptyGeneration).
+  void Release(std::string_view entity);
+  bool MayHaveReleased(std::string_view entity) const;
   std::string RowKey(std::string_view entity, absl::CivilDay day, uint64_t position) const;
   void CacheInsert(const std::string& entity, std::vector<RowVersion> versions);
   absl::Status CommitBatch(const ViewCheckpoint* checkpoint, bool drop_others);
@@ -282,16 +310,25 @@ class ViewWriter {
   const std::string generation_prefix_;  // the projection's generation prefix
   const std::string prefix_;             // that of its row versions
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  // The pending batch's puts of the default family (row versions, index entries, clock),
+  // written to batch_ in key order when it is committed.
+  std::vector<std::pair<std::string, std::string>> puts_;
   uint64_t pending_events_ = 0;
-  // Versions changed in the pending batch: pinned until it is written.
+  // Versions of the entities the pending batch touched: pinned until it is written.
   absl::node_hash_map<std::string, std::vector<RowVersion>> pending_;
+  // AssumeEmptyGeneration: set, with the bits of the entities released from memory.
+  bool empty_generation_ = false;
+  std::vector<uint64_t> released_;
   // The least recently used entity at the front.
   std::list<std::pair<std::string, std::vector<RowVersion>>> lru_;
   // The open index: the business clock (nullopt before the first event; loaded lazily),
-  // and the changes of the head's open set in the pending batch (entity -> open).
+  // and the changes of the head's open set in the pending batch (entity -> its head state
+  // when open, nullopt when not), written once per entity when the batch is.
   bool clock_loaded_ = false;
   std::optional<absl::CivilDay> clock_;
-  absl::flat_hash_map<std::string, bool> pending_open_;
+  absl::flat_hash_map<std::string, std::optional<std::string>> pending_open_;
+  // Entities the pending batch pinned with no stored version (so not in the stored open set).
+  absl::flat_hash_set<std::string> unstored_;
   absl::flat_hash_map<std::string, decltype(lru_)::iterator> cached_;
   size_t cached_bytes_ = 0;
 };

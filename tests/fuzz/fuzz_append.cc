@@ -26,6 +26,7 @@
 #include "services/event_store_service.h"
 #include "sixhearts/ledger/v1/event_store.pb.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_store.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::fuzz {
@@ -34,37 +35,17 @@ namespace {
 namespace v1 = ::sixhearts::ledger::v1;
 using ledger::EventStore;
 
-// As in fuzz_validate: one store per process keeps what earlier inputs appended, so later
-// ones can refer to it; past this many events a fresh one replaces it.
-constexpr uint64_t kMaxStoreEvents = 100'000;
 constexpr char kActor[] = "fuzz-writer";
 constexpr char kCouldNotParse[] =
     "the request could not be parsed as sixhearts.ledger.v1.AppendRequest";
 
-struct Fixture {
-  ledger::ManualClock clock{absl::FromUnixSeconds(1'767'225'600)};  // 2026-01-01
-  std::unique_ptr<testing::TempDir> dir;
-  std::unique_ptr<EventStore> store;
+struct Fixture : FuzzStore {
   // Outcomes, printed at exit: a run whose inputs never parse, or never append, is not
   // testing what it claims, whatever its coverage says.
   uint64_t unparsed = 0;
   uint64_t refused = 0;
   uint64_t duplicate = 0;
   uint64_t accepted = 0;
-
-  void Reopen() {
-    store.reset();  // closes RocksDB before its directory goes
-    dir = std::make_unique<testing::TempDir>();
-    ledger::EventStoreOptions options;
-    options.data_dir = dir->path();
-    // Durability is not under test and an fsync per input would cut the rate tenfold.
-    options.sync = false;
-    options.clock = &clock;
-    options.block_cache_bytes = 1 << 20;
-    absl::StatusOr<std::unique_ptr<EventStore>> opened = EventStore::Open(options);
-    Check(opened.ok(), "the fuzz store opens", opened.status().ToString());
-    store = *std::move(opened);
-  }
 };
 
 Fixture& TheFixture() {
@@ -187,7 +168,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sixhearts::fuzz;
   namespace v1 = ::sixhearts::ledger::v1;
   Fixture& f = TheFixture();
-  if (f.store->head().position > kMaxStoreEvents) f.Reopen();
+  if (f.store->head().position > kMaxFuzzStoreEvents) f.Reopen();
   f.clock.Advance(absl::Seconds(1));
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
 

@@ -24,6 +24,7 @@
 #include "services/receivables/receivables_state.h"
 #include "sixhearts/ledger/v1/event_store.pb.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_store.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::fuzz {
@@ -33,36 +34,13 @@ namespace v1 = ::sixhearts::ledger::v1;
 using ledger::EntityEffects;
 using ledger::EventStore;
 
-// The store keeps what every input appended, so later inputs can refer to invoices and
-// payments earlier ones created. Past this many events it is thrown away and a fresh one
-// opened, so a long run by hand cannot fill the disk.
-constexpr uint64_t kMaxStoreEvents = 100'000;
-
-// One store per process, in a temporary directory (under $TMPDIR, which scripts/fuzz.sh
-// points at its scratch directory so a crash leaves nothing behind in /tmp).
-struct Fixture {
-  ledger::ManualClock clock{absl::FromUnixSeconds(1'767'225'600)};  // 2026-01-01
-  std::unique_ptr<testing::TempDir> dir;
-  std::unique_ptr<EventStore> store;
+// One store per process (fuzz_store.h).
+struct Fixture : FuzzStore {
   // Outcomes of Append, printed at exit: a run that never gets an append accepted is not
   // testing the writer, whatever its coverage says.
   uint64_t appends_accepted = 0;
   uint64_t appends_duplicate = 0;
   uint64_t appends_refused = 0;
-
-  void Reopen() {
-    store.reset();  // closes RocksDB before its directory goes
-    dir = std::make_unique<testing::TempDir>();
-    ledger::EventStoreOptions options;
-    options.data_dir = dir->path();
-    // Durability is not under test and an fsync per input would cut the rate tenfold.
-    options.sync = false;
-    options.clock = &clock;
-    options.block_cache_bytes = 1 << 20;
-    absl::StatusOr<std::unique_ptr<EventStore>> opened = EventStore::Open(options);
-    Check(opened.ok(), "the fuzz store opens", opened.status().ToString());
-    store = *std::move(opened);
-  }
 };
 
 Fixture& TheFixture() {
@@ -111,7 +89,7 @@ void CheckValidEvent(const v1::Event& event, const ledger::Limits& limits) {
 // Appends the request and checks the all-or-nothing promise against the head.
 void CheckAppend(const v1::AppendRequest& request, bool all_events_valid) {
   Fixture& f = TheFixture();
-  if (f.store->head().position > kMaxStoreEvents) f.Reopen();
+  if (f.store->head().position > kMaxFuzzStoreEvents) f.Reopen();
   f.clock.Advance(absl::Seconds(1));
 
   const ledger::Head before = f.store->head();

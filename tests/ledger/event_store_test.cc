@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
 #include "ledger/audit_export.h"
 #include "ledger/format.h"
@@ -295,6 +297,121 @@ TEST_F(EventStoreTest, ConcurrentWritersOnOneStreamEachVersionWonOnce) {
   EXPECT_EQ(all.size() + aborted.load(), static_cast<size_t>(kThreads * kAttempts));
   EXPECT_EQ(*store_->StreamVersion("client-42"), all.size() + 1);
   EXPECT_EQ(store_->head().position, all.size() + 1);
+}
+
+// The writer serializes the caller's fields before it knows the position, and merges its
+// own in (format::MergeEventFields): the stored bytes must still be the deterministic
+// serialization of the whole stamped event, personal data sealed, byte for byte.
+TEST_F(EventStoreTest, StoredBytesAreTheDeterministicSerializationOfTheStampedEvent) {
+  MustAppend(Batch({ClientRegistered(1, "42"), InvoiceIssued(2, "42", "INV-1", 100'000),
+                    Interaction(3, "42", "X-1")}));
+  std::vector<v1::Event> stored;
+  ASSERT_TRUE(
+      store_
+          ->ForEachRecord(
+              0, 0,
+              [&](uint64_t position, std::string_view, std::string_view bytes) {
+                v1::Event event;
+                EXPECT_TRUE(event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+                std::string canonical;
+                {
+                  google::protobuf::io::StringOutputStream out(&canonical);
+                  google::protobuf::io::CodedOutputStream coded(&out);
+                  coded.SetSerializationDeterministic(true);
+                  event.SerializeToCodedStream(&coded);
+                }
+                EXPECT_EQ(absl::BytesToHexString(canonical),
+                          absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size())))
+                    << "position " << position;
+                stored.push_back(std::move(event));
+                return absl::OkStatus();
+              })
+          .ok());
+  ASSERT_EQ(stored.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(stored[i].position(), i + 1);
+    EXPECT_EQ(stored[i].stream_version(), i + 1);
+    EXPECT_EQ(stored[i].previous_stream_position(), i);  // 0, then positions 1 and 2
+    EXPECT_EQ(stored[i].actor(), "alice");
+    EXPECT_EQ(stored[i].recorded_at().seconds(), absl::ToUnixSeconds(kStart));
+    EXPECT_TRUE(stored[i].hash().empty());
+  }
+  // Sealed as stored: the client's name and the interaction's summary are not in the bytes.
+  EXPECT_TRUE(stored[0].client_registered().name().empty());
+  EXPECT_TRUE(stored[2].interaction_logged().summary().empty());
+}
+
+TEST(MergeEventFieldsTest, MergesInFieldNumberOrderAndRefusesAFieldInBoth) {
+  v1::Event caller;
+  caller.set_event_id("e");        // field 1
+  caller.set_correlation_id("c");  // 8
+  v1::Event stamp;
+  stamp.set_position(7);  // 4
+  stamp.set_actor("a");   // 7
+  const auto merged =
+      format::MergeEventFields(caller.SerializeAsString(), stamp.SerializeAsString());
+  ASSERT_TRUE(merged.has_value());
+  // 0a 01 'e' | 20 07 | 3a 01 'a' | 42 01 'c'
+  EXPECT_EQ(absl::BytesToHexString(*merged),
+            "0a016520073a016142016"
+            "3");
+  EXPECT_FALSE(format::MergeEventFields(caller.SerializeAsString(), caller.SerializeAsString()));
+  EXPECT_FALSE(
+      format::MergeEventFields("\x0a\x05"
+                               "ab",
+                               ""));  // 5 bytes announced, 2 left
+}
+
+// Retries of one batch racing with each other and with other appends, through the groups
+// the writer stages while the one before is being written: the batch is stored once, every
+// retry answers its positions, and the log stays one chain.
+TEST_F(EventStoreTest, ConcurrentRetriesOfOneBatchStoreItOnce) {
+  MustAppend(Batch({ClientRegistered(1, "42")}));
+  const v1::AppendRequest shared =
+      Batch({Interaction(2, "42", "X-2"), Interaction(3, "42", "X-3")});
+  constexpr int kThreads = 8;
+  constexpr int kAttempts = 25;
+  std::atomic<int> written{0};
+  std::atomic<int> duplicates{0};
+  std::vector<std::vector<uint64_t>> answers(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int a = 0; a < kAttempts; ++a) {
+        if (a % 5 == t % 5) {
+          auto result = store_->Append(shared, "writer");
+          ASSERT_TRUE(result.ok()) << result.status();
+          (result->duplicate() ? duplicates : written)++;
+          answers[t].push_back(result->positions(0));
+          answers[t].push_back(result->positions(1));
+        } else {
+          const uint64_t id = 1000 + static_cast<uint64_t>(t * kAttempts + a);
+          auto result =
+              store_->Append(Batch({Interaction(id, "42", "X-" + std::to_string(id))}), "writer");
+          ASSERT_TRUE(result.ok()) << result.status();
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(written.load(), 1);
+  // Each thread sends the shared batch 5 times (a % 5 == t % 5): 40 in all.
+  EXPECT_EQ(written.load() + duplicates.load(), kThreads * 5);
+  std::vector<uint64_t> first;
+  for (const auto& a : answers) {
+    for (size_t i = 0; i < a.size(); i += 2) {
+      if (first.empty()) first = {a[i], a[i + 1]};
+      EXPECT_EQ(a[i], first[0]);
+      EXPECT_EQ(a[i + 1], first[0] + 1);
+    }
+  }
+  // 1 registration + 2 shared + 8 * 20 single events.
+  EXPECT_EQ(store_->head().position, 163u);
+  auto verify = store_->Verify(0, 0);
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok) << verify->problem;
+  EXPECT_EQ(verify->checked, 163u);
+  EXPECT_EQ(*store_->StreamVersion("client-42"), 163u);
 }
 
 TEST_F(EventStoreTest, RestartKeepsEveryEventAndTheChainHead) {

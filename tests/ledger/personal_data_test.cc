@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/event_store.h"
 #include "ledger/subscription.h"
+#include "tests/ledger/sync_gate.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::ledger {
@@ -21,6 +23,8 @@ namespace {
 using ::sixhearts::testing::Batch;
 using ::sixhearts::testing::ClientRegistered;
 using ::sixhearts::testing::Interaction;
+using ::sixhearts::testing::Outcome;
+using ::sixhearts::testing::SyncGate;
 using ::sixhearts::testing::TempDir;
 
 constexpr char kName[] = "Zhang Wei";
@@ -61,6 +65,7 @@ class PersonalDataTest : public ::testing::Test {
     EventStoreOptions options;
     options.data_dir = data_dir.empty() ? dir_.sub("ledger") : data_dir;
     options.keys_dir = keys_dir;
+    options.file_system = gate_;
     auto opened = EventStore::Open(options);
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);
@@ -95,6 +100,7 @@ class PersonalDataTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::shared_ptr<SyncGate> gate_ = std::make_shared<SyncGate>(rocksdb::FileSystem::Default());
   std::unique_ptr<EventStore> store_;
 };
 
@@ -233,6 +239,54 @@ TEST_F(PersonalDataTest, EraseSubjectErasesThatSubjectOnlyAndIsAnAuditedEvent) {
   Append(Batch({Visit(5, "42", "X-3", "person-7", "Li Na")}));
   EXPECT_EQ(ContactAt(5).name(), "Li Na");
   EXPECT_TRUE(ContactAt(3).erased());
+}
+
+// Personal data is sealed on the caller's thread, before the writer orders the request: a
+// request sealed under a subject's key while an erasure of the subject destroys that key,
+// and ordered after the erasure, is refused (ABORTED, naming the subject) instead of being
+// stored unreadable; its retry is sealed under the subject's new key and reads open.
+TEST_F(PersonalDataTest, DataSealedUnderAKeyItsErasureDestroysIsRefusedAndARetryReadsOpen) {
+  Build();
+  // The erasure's event (position 4) waits in its group's sync while the visit is sealed
+  // under client-42's key, which still exists, and ordered after it.
+  gate_->HoldNextSync();
+  absl::StatusOr<v1::EraseSubjectResponse> erased;
+  std::thread eraser([&] { erased = store_->EraseSubject("client-42", "client closed", "admin"); });
+  gate_->AwaitHeld();
+  Outcome visit;
+  store_->AppendAsync(Batch({Visit(5, "42", "X-5", "", "Wang Fang")}), "alice", visit.callback());
+  gate_->Release();
+  eraser.join();
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(erased->position(), 4u);
+
+  auto refused = visit.Await();
+  ASSERT_FALSE(refused.ok()) << "stored at " << refused->positions(0) << ", reads "
+                             << ContactAt(refused->positions(0)).name();
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(refused.status().message(),
+            "events[0]: its personal data was sealed under the key of subject client-42 that "
+            "an erasure of the subject destroys; nothing was stored; retry the append (it is "
+            "sealed again, under the subject's new key once the erasure is done)");
+  EXPECT_EQ(store_->head().position, 4u);
+
+  auto retried = store_->Append(Batch({Visit(5, "42", "X-5", "", "Wang Fang")}), "alice");
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->positions(0), 5u);
+  EXPECT_FALSE(retried->duplicate());
+  const v1::Contact after = ContactAt(5);
+  EXPECT_EQ(after.name(), "Wang Fang");
+  EXPECT_FALSE(after.erased());
+  auto page = store_->ReadLog(5, false, 1, {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->events[0].interaction_logged().summary(), "visited the finance bureau");
+  const v1::Contact before = ContactAt(2);
+  EXPECT_EQ(before.name(), kErasedMarker);
+  EXPECT_TRUE(before.erased());
+  auto verify = store_->Verify(0, 0);
+  ASSERT_TRUE(verify.ok()) << verify.status();
+  EXPECT_TRUE(verify->ok) << verify->problem;
+  EXPECT_EQ(verify->checked, 5u);
 }
 
 TEST_F(PersonalDataTest, CallersCannotForgeAnErasureOrSealedData) {

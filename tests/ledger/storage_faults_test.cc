@@ -11,12 +11,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "ledger/event_store.h"
 #include "ledger/format.h"
 #include "ledger/subscription.h"
 #include "rocksdb/db.h"
+#include "tests/ledger/sync_gate.h"
 #include "tests/testing/faulty_file_system.h"
 #include "tests/testing/raw_log.h"
 #include "tests/testing/test_events.h"
@@ -29,6 +31,8 @@ using ::sixhearts::testing::ClientRegistered;
 using ::sixhearts::testing::FaultyFileSystem;
 using ::sixhearts::testing::Interaction;
 using ::sixhearts::testing::InvoiceIssued;
+using ::sixhearts::testing::Outcome;
+using ::sixhearts::testing::SyncGate;
 using ::sixhearts::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -59,13 +63,14 @@ std::pair<std::vector<uint64_t>, absl::Status> ReadPages(const EventStore& store
 
 class StorageFaultsTest : public ::testing::Test {
  protected:
-  StorageFaultsTest() : faulty_(std::make_shared<FaultyFileSystem>()) {}
+  StorageFaultsTest()
+      : faulty_(std::make_shared<FaultyFileSystem>()), gate_(std::make_shared<SyncGate>(faulty_)) {}
 
   absl::Status Reopen() {
     store_.reset();
     EventStoreOptions options;
     options.data_dir = dir_.sub("ledger");
-    options.file_system = faulty_;
+    options.file_system = gate_;
     options.block_cache_bytes = block_cache_bytes_;
     auto opened = EventStore::Open(options);
     if (!opened.ok()) return opened.status();
@@ -148,6 +153,7 @@ class StorageFaultsTest : public ::testing::Test {
 
   TempDir dir_;
   std::shared_ptr<FaultyFileSystem> faulty_;
+  std::shared_ptr<SyncGate> gate_;  // over faulty_
   std::unique_ptr<EventStore> store_;
   size_t block_cache_bytes_ = 64 << 20;
 };
@@ -216,6 +222,51 @@ TEST_F(StorageFaultsTest, FailedWalSyncFailsTheAppendAndARetryStoresItOnce) {
   EXPECT_EQ(retried->positions(0), 4u);
   EXPECT_EQ(retried->duplicate(), head == 4u);
   ExpectIntact(4);
+}
+
+// A retry that the writer resolves against an event staged in the same group is only as
+// durable as that group: when the group's write fails, the retry fails with it instead of
+// answering positions that were never written.
+TEST_F(StorageFaultsTest, RetryResolvedInAFailedGroupFailsWithIt) {
+  ASSERT_TRUE(Reopen().ok());
+  AppendAcknowledged(1, 1);
+  // Group 1 (event 2) waits in its WAL sync, after its WAL write, while the writer stages
+  // event 3 and its retry into group 2, whose WAL write fails.
+  gate_->HoldNextSync();
+  Outcome second;
+  store_->AppendAsync(Batch({Interaction(2, "42", "X-2")}), "alice", second.callback());
+  gate_->AwaitHeld();
+  faulty_->FailAfter(FaultyFileSystem::Op::kWrite, 0, ".log");
+  Outcome third;
+  Outcome retry;
+  store_->AppendAsync(Batch({Interaction(3, "42", "X-3")}), "alice", third.callback());
+  store_->AppendAsync(Batch({Interaction(3, "42", "X-3")}), "alice", retry.callback());
+  absl::SleepFor(absl::Milliseconds(200));  // both are staged into group 2 meanwhile
+  gate_->Release();
+
+  auto written = second.Await();
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->positions(0), 2u);
+  for (Outcome* outcome : {&third, &retry}) {
+    auto failed = outcome->Await();
+    ASSERT_FALSE(failed.ok()) << "answered positions " << failed->positions(0) << ", duplicate "
+                              << failed->duplicate();
+    EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
+    EXPECT_TRUE(
+        absl::StartsWith(failed.status().message(), "append: IO error: injected write fault"))
+        << failed.status();
+  }
+  EXPECT_EQ(store_->head().position, 2u);
+
+  // Reopened: event 3 was never stored; its retry stores it at position 3.
+  faulty_->Heal();
+  ASSERT_TRUE(Reopen().ok());
+  ExpectIntact(2);
+  auto stored = AppendOne(3);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->positions(0), 3u);
+  EXPECT_FALSE(stored->duplicate());
+  ExpectIntact(3);
 }
 
 TEST_F(StorageFaultsTest, FullDiskIsResourceExhausted) {

@@ -720,19 +720,33 @@ struct AgingFigures {
   }
 };
 
-// One aging read as the Receivables service does it: the engine picks the live fold or a
-// snapshot plus replay, and ComputeAging runs over the state it hands back.
+// One aging read as the Receivables service does it: a stored view reads the items its
+// index of open intervals lists, client by client (StoredAging); a whole fold (or a view
+// behind the cut) hands the live fold or a snapshot plus replay to ComputeAging.
 absl::StatusOr<AgingFigures> AgingRead(projection::ProjectionEngine& engine,
                                        const projection::AsOf& as_of, absl::CivilDay day) {
   AgingFigures figures;
+  auto take = [&](const receivables::AgingReport& report) {
+    for (const auto& row : report.rows) figures.invoice_lines += row.invoice_lines.size();
+    for (const auto& total : report.totals) {
+      figures.outstanding_by_currency.emplace_back(total.currency, total.outstanding_minor);
+    }
+  };
+  absl::StatusOr<bool> streamed =
+      engine.ReadViewCut(as_of, [&](const projection::ViewCut& cut, uint64_t) -> absl::Status {
+        absl::StatusOr<receivables::AgingReport> report =
+            receivables::StoredAging(cut, day, receivables::AgingOptions{});
+        if (!report.ok()) return report.status();
+        take(*report);
+        return absl::OkStatus();
+      });
+  if (!streamed.ok()) return streamed.status();
+  if (*streamed) return figures;
   absl::Status status = engine.Read(as_of, [&](const projection::Fold& fold, uint64_t) {
     const auto& state = static_cast<const receivables::ReceivablesFold&>(fold).state();
     absl::StatusOr<receivables::AgingReport> report = receivables::ComputeAging(state, day);
     if (!report.ok()) return report.status();
-    for (const auto& row : report->rows) figures.invoice_lines += row.invoice_lines.size();
-    for (const auto& total : report->totals) {
-      figures.outstanding_by_currency.emplace_back(total.currency, total.outstanding_minor);
-    }
+    take(*report);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
