@@ -457,6 +457,34 @@ absl::StatusOr<std::optional<std::string>> StateOf(const RelationshipsState& sta
   }
 }
 
+// The row kind of an entity key, without parsing it (kTimelineKind for the timeline
+// family); 0 when the key is not one of ours. A part ends at its first 0x00 0x01 (a 0x00
+// inside it is written 0x00 0xFF).
+char KindOf(std::string_view entity) {
+  if (entity.empty()) return 0;
+  if (entity.front() == kTimelineFamily) return kTimelineKind;
+  const size_t end = entity.find(std::string_view("\0\x01", 2), 1);
+  if (end == std::string_view::npos || end + 2 >= entity.size()) return 0;
+  return entity[end + 2];
+}
+
+// Rows an event never changes once they are present.
+bool Immutable(char kind) {
+  return kind == kHeartDayKind || kind == kOwnerKind || kind == kTimelineKind;
+}
+
+// What a client's attributes row holds, to tell whether the fold changed it.
+struct Attributes {
+  std::string name;
+  absl::CivilDay first_event_on;
+  std::optional<ContractMark> first_contract;
+
+  static Attributes Of(const ClientRelationship& c) {
+    return Attributes{c.name, c.first_event_on, c.first_contract};
+  }
+  bool operator==(const Attributes&) const = default;
+};
+
 // The entities a (partial) state holds, as rows.
 size_t EntityCount(const RelationshipsState& state) {
   size_t n = 0;
@@ -537,13 +565,31 @@ class RelationshipsRows final : public projection::RowProjection {
 
   absl::Status ApplyToRows(const v1::Event& event, std::vector<RowState>& states) const override {
     RelationshipsState state(options_);
+    bool has_attributes = false;
     for (const RowState& row : states) {
       if (!row.state.has_value()) continue;
       if (absl::Status s = AddTo(state, row.entity, *row.state); !s.ok()) return s;
+      has_attributes = has_attributes || KindOf(row.entity) == kClientKind;
+    }
+    // The rows of one event are of one client. Its attributes as they were, so that rows
+    // the fold left as they were keep their bytes instead of being encoded again.
+    std::optional<Attributes> before;
+    if (has_attributes && state.clients().size() == 1) {
+      before = Attributes::Of(state.clients().begin()->second);
     }
     state.Apply(event);
+    const std::optional<Attributes> after_attributes =
+        before.has_value() && state.clients().size() == 1
+            ? std::optional(Attributes::Of(state.clients().begin()->second))
+            : std::nullopt;
     size_t present = 0;
     for (RowState& row : states) {
+      const char kind = KindOf(row.entity);
+      if (row.state.has_value() && (Immutable(kind) || (kind == kClientKind && before.has_value() &&
+                                                        after_attributes == before))) {
+        ++present;
+        continue;
+      }
       auto after = StateOf(state, row.entity);
       if (!after.ok()) return after.status();
       row.state = *std::move(after);
