@@ -24,10 +24,12 @@
 #include "services/metrics/http_exporter.h"
 #include "services/metrics/ledger_metrics.h"
 #include "services/projection/projection_engine.h"
+#include "services/projection/view_store.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/receivables/receivables_service.h"
-#include "services/relationships/relationships_fold.h"
+#include "services/receivables/receivables_view.h"
 #include "services/relationships/relationships_service.h"
+#include "services/relationships/relationships_view.h"
 #include "services/request_parse.h"
 #include "spdlog/spdlog.h"
 
@@ -138,6 +140,8 @@ class LedgerServer::Impl {
   EventStoreService event_store;
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<receivables::ReceivablesService> receivables;
+  // Before the engines, so it outlives them.
+  std::unique_ptr<projection::ViewStore> views;
   std::unique_ptr<projection::ProjectionEngine> receivables_engine;
   std::unique_ptr<relationships::RelationshipsService> relationships;
   std::unique_ptr<projection::ProjectionEngine> relationships_engine;
@@ -305,9 +309,21 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
         absl::StrCat(key_created ? "created the checkpoint key " : "checkpoint key ", key_file,
                      "; verifier key ", self->impl_->checkpoint_signer->VerifierKey()));
   }
-  auto engine = projection::ProjectionEngine::Start(
-      self->store_.get(), receivables::kReceivablesProjectionName,
-      receivables::MakeReceivablesFoldFactory(), options.projections);
+  projection::ViewStoreOptions view_options;
+  view_options.dir =
+      options.views_dir.empty() ? absl::StrCat(options.data_dir, ".views") : options.views_dir;
+  view_options.block_cache_bytes = options.views_block_cache_bytes;
+  auto views = projection::ViewStore::Open(view_options,
+                                           [](std::string_view line) { spdlog::warn("{}", line); });
+  if (!views.ok()) {
+    self->impl_->server->Shutdown();
+    self->impl_->shut_down = true;
+    return views.status();
+  }
+  self->impl_->views = std::move(*views);
+  auto engine = projection::ProjectionEngine::StartStored(
+      self->store_.get(), self->impl_->views.get(), receivables::MakeReceivablesRows(),
+      options.projections);
   if (!engine.ok()) {
     self->impl_->server->Shutdown();
     self->impl_->shut_down = true;
@@ -315,9 +331,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   self->impl_->receivables_engine = std::move(*engine);
   self->impl_->receivables->Attach(self->impl_->receivables_engine.get());
-  auto relationships_engine = projection::ProjectionEngine::Start(
-      self->store_.get(), relationships::kRelationshipsProjectionName,
-      relationships::MakeRelationshipsFoldFactory(), options.projections);
+  auto relationships_engine = projection::ProjectionEngine::StartStored(
+      self->store_.get(), self->impl_->views.get(), relationships::MakeRelationshipsRows(),
+      options.projections);
   if (!relationships_engine.ok()) {
     self->impl_->server->Shutdown();
     self->impl_->shut_down = true;
@@ -393,6 +409,7 @@ void LedgerServer::Shutdown() {
   impl_->relationships_engine.reset();
   if (impl_->receivables_engine != nullptr) impl_->receivables_engine->Stop();
   impl_->receivables_engine.reset();
+  impl_->views.reset();
   store_.reset();
 }
 

@@ -38,8 +38,14 @@ struct ServerOptions {
   // Passed to the store; clock and limits included (the server's own limits, in-flight
   // calls, streams per connection and gRPC memory, are in the same ledger::Limits).
   ledger::EventStoreOptions store;
-  // Checkpoint and snapshot cadence of the projections.
+  // Checkpoint and snapshot cadence of the projections, and the view cache.
   projection::EngineOptions projections;
+  // The view store's directory (services/projection/FORMAT.md): derived data, rebuilt from
+  // the log when missing. Empty: data_dir + ".views", a sibling of the data directory,
+  // so backups of the data directory do not carry it. Default: empty.
+  std::string views_dir;
+  // The view store's RocksDB block cache, in bytes. Default: 64 MiB.
+  size_t views_block_cache_bytes = 64 << 20;
   // A rate file for the compliance rules (services/compliance/rates.h); empty means the
   // compiled-in tables. Start-up fails naming the line of a bad file.
   std::string compliance_rates_file;

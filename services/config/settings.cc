@@ -78,6 +78,7 @@ Setting Unsigned(std::string_view key, std::string_view flag, std::string_view d
 ledger::Limits& LimitsOf(LedgerdConfig& c) { return c.server.store.limits; }
 projection::EngineOptions& EngineOf(LedgerdConfig& c) { return c.server.projections; }
 ledger::EventStoreOptions& StoreOf(LedgerdConfig& c) { return c.server.store; }
+ServerOptions& ServerOf(LedgerdConfig& c) { return c.server; }
 
 std::vector<Setting> MakeTable() {
   std::vector<Setting> t;
@@ -101,6 +102,14 @@ std::vector<Setting> MakeTable() {
       [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.store.keys_dir = v; });
   keys_dir.allow_empty = true;
   t.push_back(keys_dir);
+  Setting views_dir = Custom(
+      "server.views_dir", "--views-dir", SettingType::kString,
+      "Directory of the view store, the projections' rows (derived data, rebuilt from the "
+      "log when missing or of another format); \"\": DATA_DIR.views.",
+      0, 0, [](const LedgerdConfig& c) { return c.server.views_dir; },
+      [](LedgerdConfig& c, const std::string& v, uint64_t) { c.server.views_dir = v; });
+  views_dir.allow_empty = true;
+  t.push_back(views_dir);
   Setting checkpoint_key = Custom(
       "server.checkpoint_key_file", "--checkpoint-key-file", SettingType::kString,
       "Ed25519 private key (PEM) signing the checkpoints of the log's Merkle tree; created "
@@ -286,6 +295,14 @@ std::vector<Setting> MakeTable() {
       "A projection further behind the head than this when it starts catches up with one "
       "replay of the log before it follows it live.",
       1, 1'000'000'000'000, EngineOf, &E::catch_up_replay_events));
+  t.push_back(Unsigned<size_t>(
+      "projections.view_cache_bytes", "--view-cache-bytes",
+      "Bytes of decoded row versions a stored view's follower keeps in memory (per "
+      "projection).",
+      kMiB, 1024 * kGiB, EngineOf, &E::view_cache_bytes));
+  t.push_back(Unsigned<size_t>("projections.view_block_cache_bytes", "--view-block-cache-bytes",
+                               "The view store's RocksDB block cache size, in bytes.", kMiB,
+                               1024 * kGiB, ServerOf, &ServerOptions::views_block_cache_bytes));
   return t;
 }
 

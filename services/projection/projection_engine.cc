@@ -1,6 +1,7 @@
-// The follower, the as-of replay and the rebuild of one projection. Saved state layout
-// (inside the ledger's `projections` value, after the position): max_occurred_at in
-// Unix microseconds (8 bytes, big-endian, two's complement) then the fold's bytes.
+// The follower, the as-of read and the rebuild of one projection, kept as stored views
+// (view_store.h, FORMAT.md) or as a whole fold. A whole fold's saved state layout (inside
+// the ledger's `projections` value, after the position): max_occurred_at in Unix
+// microseconds (8 bytes, big-endian, two's complement) then the fold's bytes.
 #include "services/projection/projection_engine.h"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "ledger/dates.h"
 #include "ledger/subscription.h"
+#include "services/projection/view_store.h"
 #include "spdlog/spdlog.h"
 
 namespace sixhearts::services::projection {
@@ -66,10 +68,24 @@ class ProjectionEngine::Impl {
  public:
   Impl(ledger::EventStore* store, std::string name, FoldFactory factory, EngineOptions options)
       : store_(store), name_(std::move(name)), factory_(std::move(factory)), options_(options) {}
+  // A projection kept as stored views.
+  Impl(ledger::EventStore* store, ViewStore* views, std::shared_ptr<const RowProjection> rows,
+       EngineOptions options)
+      : store_(store),
+        name_(rows->name()),
+        factory_([rows] { return rows->NewFold(); }),
+        options_(options),
+        views_(views),
+        rows_(std::move(rows)) {}
 
   ~Impl() { Stop(); }
 
   absl::Status Start() {
+    if (rows_ != nullptr) {
+      if (absl::Status s = StartStored(); !s.ok()) return s;
+      StartFollower();
+      return absl::OkStatus();
+    }
     absl::Status loaded = Load();
     if (!loaded.ok()) {
       spdlog::warn("projection {}: saved state unusable ({}); rebuilding", name_,
@@ -94,6 +110,14 @@ class ProjectionEngine::Impl {
     } else {
       // Read-your-writes: let the follower catch up with what is stored now.
       WaitFor(target, absl::Seconds(5));
+    }
+    if (rows_ != nullptr) {
+      Folded cut;
+      if (absl::Status s = ReadStoredCut(as_of, target, cut); !s.ok()) return s;
+      if (absl::Status s = ReplayInto(cut, target, CutFilter(as_of), progress, nullptr); !s.ok()) {
+        return s;
+      }
+      return read(*cut.fold, target);
     }
     {
       absl::ReaderMutexLock lock(&mu_);
@@ -124,6 +148,28 @@ class ProjectionEngine::Impl {
     return read(*replay.fold, target);
   }
 
+  absl::StatusOr<bool> ReadViewCut(const AsOf& as_of,
+                                   absl::FunctionRef<absl::Status(const ViewCut&, uint64_t)> read) {
+    if (rows_ == nullptr) return false;
+    absl::StatusOr<uint64_t> target = TargetOf(as_of);
+    if (!target.ok()) return target.status();
+    auto cut = OpenViewCut(*target);
+    if (!cut.ok()) return cut.status();
+    if (*cut == nullptr) return false;
+    if (absl::Status s = read(**cut, *target); !s.ok()) return s;
+    return true;
+  }
+
+  // The stored view's cut at `target`; nullptr for a whole fold or when the view has not
+  // reached `target`.
+  absl::StatusOr<std::unique_ptr<ViewCut>> OpenViewCut(uint64_t target) const {
+    if (rows_ == nullptr) return nullptr;
+    auto cut = views_->OpenCut(*rows_, target);
+    if (!cut.ok()) return cut.status();
+    if ((*cut)->position() < target) return nullptr;
+    return *std::move(cut);
+  }
+
   // ReadTogether's parts: the target position of a cut, a fold of this engine for it
   // (live when it qualifies, with `lock` then holding the engine's read lock), and the
   // engine's store.
@@ -144,6 +190,11 @@ class ProjectionEngine::Impl {
   absl::StatusOr<const Fold*> LiveOrSnapshot(const AsOf& as_of, uint64_t target,
                                              std::unique_ptr<absl::ReaderMutexLock>& lock,
                                              Folded& replay) {
+    if (rows_ != nullptr) {
+      lock.reset();
+      if (absl::Status s = ReadStoredCut(as_of, target, replay); !s.ok()) return s;
+      return replay.fold.get();
+    }
     const absl::Time occurred_before =
         as_of.business_day ? ledger::EndOfUtcDay(*as_of.business_day) : absl::InfiniteFuture();
     lock = std::make_unique<absl::ReaderMutexLock>(&mu_);
@@ -169,7 +220,7 @@ class ProjectionEngine::Impl {
 
   absl::StatusOr<uint64_t> Rebuild(const ProgressFn& progress) {
     StopFollower();
-    auto reached = RebuildLocked(progress);
+    auto reached = rows_ != nullptr ? RebuildStored(progress) : RebuildLocked(progress);
     StartFollower();
     return reached;
   }
@@ -295,6 +346,7 @@ class ProjectionEngine::Impl {
   // then saves it. Returns once caught up, on an error (the subscription then goes on
   // from where the replay stopped) or when stopping.
   void CatchUpIfFarBehind() {
+    if (rows_ != nullptr) return CatchUpStored();
     uint64_t from;
     v1::EventFilter filter;
     {
@@ -338,6 +390,269 @@ class ProjectionEngine::Impl {
     SaveLive();
     spdlog::info("projection {}: caught up with {} events in {:.1f} s", name_, head - from,
                  absl::ToDoubleSeconds(absl::Now() - start));
+  }
+
+  // ---------------------------------------------------------------- stored views
+
+  // The type filter of replays, bounded by the cut's business day.
+  v1::EventFilter CutFilter(const AsOf& as_of) const {
+    v1::EventFilter filter = TypeFilter(*factory_());
+    if (as_of.business_day) {
+      filter.mutable_occurred_to()->set_seconds(
+          absl::ToUnixSeconds(ledger::EndOfUtcDay(*as_of.business_day)));
+    }
+    return filter;
+  }
+
+  // `cut` becomes a fold of the rows in force at (as_of.business_day, position <= target),
+  // at the position the view holds (<= target); the caller replays the rest.
+  absl::Status ReadStoredCut(const AsOf& as_of, uint64_t target, Folded& cut) {
+    cut = Folded{factory_(), 0, absl::InfinitePast()};
+    auto position = views_->ReadCut(*rows_, as_of.business_day, target, *cut.fold);
+    if (!position.ok()) return position.status();
+    cut.position = *position;
+    return absl::OkStatus();
+  }
+
+  absl::Status StartStored() {
+    auto checkpoint = views_->LoadCheckpoint(name_);
+    if (!checkpoint.ok()) return checkpoint.status();
+    auto blob = store_->LoadProjection(name_);
+    const bool has_blob = blob.ok() && blob->has_value();
+    const uint64_t head = store_->head().position;
+    if (checkpoint->has_value()) {
+      // A rebuild below writes the next generation, whichever checkpoint is followed.
+      absl::MutexLock lock(&mu_);
+      generation_ = (*checkpoint)->generation;
+    }
+    if (checkpoint->has_value() && (*checkpoint)->position > head) {
+      spdlog::warn(
+          "projection {}: its stored view is at position {}, past the log's head {}; "
+          "rebuilding it",
+          name_, (*checkpoint)->position, head);
+      *checkpoint = std::nullopt;
+    }
+    if (checkpoint->has_value() && (*checkpoint)->position > 0) {
+      // A view built from another log (a data directory restored or replaced under it)
+      // is never followed: its chain hash at the checkpoint differs.
+      auto hash = ChainHashAt((*checkpoint)->position);
+      if (!hash.ok()) return hash.status();
+      if (*hash != (*checkpoint)->chain_hash) {
+        spdlog::warn(
+            "projection {}: its stored view was built from another log (the chain hash at "
+            "its position {} differs); rebuilding it",
+            name_, (*checkpoint)->position);
+        *checkpoint = std::nullopt;
+      }
+    }
+    if (checkpoint->has_value()) {
+      if (absl::Status s = views_->DropOtherGenerations(name_, (*checkpoint)->generation);
+          !s.ok()) {
+        return s;
+      }
+      absl::MutexLock lock(&mu_);
+      generation_ = (*checkpoint)->generation;
+      live_.position = (*checkpoint)->position;
+      saved_position_ = live_.position;
+    } else {
+      if (has_blob) {
+        spdlog::info(
+            "projection {}: the saved state at position {} is of the whole-fold "
+            "format, which is not read; building the stored view from the log's {} "
+            "events",
+            name_, (*blob)->position, head);
+      } else {
+        spdlog::info("projection {}: no stored view; building it from the log's {} events", name_,
+                     head);
+      }
+      auto built = RebuildStored(LogProgress());
+      if (!built.ok()) return built.status();
+      spdlog::info("projection {}: stored view built to position {}", name_, *built);
+    }
+    if (has_blob) {
+      // The whole-fold state and its snapshots are superseded: drop them.
+      if (absl::Status s = store_->DeleteProjection(name_); !s.ok()) {
+        spdlog::warn("projection {}: cannot drop the old saved state: {}", name_, s.ToString());
+      }
+    }
+    uint32_t generation;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      generation = generation_;
+    }
+    if (writer_ == nullptr) {
+      writer_ =
+          std::make_unique<ViewWriter>(views_, rows_.get(), generation, options_.view_cache_bytes);
+    }
+    return absl::OkStatus();
+  }
+
+  // Progress of a long build, in the log every 5 s.
+  ProgressFn LogProgress() const {
+    auto last = std::make_shared<absl::Time>(absl::Now());
+    return [name = name_, last](uint64_t done, uint64_t target) {
+      if (done < target && absl::Now() - *last < absl::Seconds(5)) return;
+      *last = absl::Now();
+      spdlog::info("projection {}: building its stored view: position {} of {}", name, done,
+                   target);
+    };
+  }
+
+  // Applies the events (from, target] the projection reads to `writer`, committing every
+  // kViewCommitEveryEvents (with the checkpoint when `live`, which also publishes the
+  // position and stops when the engine stops). A rebuild (`live` false) commits rows only;
+  // its caller switches generations.
+  absl::Status ReplayRows(ViewWriter& writer, uint64_t from, uint64_t target, bool live,
+                          const ProgressFn& progress) {
+    if (target <= from) {
+      if (progress) progress(target, target);
+      return absl::OkStatus();
+    }
+    absl::Time last_progress = absl::Now();
+    absl::Status scanned = store_->ForEachEventPipelined(
+        from + 1, target, TypeFilter(*factory_()), [&](const v1::Event& event) -> absl::Status {
+          if (absl::Status s = writer.Apply(event); !s.ok()) return s;
+          if (writer.pending_events() < kViewCommitEveryEvents) return absl::OkStatus();
+          if (live) {
+            auto hash = ChainHashOf(event);
+            if (!hash.ok()) return hash.status();
+            if (absl::Status s = writer.Commit(event.position(), *hash); !s.ok()) return s;
+          } else if (absl::Status s = writer.CommitRows(); !s.ok()) {
+            return s;
+          }
+          if (live) {
+            absl::MutexLock lock(&mu_);
+            if (stopping_) return absl::CancelledError("projection stopping");
+            live_.position = saved_position_ = event.position();
+          }
+          if (progress && absl::Now() - last_progress > absl::Milliseconds(200)) {
+            progress(event.position(), target);
+            last_progress = absl::Now();
+          }
+          return absl::OkStatus();
+        });
+    if (!scanned.ok()) {
+      writer.Abandon();
+      return scanned;
+    }
+    if (live) {
+      auto hash = ChainHashAt(target);
+      absl::Status s = hash.ok() ? writer.Commit(target, *hash) : hash.status();
+      if (!s.ok()) {
+        writer.Abandon();
+        return s;
+      }
+      absl::MutexLock lock(&mu_);
+      live_.position = saved_position_ = target;
+    }
+    if (progress) progress(target, target);
+    return absl::OkStatus();
+  }
+
+  // Builds the view from position zero under a new generation, then switches to it in
+  // the WriteBatch that drops the old one. Reads see the old generation until then.
+  // REQUIRES: the follower is stopped.
+  absl::StatusOr<uint64_t> RebuildStored(const ProgressFn& progress) {
+    uint32_t generation;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      generation = generation_ + 1;
+    }
+    if (absl::Status s = views_->DropGeneration(name_, generation); !s.ok()) return s;
+    auto fresh =
+        std::make_unique<ViewWriter>(views_, rows_.get(), generation, options_.view_cache_bytes);
+    fresh->AssumeEmptyGeneration();  // dropped above
+    const uint64_t target = store_->head().position;
+    if (absl::Status s = ReplayRows(*fresh, 0, target, /*live=*/false, progress); !s.ok()) {
+      return s;
+    }
+    auto hash = ChainHashAt(target);
+    if (!hash.ok()) return hash.status();
+    if (absl::Status s = fresh->CommitAndSwitch(target, *hash); !s.ok()) return s;
+    // The rebuild wrote the head's open set once per batch per open item, and a tombstone
+    // for every item closed after the batch that opened it: compacted away, so live reads
+    // do not step over them.
+    if (absl::Status s = views_->CompactOpenSet(name_, generation); !s.ok()) return s;
+    writer_ = std::move(fresh);
+    absl::MutexLock lock(&mu_);
+    generation_ = generation;
+    live_.position = saved_position_ = target;
+    return target;
+  }
+
+  // The log's chain hash at `position` (empty at 0), which a view checkpoint carries.
+  absl::StatusOr<std::string> ChainHashAt(uint64_t position) const {
+    if (position == 0) return std::string();
+    std::string hash;
+    absl::Status read = store_->ForEachRecord(
+        position, position, [&](uint64_t, std::string_view chain_hash, std::string_view) {
+          hash.assign(chain_hash);
+          return absl::OkStatus();
+        });
+    if (!read.ok()) return read;
+    if (hash.empty()) {
+      return absl::InternalError(absl::StrCat("projection ", name_, ": no record at position ",
+                                              position, " for its checkpoint"));
+    }
+    return hash;
+  }
+  // The same for an event read from the log (its hash set on read).
+  absl::StatusOr<std::string> ChainHashOf(const v1::Event& event) const {
+    if (!event.hash().empty()) return event.hash();
+    return ChainHashAt(event.position());
+  }
+
+  void CatchUpStored() {
+    uint64_t from;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      from = live_.position;
+    }
+    const uint64_t head = store_->head().position;
+    if (head <= from || head - from <= options_.catch_up_replay_events) return;
+    spdlog::info("projection {}: {} events behind the head; catching up by replay", name_,
+                 head - from);
+    const absl::Time start = absl::Now();
+    absl::Status replayed = ReplayRows(*writer_, from, head, /*live=*/true, LogProgress());
+    if (!replayed.ok()) {
+      if (!absl::IsCancelled(replayed)) {
+        spdlog::warn("projection {}: catch-up replay stopped: {}", name_, replayed.ToString());
+      }
+      return;
+    }
+    spdlog::info("projection {}: caught up with {} events in {:.1f} s", name_, head - from,
+                 absl::ToDoubleSeconds(absl::Now() - start));
+  }
+
+  // One subscription batch: its new events and the checkpoint in one WriteBatch.
+  absl::Status ApplyStored(const std::vector<v1::Event>& events) {
+    uint64_t position;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      position = live_.position;
+    }
+    const uint64_t from = position;
+    const v1::Event* last = nullptr;
+    for (const v1::Event& event : events) {
+      if (event.position() <= position) continue;
+      if (absl::Status s = writer_->Apply(event); !s.ok()) {
+        writer_->Abandon();
+        return s;
+      }
+      position = event.position();
+      last = &event;
+    }
+    if (position == from) return absl::OkStatus();
+    auto hash = ChainHashOf(*last);
+    absl::Status committed = hash.ok() ? writer_->Commit(position, *hash) : hash.status();
+    if (!committed.ok()) {
+      const absl::Status s = committed;
+      writer_->Abandon();
+      return s;
+    }
+    absl::MutexLock lock(&mu_);
+    live_.position = saved_position_ = position;
+    return absl::OkStatus();
   }
 
   absl::Status Save(const Folded& folded) {
@@ -404,6 +719,16 @@ class ProjectionEngine::Impl {
         }
         continue;
       }
+      if (rows_ != nullptr) {
+        if (absl::Status s = ApplyStored(batch->events); !s.ok()) {
+          spdlog::error("projection {}: cannot apply events to its stored view: {}", name_,
+                        s.ToString());
+          subscription.reset();
+          absl::MutexLock lock(&mu_);
+          mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1));
+        }
+        continue;
+      }
       if (!batch->events.empty()) {
         absl::MutexLock lock(&mu_);
         for (const auto& event : batch->events) {
@@ -459,6 +784,13 @@ class ProjectionEngine::Impl {
   uint64_t saved_position_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread follower_;
+
+  // Stored views only (null for a whole fold).
+  ViewStore* const views_ = nullptr;
+  const std::shared_ptr<const RowProjection> rows_;
+  uint32_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // The follower's (or a rebuild's, with the follower stopped) writer.
+  std::unique_ptr<ViewWriter> writer_;
 };
 
 ProjectionEngine::ProjectionEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -473,10 +805,45 @@ absl::StatusOr<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Start(ledger
   return std::unique_ptr<ProjectionEngine>(new ProjectionEngine(std::move(impl)));
 }
 
+absl::StatusOr<std::unique_ptr<ProjectionEngine>> ProjectionEngine::StartStored(
+    ledger::EventStore* store, ViewStore* views, std::shared_ptr<const RowProjection> rows,
+    EngineOptions options) {
+  auto impl = std::make_unique<Impl>(store, views, std::move(rows), options);
+  if (absl::Status s = impl->Start(); !s.ok()) return s;
+  return std::unique_ptr<ProjectionEngine>(new ProjectionEngine(std::move(impl)));
+}
+
 absl::Status ProjectionEngine::Read(const AsOf& as_of,
                                     absl::FunctionRef<absl::Status(const Fold&, uint64_t)> read,
                                     const ProgressFn& progress) {
   return impl_->Read(as_of, read, progress);
+}
+
+absl::StatusOr<bool> ProjectionEngine::ReadViewCut(
+    const AsOf& as_of, absl::FunctionRef<absl::Status(const ViewCut&, uint64_t)> read) {
+  return impl_->ReadViewCut(as_of, read);
+}
+
+absl::StatusOr<bool> ProjectionEngine::ReadViewCutsTogether(
+    const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
+    absl::FunctionRef<absl::Status(const std::vector<const ViewCut*>&, uint64_t)> read) {
+  if (engines.empty()) return absl::InvalidArgumentError("ReadViewCutsTogether: no engines");
+  absl::StatusOr<uint64_t> target = engines.front()->impl_->TargetOf(as_of);
+  if (!target.ok()) return target.status();
+  if (!as_of.known_at) {
+    for (ProjectionEngine* engine : engines) engine->impl_->WaitFor(*target, absl::Seconds(5));
+  }
+  std::vector<std::unique_ptr<ViewCut>> owned;
+  std::vector<const ViewCut*> cuts;
+  for (ProjectionEngine* engine : engines) {
+    auto cut = engine->impl_->OpenViewCut(*target);
+    if (!cut.ok()) return cut.status();
+    if (*cut == nullptr) return false;
+    cuts.push_back(cut->get());
+    owned.push_back(*std::move(cut));
+  }
+  if (absl::Status s = read(cuts, *target); !s.ok()) return s;
+  return true;
 }
 
 std::vector<size_t> ProjectionEngine::LockOrder(const std::vector<ProjectionEngine*>& engines) {

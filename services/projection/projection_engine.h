@@ -4,8 +4,15 @@
 //             RocksDB, written together, so a crash never applies an event twice or
 //             skips one;
 //   rebuild - a fresh fold replays the log from position zero and replaces the live one;
-//   as-of   - a fold replays what the ledger held for a business day and/or a record
-//             time, starting from the newest usable snapshot.
+//   as-of   - a fold holding what the ledger held for a business day and/or a record time.
+// It keeps a projection in one of two ways:
+//   stored views (StartStored, view_store.h) - the state is rows in the view store, each
+//             a bitemporal version; the follower writes the rows a batch changed with the
+//             checkpoint in one WriteBatch, nothing of the state stays in memory but a
+//             bounded cache, and a cut is read from the rows in force at it (FORMAT.md);
+//   whole folds (Start) - the fold lives in memory, saved and snapshotted as one blob,
+//             and a past cut replays from a snapshot. Kept for the projections not yet
+//             stored as views (relationships, compliance).
 // Thread-safety: every method may be called from any thread.
 #ifndef SIXHEARTS_SERVICES_PROJECTION_PROJECTION_ENGINE_H_
 #define SIXHEARTS_SERVICES_PROJECTION_PROJECTION_ENGINE_H_
@@ -25,6 +32,10 @@
 #include "ledger/event_store.h"
 
 namespace sixhearts::services::projection {
+
+class RowProjection;
+class ViewCut;
+class ViewStore;
 
 // A pure fold over events. Implementations never read the clock or any other input.
 class Fold {
@@ -68,6 +79,12 @@ struct EngineOptions {
   // follows live. Following hands over every event and checkpoints the whole state every
   // checkpoint_every_events, which from far behind costs far more. Default: 100,000.
   uint64_t catch_up_replay_events = 100'000;
+  // Stored views only (StartStored): the bytes of decoded row versions the follower keeps
+  // in memory, so a batch need not read back the rows it just wrote. The only state the
+  // live path holds. The five options above are of whole folds and do not apply to
+  // stored views, which commit every batch (kViewCommitEveryEvents during a replay).
+  // Default: 64 MiB.
+  size_t view_cache_bytes = 64 << 20;
 };
 
 // Which events a view includes. Both fields together are the bitemporal query.
@@ -100,14 +117,47 @@ class ProjectionEngine {
                                                                  std::string name,
                                                                  FoldFactory factory,
                                                                  EngineOptions options = {});
+  // Starts a projection kept as stored views in `views` (view_store.h): follows the log
+  // from the view's checkpoint, or, when `views` holds no view of it (a new view store,
+  // one wiped for its format, or a data directory whose projection was saved as one blob
+  // by an older ledgerd), first builds it from position zero with progress in the log,
+  // then drops the old blob state and its snapshots so they are never read. Reads
+  // assemble the cut's fold (rows->NewFold()) from the rows in force. `store` and `views`
+  // must outlive the engine.
+  static absl::StatusOr<std::unique_ptr<ProjectionEngine>> StartStored(
+      ledger::EventStore* store, ViewStore* views, std::shared_ptr<const RowProjection> rows,
+      EngineOptions options = {});
   ~ProjectionEngine();
 
   // Calls `read` with a fold holding exactly the events `as_of` selects, and the last
   // position it considered. Uses the live fold when it qualifies, else a snapshot plus
-  // replay. `read` must not keep the reference.
+  // replay; a stored view reads the rows in force at the cut, plus a replay of the events
+  // past its checkpoint when the follower has not reached the cut. `read` must not keep
+  // the reference.
   absl::Status Read(const AsOf& as_of,
                     absl::FunctionRef<absl::Status(const Fold& fold, uint64_t position)> read,
                     const ProgressFn& progress = nullptr);
+
+  // Stored views only: calls `read` with the view's cut holding exactly the events `as_of`
+  // selects (a ViewCut, read part by part, with the business day given per call) and its
+  // position, so a report reads only the rows it needs, not the whole fold. Returns false,
+  // without calling `read`, for a whole fold or when the stored view has not reached the
+  // cut's position (the caller then uses Read, which replays the gap). `read` must not
+  // keep the reference.
+  absl::StatusOr<bool> ReadViewCut(
+      const AsOf& as_of,
+      absl::FunctionRef<absl::Status(const ViewCut& cut, uint64_t position)> read);
+
+  // ReadViewCut() of several engines at one position, for reports that read parts of
+  // several stored views: `read` gets their cuts in the order of `engines`, each at the
+  // same position (no lock is taken: every cut is a RocksDB snapshot). Returns false,
+  // without calling `read`, when one of them is a whole fold or has not reached the cut
+  // (the caller then uses ReadTogether). REQUIRES: every engine reads the same store;
+  // `read` keeps no reference.
+  static absl::StatusOr<bool> ReadViewCutsTogether(
+      const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
+      absl::FunctionRef<absl::Status(const std::vector<const ViewCut*>& cuts, uint64_t position)>
+          read);
 
   // Read() of several engines over the same store at one cut, for reports that need their
   // folds together: folds whose live state qualifies are read live (each held under its
@@ -122,7 +172,9 @@ class ProjectionEngine {
   // takes the locks in ascending order of the engines' names ("compliance" <
   // "receivables" < "relationships"; engines of one name by address), whatever the order
   // of `engines`. No other path holds two engines' locks, so reads never wait for each
-  // other in a cycle (Abseil's deadlock detector would abort the process on one).
+  // other in a cycle (Abseil's deadlock detector would abort the process on one). A stored
+  // view takes no lock: its fold is assembled for the read from a RocksDB snapshot of its
+  // rows at the cut's position, and replays with the others from there.
   static absl::Status ReadTogether(
       const std::vector<ProjectionEngine*>& engines, const AsOf& as_of,
       absl::FunctionRef<absl::Status(const std::vector<const Fold*>& folds, uint64_t position)>

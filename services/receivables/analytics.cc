@@ -181,8 +181,7 @@ int64_t ReceivedTowardPromise(const Client& client, const Promise& promise,
 
 }  // namespace
 
-absl::StatusOr<AgingReport> ComputeAging(const ReceivablesState& state, absl::CivilDay as_of,
-                                         const AgingOptions& options) {
+absl::StatusOr<AgingBuilder> AgingBuilder::Make(absl::CivilDay as_of, const AgingOptions& options) {
   const std::vector<int64_t>& bounds = options.bucket_upper_bounds_days;
   if (bounds.size() + 1 > kMaxAgingBuckets) {
     return absl::InvalidArgumentError(
@@ -198,65 +197,81 @@ absl::StatusOr<AgingReport> ComputeAging(const ReceivablesState& state, absl::Ci
       return absl::InvalidArgumentError("bucket upper bounds must be strictly ascending");
     }
   }
-  AgingReport report;
-  report.as_of = as_of;
-  report.buckets = MakeBuckets(bounds);
-  const size_t bucket_count = report.buckets.size();
+  AgingBuilder builder;
+  builder.as_of_ = as_of;
+  builder.options_ = options;
+  builder.buckets_ = MakeBuckets(bounds);
+  return builder;
+}
 
-  std::map<std::pair<std::string, std::string>, AgingRow> rows;
-  for (const auto& [client_id, client] : state.clients()) {
-    for (const auto& [invoice_id, invoice] : client.invoices) {
-      const int64_t outstanding_minor = invoice.OutstandingOn(as_of);
-      if (outstanding_minor == 0) continue;
-      const int64_t age_days = as_of - invoice.due_date;
-      const size_t bucket = BucketOf(bounds, age_days);
-      const int64_t disputed_minor = DisputedOn(client, invoice, outstanding_minor, as_of);
-      AgingRow& row = RowFor(rows, GroupKey(client, invoice.currency, options.group_by),
-                             invoice.currency, bucket_count);
-      row.outstanding_by_bucket_minor[bucket] += outstanding_minor;
-      row.disputed_by_bucket_minor[bucket] += disputed_minor;
-      if (options.include_lines) {
-        row.invoice_lines.push_back(AgingInvoiceLine{.client_id = client_id,
-                                                     .invoice_id = invoice_id,
-                                                     .currency = invoice.currency,
-                                                     .due_date = invoice.due_date,
-                                                     .age_days = age_days,
-                                                     .bucket = bucket,
-                                                     .outstanding_minor = outstanding_minor,
-                                                     .disputed_minor = disputed_minor});
-      }
-    }
-    for (const auto& [payment_id, payment] : client.payments) {
-      const int64_t unapplied_minor = payment.UnappliedOn(as_of);
-      if (unapplied_minor == 0) continue;
-      AgingRow& row = RowFor(rows, GroupKey(client, payment.currency, options.group_by),
-                             payment.currency, bucket_count);
-      row.unapplied_cash_minor -= unapplied_minor;
-      if (options.include_lines) {
-        row.credit_lines.push_back(AgingCreditLine{.client_id = client_id,
-                                                   .kind = CreditLineKind::kUnappliedCash,
-                                                   .source_id = payment_id,
-                                                   .currency = payment.currency,
-                                                   .dated = payment.value_date,
-                                                   .amount_minor = -unapplied_minor});
-      }
-    }
-    for (const auto& [credit_id, credit] : client.standalone_credits) {
-      if (credit.issue_date > as_of) continue;
-      AgingRow& row = RowFor(rows, GroupKey(client, credit.currency, options.group_by),
-                             credit.currency, bucket_count);
-      row.standalone_credit_minor -= credit.amount_minor;
-      if (options.include_lines) {
-        row.credit_lines.push_back(AgingCreditLine{.client_id = client_id,
-                                                   .kind = CreditLineKind::kStandaloneCredit,
-                                                   .source_id = credit_id,
-                                                   .currency = credit.currency,
-                                                   .dated = credit.issue_date,
-                                                   .amount_minor = -credit.amount_minor});
-      }
+void AgingBuilder::Add(const ReceivablesState& state) {
+  for (const auto& [client_id, client] : state.clients()) AddClient(client_id, client);
+}
+
+void AgingBuilder::AddClient(const std::string& client_id, const Client& client) {
+  const absl::CivilDay as_of = as_of_;
+  const AgingOptions& options = options_;
+  const std::vector<int64_t>& bounds = options.bucket_upper_bounds_days;
+  const size_t bucket_count = buckets_.size();
+  auto& rows = rows_;
+  for (const auto& [invoice_id, invoice] : client.invoices) {
+    const int64_t outstanding_minor = invoice.OutstandingOn(as_of);
+    if (outstanding_minor == 0) continue;
+    const int64_t age_days = as_of - invoice.due_date;
+    const size_t bucket = BucketOf(bounds, age_days);
+    const int64_t disputed_minor = DisputedOn(client, invoice, outstanding_minor, as_of);
+    AgingRow& row = RowFor(rows, GroupKey(client, invoice.currency, options.group_by),
+                           invoice.currency, bucket_count);
+    row.outstanding_by_bucket_minor[bucket] += outstanding_minor;
+    row.disputed_by_bucket_minor[bucket] += disputed_minor;
+    if (options.include_lines) {
+      row.invoice_lines.push_back(AgingInvoiceLine{.client_id = client_id,
+                                                   .invoice_id = invoice_id,
+                                                   .currency = invoice.currency,
+                                                   .due_date = invoice.due_date,
+                                                   .age_days = age_days,
+                                                   .bucket = bucket,
+                                                   .outstanding_minor = outstanding_minor,
+                                                   .disputed_minor = disputed_minor});
     }
   }
+  for (const auto& [payment_id, payment] : client.payments) {
+    const int64_t unapplied_minor = payment.UnappliedOn(as_of);
+    if (unapplied_minor == 0) continue;
+    AgingRow& row = RowFor(rows, GroupKey(client, payment.currency, options.group_by),
+                           payment.currency, bucket_count);
+    row.unapplied_cash_minor -= unapplied_minor;
+    if (options.include_lines) {
+      row.credit_lines.push_back(AgingCreditLine{.client_id = client_id,
+                                                 .kind = CreditLineKind::kUnappliedCash,
+                                                 .source_id = payment_id,
+                                                 .currency = payment.currency,
+                                                 .dated = payment.value_date,
+                                                 .amount_minor = -unapplied_minor});
+    }
+  }
+  for (const auto& [credit_id, credit] : client.standalone_credits) {
+    if (credit.issue_date > as_of) continue;
+    AgingRow& row = RowFor(rows, GroupKey(client, credit.currency, options.group_by),
+                           credit.currency, bucket_count);
+    row.standalone_credit_minor -= credit.amount_minor;
+    if (options.include_lines) {
+      row.credit_lines.push_back(AgingCreditLine{.client_id = client_id,
+                                                 .kind = CreditLineKind::kStandaloneCredit,
+                                                 .source_id = credit_id,
+                                                 .currency = credit.currency,
+                                                 .dated = credit.issue_date,
+                                                 .amount_minor = -credit.amount_minor});
+    }
+  }
+}
 
+AgingReport AgingBuilder::Finish() && {
+  AgingReport report;
+  report.as_of = as_of_;
+  report.buckets = std::move(buckets_);
+  const size_t bucket_count = report.buckets.size();
+  auto& rows = rows_;
   std::map<std::string, AgingRow> totals;
   for (auto& [key, row] : rows) {
     for (size_t b = 0; b < bucket_count; ++b) {
@@ -289,6 +304,14 @@ absl::StatusOr<AgingReport> ComputeAging(const ReceivablesState& state, absl::Ci
   }
   for (auto& [currency, total] : totals) report.totals.push_back(std::move(total));
   return report;
+}
+
+absl::StatusOr<AgingReport> ComputeAging(const ReceivablesState& state, absl::CivilDay as_of,
+                                         const AgingOptions& options) {
+  absl::StatusOr<AgingBuilder> builder = AgingBuilder::Make(as_of, options);
+  if (!builder.ok()) return builder.status();
+  builder->Add(state);
+  return std::move(*builder).Finish();
 }
 
 absl::StatusOr<std::vector<DsoReport>> ComputeDso(const ReceivablesState& state,

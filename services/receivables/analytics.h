@@ -15,8 +15,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -126,6 +128,25 @@ struct AgingReport {
 // Errors: INVALID_ARGUMENT for bounds that are not strictly ascending or too many.
 absl::StatusOr<AgingReport> ComputeAging(const ReceivablesState& state, absl::CivilDay as_of,
                                          const AgingOptions& options = {});
+
+// ComputeAging in parts, for a state read client by client (a stored view): Add the
+// clients in ascending id order, each once, then Finish. The report equals ComputeAging's
+// on the union of the clients added.
+class AgingBuilder {
+ public:
+  // INVALID_ARGUMENT as ComputeAging.
+  static absl::StatusOr<AgingBuilder> Make(absl::CivilDay as_of, const AgingOptions& options);
+  void Add(const ReceivablesState& state);
+  void AddClient(const std::string& client_id, const Client& client);
+  AgingReport Finish() &&;
+
+ private:
+  AgingBuilder() = default;
+  absl::CivilDay as_of_;
+  AgingOptions options_;
+  std::vector<AgingBucket> buckets_;
+  std::map<std::pair<std::string, std::string>, AgingRow> rows_;
+};
 
 // -------------------------------------------------------------------------------- DSO
 

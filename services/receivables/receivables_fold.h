@@ -30,6 +30,8 @@ class ReceivablesFold final : public projection::Fold {
   std::vector<std::string> EventTypes() const override;
 
   const ReceivablesState& state() const { return state_; }
+  // For a stored view assembling the fold of a cut (receivables_view.h).
+  ReceivablesState& mutable_state() { return state_; }
 
  private:
   ReceivablesState state_;

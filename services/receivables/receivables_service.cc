@@ -18,6 +18,7 @@
 #include "services/projection/projection_rpc.h"
 #include "services/receivables/analytics.h"
 #include "services/receivables/receivables_fold.h"
+#include "services/receivables/receivables_view.h"
 #include "services/request_fields.h"
 
 namespace sixhearts::services::receivables {
@@ -217,14 +218,31 @@ grpc::Status ReceivablesService::Aging(grpc::ServerContext* /*context*/,
   absl::StatusOr<AgingOptions> options = ToAgingOptions(*request);
   if (!options.ok()) return ToGrpcStatus(options.status());
 
-  absl::Status status =
-      ReadState(engine, *as_of, *known_at, [&](const ReceivablesState& state, uint64_t position) {
-        absl::StatusOr<AgingReport> report = ComputeAging(state, *as_of, *options);
+  projection::AsOf cut;
+  cut.business_day = *as_of;
+  cut.known_at = *known_at;
+  // A stored view reads the items its index lists as maybe open, client by client; a
+  // whole fold (or a view behind the cut) is read whole.
+  absl::StatusOr<bool> streamed = engine->ReadViewCut(
+      cut, [&](const projection::ViewCut& view, uint64_t position) -> absl::Status {
+        absl::StatusOr<AgingReport> report = StoredAging(view, *as_of, *options);
         if (!report.ok()) return report.status();
         ToProto(*report, response);
         response->set_position(position);
         return absl::OkStatus();
       });
+  if (!streamed.ok()) return ToGrpcStatus(streamed.status());
+  absl::Status status = *streamed
+                            ? absl::OkStatus()
+                            : ReadState(engine, *as_of, *known_at,
+                                        [&](const ReceivablesState& state, uint64_t position) {
+                                          absl::StatusOr<AgingReport> report =
+                                              ComputeAging(state, *as_of, *options);
+                                          if (!report.ok()) return report.status();
+                                          ToProto(*report, response);
+                                          response->set_position(position);
+                                          return absl::OkStatus();
+                                        });
   if (!status.ok()) return ToGrpcStatus(status);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
   if (absl::Status s = engine->store().OpenViewTexts(response); !s.ok()) return ToGrpcStatus(s);

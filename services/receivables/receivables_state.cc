@@ -95,6 +95,12 @@ const Client* ReceivablesState::FindClient(std::string_view client_id) const {
   return it == clients_.end() ? nullptr : &it->second;
 }
 
+Client& ReceivablesState::ClientForView(std::string_view client_id) {
+  const auto [it, inserted] = clients_.try_emplace(client_id);
+  if (inserted) it->second.client_id = std::string(client_id);
+  return it->second;
+}
+
 void ReceivablesState::Ignore(std::string_view reason) { ++ignored_events_[std::string(reason)]; }
 
 Client* ReceivablesState::ClientForStream(std::string_view stream) {

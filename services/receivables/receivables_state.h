@@ -203,6 +203,9 @@ class ReceivablesState {
   // Keyed by client id (the stream name without its "client-" prefix).
   const IdMap<Client>& clients() const { return clients_; }
   const Client* FindClient(std::string_view client_id) const;
+  // The client's entry, created empty (only its id set) when missing: how a stored view
+  // (receivables_view.h) assembles a state from its rows.
+  Client& ClientForView(std::string_view client_id);
 
   // Events of a handled type folded in (ignored ones included), and the largest global
   // position among them (0 when none carried one).

@@ -33,6 +33,8 @@ class RelationshipsFold final : public projection::Fold {
   absl::Status Restore(std::string_view bytes) override;
 
   const RelationshipsState& state() const { return state_; }
+  // For a stored view assembling the fold of a cut (relationships_view.h).
+  RelationshipsState& mutable_state() { return state_; }
 
  private:
   RelationshipsState state_;

@@ -4,8 +4,10 @@
 // states and copy the report into the response.
 #include "services/relationships/relationships_service.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,8 +24,10 @@
 #include "services/projection/projection_rpc.h"
 #include "services/receivables/analytics.h"
 #include "services/receivables/receivables_fold.h"
+#include "services/receivables/receivables_view.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/relationships_fold.h"
+#include "services/relationships/relationships_view.h"
 #include "services/relationships/text_format.h"
 #include "services/request_fields.h"
 
@@ -117,6 +121,80 @@ absl::Status ReadBoth(projection::ProjectionEngine* relationships,
                    static_cast<const receivables::ReceivablesFold&>(*folds[1]).state(), position,
                    position);
       });
+}
+
+// What a report reads of stored views: the clients it covers, and their timelines or not.
+struct Scope {
+  // Ascending, each once; empty: every client.
+  std::vector<std::string> clients;
+  bool timeline = false;
+
+  static Scope Of(std::vector<std::string> clients, bool timeline) {
+    std::sort(clients.begin(), clients.end());
+    clients.erase(std::unique(clients.begin(), clients.end()), clients.end());
+    return Scope{std::move(clients), timeline};
+  }
+};
+
+// The relationship rows `scope` covers of a stored cut, in force on `at.day`, into `state`
+// (made with the view's FoldOptions: ledgerd's are the defaults, server.cc).
+absl::Status AddScope(const projection::ViewCut& cut, const Scope& scope, const ReadAt& at,
+                      RelationshipsState& state) {
+  if (scope.clients.empty()) return AddClientsRows(cut, at.day, state);
+  for (const std::string& id : scope.clients) {
+    if (absl::Status s = AddClientRows(cut, id, at.day, scope.timeline, state); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// The relationship state of `scope` as `at` selects it, and its position, to `use`: from
+// the stored view's rows of just those clients when it has reached the cut, else as Read
+// gives the whole fold.
+template <typename Use>
+absl::Status ReadScope(projection::ProjectionEngine* engine, const ReadAt& at, const Scope& scope,
+                       Use use) {
+  absl::StatusOr<bool> stored = engine->ReadViewCut(
+      at.as_of(), [&](const projection::ViewCut& cut, uint64_t position) -> absl::Status {
+        RelationshipsState state;
+        if (absl::Status s = AddScope(cut, scope, at, state); !s.ok()) return s;
+        return use(state, position);
+      });
+  if (!stored.ok()) return stored.status();
+  if (*stored) return absl::OkStatus();
+  return ReadRelationships(engine, at, use);
+}
+
+// Both states of `scope` as `at` selects them, at one log position: from the stored views'
+// rows of just those clients (both views' cuts at the same position) when both have
+// reached the cut, else the whole folds read together.
+template <typename Use>
+absl::Status ReadBothScope(projection::ProjectionEngine* relationships,
+                           projection::ProjectionEngine* receivables, const ReadAt& at,
+                           const Scope& scope, Use use) {
+  absl::StatusOr<bool> stored = projection::ProjectionEngine::ReadViewCutsTogether(
+      {relationships, receivables}, at.as_of(),
+      [&](const std::vector<const projection::ViewCut*>& cuts, uint64_t position) -> absl::Status {
+        RelationshipsState state;
+        if (absl::Status s = AddScope(*cuts[0], scope, at, state); !s.ok()) return s;
+        static const std::shared_ptr<const projection::RowProjection> money_rows =
+            receivables::MakeReceivablesRows();
+        std::unique_ptr<projection::Fold> money = money_rows->NewFold();
+        std::vector<std::optional<std::string_view>> clients;
+        if (scope.clients.empty()) clients.push_back(std::nullopt);
+        for (const std::string& id : scope.clients) clients.push_back(id);
+        for (const std::optional<std::string_view>& client : clients) {
+          if (absl::Status s = AddReceivablesRows(*cuts[1], *money_rows, client, at.day, *money);
+              !s.ok()) {
+            return s;
+          }
+        }
+        // MakeReceivablesRows() makes ReceivablesFolds.
+        return use(state, static_cast<const receivables::ReceivablesFold&>(*money).state(),
+                   position, position);
+      });
+  if (!stored.ok()) return stored.status();
+  if (*stored) return absl::OkStatus();
+  return ReadBoth(relationships, receivables, at, use);
 }
 
 v1::Date DateOf(absl::CivilDay day) { return ledger::FromCivilDay(day); }
@@ -417,8 +495,9 @@ grpc::Status RelationshipsService::Scorecard(grpc::ServerContext* /*context*/,
       Ids(request->account_owners(), "account_owners", true);
   if (!owners.ok()) return ToGrpcStatus(owners.status());
 
-  absl::Status status = ReadRelationships(
-      engines.relationships, *at, [&](const RelationshipsState& state, uint64_t position) {
+  const Scope scope = Scope::Of(options.client_ids, false);
+  absl::Status status = ReadScope(
+      engines.relationships, *at, scope, [&](const RelationshipsState& state, uint64_t position) {
         absl::StatusOr<ScorecardReport> report = ComputeScorecard(state, at->day, options);
         if (!report.ok()) return report.status();
         for (const ClientScorecard& card : report->clients) {
@@ -464,8 +543,8 @@ grpc::Status RelationshipsService::Timeline(grpc::ServerContext* /*context*/,
   if (!months.ok()) return ToGrpcStatus(months.status());
   options.series_months = static_cast<int>(*months);
 
-  absl::Status status = ReadBoth(
-      engines.relationships, engines.receivables, *at,
+  absl::Status status = ReadBothScope(
+      engines.relationships, engines.receivables, *at, Scope::Of({request->client_id()}, true),
       [&](const RelationshipsState& state, const ReceivablesState& money, uint64_t position,
           uint64_t receivables_position) -> absl::Status {
         absl::StatusOr<ClientTimeline> timeline =
@@ -510,17 +589,17 @@ grpc::Status RelationshipsService::Plans(grpc::ServerContext* /*context*/,
   if (!clients.ok()) return ToGrpcStatus(clients.status());
   options.client_ids = *std::move(clients);
 
-  absl::Status status =
-      ReadBoth(engines.relationships, engines.receivables, *at,
-               [&](const RelationshipsState& state, const ReceivablesState& money,
-                   uint64_t position, uint64_t receivables_position) {
-                 for (const PlanReport& plan : ComputePlans(state, money, at->day, options)) {
-                   ToProto(plan, response->add_plans());
-                 }
-                 response->set_position(position);
-                 response->set_receivables_position(receivables_position);
-                 return absl::OkStatus();
-               });
+  absl::Status status = ReadBothScope(
+      engines.relationships, engines.receivables, *at, Scope::Of(options.client_ids, false),
+      [&](const RelationshipsState& state, const ReceivablesState& money, uint64_t position,
+          uint64_t receivables_position) {
+        for (const PlanReport& plan : ComputePlans(state, money, at->day, options)) {
+          ToProto(plan, response->add_plans());
+        }
+        response->set_position(position);
+        response->set_receivables_position(receivables_position);
+        return absl::OkStatus();
+      });
   if (!status.ok()) return ToGrpcStatus(status);
   *response->mutable_as_of() = DateOf(at->day);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
@@ -555,19 +634,20 @@ grpc::Status RelationshipsService::Worklist(grpc::ServerContext* /*context*/,
   if (!rows.ok()) return ToGrpcStatus(rows.status());
   options.max_rows = static_cast<size_t>(*rows);
 
-  absl::Status status = ReadBoth(engines.relationships, engines.receivables, *at,
-                                 [&](const RelationshipsState& state, const ReceivablesState& money,
-                                     uint64_t position, uint64_t receivables_position) {
-                                   absl::StatusOr<relationships::Worklist> worklist =
-                                       ComputeWorklist(state, money, at->day, options);
-                                   if (!worklist.ok()) return worklist.status();
-                                   response->set_clients_considered(worklist->clients_considered);
-                                   for (const WorklistRow& row : worklist->rows)
-                                     ToProto(row, response->add_rows());
-                                   response->set_position(position);
-                                   response->set_receivables_position(receivables_position);
-                                   return absl::OkStatus();
-                                 });
+  absl::Status status =
+      ReadBothScope(engines.relationships, engines.receivables, *at, Scope{},
+                    [&](const RelationshipsState& state, const ReceivablesState& money,
+                        uint64_t position, uint64_t receivables_position) {
+                      absl::StatusOr<relationships::Worklist> worklist =
+                          ComputeWorklist(state, money, at->day, options);
+                      if (!worklist.ok()) return worklist.status();
+                      response->set_clients_considered(worklist->clients_considered);
+                      for (const WorklistRow& row : worklist->rows)
+                        ToProto(row, response->add_rows());
+                      response->set_position(position);
+                      response->set_receivables_position(receivables_position);
+                      return absl::OkStatus();
+                    });
   if (!status.ok()) return ToGrpcStatus(status);
   *response->mutable_as_of() = DateOf(at->day);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();
@@ -596,17 +676,17 @@ grpc::Status RelationshipsService::Evidence(grpc::ServerContext* /*context*/,
   if (!tolerance.ok()) return ToGrpcStatus(tolerance.status());
   options.promises.tolerance_days = *tolerance;
 
-  absl::Status status = ReadBoth(engines.relationships, engines.receivables, *at,
-                                 [&](const RelationshipsState& state, const ReceivablesState& money,
-                                     uint64_t position, uint64_t receivables_position) {
-                                   absl::StatusOr<EvidenceReport> report =
-                                       ComputeEvidence(state, money, at->day, options);
-                                   if (!report.ok()) return report.status();
-                                   ToProto(*report, response);
-                                   response->set_position(position);
-                                   response->set_receivables_position(receivables_position);
-                                   return absl::OkStatus();
-                                 });
+  absl::Status status = ReadBothScope(
+      engines.relationships, engines.receivables, *at, Scope{},
+      [&](const RelationshipsState& state, const ReceivablesState& money, uint64_t position,
+          uint64_t receivables_position) {
+        absl::StatusOr<EvidenceReport> report = ComputeEvidence(state, money, at->day, options);
+        if (!report.ok()) return report.status();
+        ToProto(*report, response);
+        response->set_position(position);
+        response->set_receivables_position(receivables_position);
+        return absl::OkStatus();
+      });
   if (!status.ok()) return ToGrpcStatus(status);
   *response->mutable_as_of() = DateOf(at->day);
   if (request->has_known_at()) *response->mutable_known_at() = request->known_at();

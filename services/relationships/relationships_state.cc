@@ -204,6 +204,20 @@ const ClientRelationship* RelationshipsState::FindClient(std::string_view client
   return it == clients_.end() ? nullptr : &it->second;
 }
 
+ClientRelationship& RelationshipsState::ClientForView(std::string_view client_id) {
+  const auto [it, inserted] = clients_.try_emplace(std::string(client_id));
+  if (inserted) it->second.client_id = std::string(client_id);
+  return it->second;
+}
+
+void RelationshipsState::KeepTimelineEntry(ClientRelationship& client, TimelineEntry entry) const {
+  client.timeline.push_back(std::move(entry));
+  while (client.timeline.size() > options_.timeline_entries_per_client) {
+    client.timeline.pop_front();
+    ++client.timeline_dropped;
+  }
+}
+
 void RelationshipsState::Ignore(std::string_view reason) { ++ignored_events_[std::string(reason)]; }
 
 ClientRelationship* RelationshipsState::ClientForStream(std::string_view stream, bool& created) {
@@ -438,19 +452,15 @@ void RelationshipsState::AddTimelineEntry(ClientRelationship& client, const v1::
   } else {
     summary = Truncated(std::move(summary), kMaxTimelineSummaryBytes);
   }
-  client.timeline.push_back(
-      TimelineEntry{.position = event.position(),
-                    .type = std::string(ledger::EventTypeName(event)),
-                    .on = day,
-                    .hearts = hearts,
-                    .actor = event.actor(),
-                    .hash_prefix = absl::BytesToHexString(absl::string_view(
-                        hash.data(), std::min(hash.size(), kTimelineHashPrefixBytes))),
-                    .summary = std::move(summary)});
-  while (client.timeline.size() > options_.timeline_entries_per_client) {
-    client.timeline.pop_front();
-    ++client.timeline_dropped;
-  }
+  KeepTimelineEntry(
+      client, TimelineEntry{.position = event.position(),
+                            .type = std::string(ledger::EventTypeName(event)),
+                            .on = day,
+                            .hearts = hearts,
+                            .actor = event.actor(),
+                            .hash_prefix = absl::BytesToHexString(absl::string_view(
+                                hash.data(), std::min(hash.size(), kTimelineHashPrefixBytes))),
+                            .summary = std::move(summary)});
 }
 
 }  // namespace sixhearts::services::relationships

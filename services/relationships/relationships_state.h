@@ -176,6 +176,14 @@ class RelationshipsState {
   // Keyed by client id (the stream name without its "client-" prefix).
   const std::map<std::string, ClientRelationship>& clients() const { return clients_; }
   const ClientRelationship* FindClient(std::string_view client_id) const;
+  // The client's entry, created empty (only its id set) when missing: how a stored view
+  // (relationships_view.h) assembles a state from its rows.
+  ClientRelationship& ClientForView(std::string_view client_id);
+  // Appends `entry` to the client's timeline and drops the oldest entries past
+  // FoldOptions::timeline_entries_per_client, counting them in timeline_dropped: what
+  // Apply does with each event's entry, so a stored view that adds the entries of a cut in
+  // arrival order keeps the same ones.
+  void KeepTimelineEntry(ClientRelationship& client, TimelineEntry entry) const;
 
   const FoldOptions& options() const { return options_; }
   uint64_t applied_event_count() const { return applied_event_count_; }

@@ -20,7 +20,9 @@
 #include "ledger/event_store.h"
 #include "services/event_store_service.h"
 #include "services/projection/projection_engine.h"
+#include "services/projection/view_store.h"
 #include "services/receivables/receivables_fold.h"
+#include "services/receivables/receivables_view.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/receivables.grpc.pb.h"
 #include "tests/testing/subprocess.h"
@@ -102,10 +104,13 @@ class ReceivablesServiceTest : public ::testing::Test {
     auto store = ledger::EventStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    projection::EngineOptions engine_options;
-    engine_options.snapshot_every_events = 4;  // so that as-of reads start from snapshots
-    auto engine = projection::ProjectionEngine::Start(store_.get(), kReceivablesProjectionName,
-                                                      MakeReceivablesFoldFactory(), engine_options);
+    projection::ViewStoreOptions view_options;
+    view_options.dir = dir_.sub("views");
+    auto views = projection::ViewStore::Open(view_options, nullptr);
+    ASSERT_TRUE(views.ok()) << views.status();
+    views_ = *std::move(views);
+    auto engine = projection::ProjectionEngine::StartStored(store_.get(), views_.get(),
+                                                            MakeReceivablesRows());
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = *std::move(engine);
     event_store_.Attach(store_.get());
@@ -185,6 +190,7 @@ class ReceivablesServiceTest : public ::testing::Test {
   // "Today" for requests without a day.
   ledger::ManualClock today_clock_{Utc(2026, 3, 31) + absl::Hours(15)};
   std::unique_ptr<ledger::EventStore> store_;
+  std::unique_ptr<projection::ViewStore> views_;
   std::unique_ptr<projection::ProjectionEngine> engine_;
   EventStoreService event_store_;
   ReceivablesService receivables_{&today_clock_};
@@ -542,11 +548,10 @@ TEST_F(ReceivablesServiceTest, StatusAndRebuildLeaveAgingAsItWas) {
   ASSERT_TRUE(rebuilding->Finish().ok());
   EXPECT_TRUE(rebuilt.finished());
   EXPECT_EQ(rebuilt.position(), 15u);
-  // 15 events, a snapshot every 4 growing by 2 in a rebuild: at positions 4 and 8 (the
-  // next would be at 16).
+  // A stored view answers past cuts from its rows: no snapshots.
   grpc::ClientContext after_context;
   ASSERT_TRUE(stub_->ProjectionStatus(&after_context, {}, &status).ok());
-  EXPECT_EQ(status.snapshots(), 2u);
+  EXPECT_EQ(status.snapshots(), 0u);
   EXPECT_EQ(status.saved_position(), 15u);
 
   const v1::AgingResponse after = Aging(AgingAsOf(D(2026, 3, 31)));
@@ -705,7 +710,7 @@ TEST_F(LedgerctlReceivablesTest, PromisesDisputesStatusAndUsageErrors) {
   ASSERT_EQ(status.exit_code, 0) << status.output;
   EXPECT_EQ(status.output,
             "{\"name\":\"receivables\",\"position\":15,\"head_position\":15,\"lag_events\":0,"
-            "\"saved_position\":15,\"snapshots\":2}\n");  // at 4 and 8
+            "\"saved_position\":15,\"snapshots\":0}\n");  // stored views keep none
 
   Run group = Ctl({"dso", "--quarter", "2026Q1", "--group-by", "client"});
   EXPECT_EQ(group.exit_code, 2);

@@ -22,9 +22,12 @@
 #include "ledger/event_store.h"
 #include "services/event_store_service.h"
 #include "services/projection/projection_engine.h"
+#include "services/projection/view_store.h"
 #include "services/receivables/receivables_fold.h"
+#include "services/receivables/receivables_view.h"
 #include "services/receivables/receivables_service.h"
 #include "services/relationships/relationships_fold.h"
+#include "services/relationships/relationships_view.h"
 #include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "sixhearts/ledger/v1/relationships.grpc.pb.h"
 #include "tests/testing/subprocess.h"
@@ -214,14 +217,18 @@ class RelationshipsServiceTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     projection::EngineOptions engine_options;
-    engine_options.snapshot_every_events = 8;  // so that as-of reads start from snapshots
-    auto receivables = projection::ProjectionEngine::Start(
-        store_.get(), receivables::kReceivablesProjectionName,
-        receivables::MakeReceivablesFoldFactory(), engine_options);
+    projection::ViewStoreOptions view_options;
+    view_options.dir = dir_.sub("views");
+    auto views = projection::ViewStore::Open(view_options, nullptr);
+    ASSERT_TRUE(views.ok()) << views.status();
+    views_ = *std::move(views);
+    auto receivables = projection::ProjectionEngine::StartStored(
+        store_.get(), views_.get(), receivables::MakeReceivablesRows(), engine_options);
     ASSERT_TRUE(receivables.ok()) << receivables.status();
     receivables_engine_ = *std::move(receivables);
-    auto relationships = projection::ProjectionEngine::Start(
-        store_.get(), kRelationshipsProjectionName, MakeRelationshipsFoldFactory(), engine_options);
+    // As ledgerd keeps it: stored views (relationships_view.h), in the same view store.
+    auto relationships = projection::ProjectionEngine::StartStored(
+        store_.get(), views_.get(), MakeRelationshipsRows(), engine_options);
     ASSERT_TRUE(relationships.ok()) << relationships.status();
     relationships_engine_ = *std::move(relationships);
     event_store_.Attach(store_.get());
@@ -313,6 +320,7 @@ class RelationshipsServiceTest : public ::testing::Test {
   // "Today" for requests without a day.
   ledger::ManualClock today_clock_{Utc(2026, 6, 30) + absl::Hours(15)};
   std::unique_ptr<ledger::EventStore> store_;
+  std::unique_ptr<projection::ViewStore> views_;
   std::unique_ptr<projection::ProjectionEngine> receivables_engine_;
   std::unique_ptr<projection::ProjectionEngine> relationships_engine_;
   EventStoreService event_store_;
@@ -750,11 +758,73 @@ TEST_F(RelationshipsServiceTest, StatusAndRebuildLeaveTheScorecardAsItWas) {
   EXPECT_EQ(status.name(), "relationships");
   EXPECT_EQ(status.position(), 24u);
   EXPECT_EQ(status.lag_events(), 0u);
-  // 24 events, a snapshot every 8 growing by 2 in a rebuild: at positions 8 and 16 (the
-  // next would be at 32).
-  EXPECT_EQ(status.snapshots(), 2u);
+  // A stored view keeps no whole-fold snapshot.
+  EXPECT_EQ(status.snapshots(), 0u);
+  EXPECT_EQ(status.saved_position(), 24u);
   const v1::ScorecardResponse after = Scorecard({});
   EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
+}
+
+TEST_F(RelationshipsServiceTest, ARestartServesAtOnceFromTheStoredView) {
+  AppendHistory();
+  const v1::ScorecardResponse before = Scorecard({});
+  ASSERT_TRUE(relationships_engine_->WaitFor(24, absl::Seconds(10)));
+  const auto rows = views_->CountRows(kRelationshipsProjectionName);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  // Timeline entries alone are one row per event of a client stream: at least 24.
+  EXPECT_GE(*rows, 24u);
+  service_.Attach(nullptr, nullptr);
+  relationships_engine_->Stop();
+  relationships_engine_.reset();
+  auto restarted = projection::ProjectionEngine::StartStored(store_.get(), views_.get(),
+                                                             MakeRelationshipsRows(), {});
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  relationships_engine_ = *std::move(restarted);
+  // At the head as it starts, from the view's checkpoint: nothing rebuilt, nothing
+  // replayed, the same rows.
+  EXPECT_EQ(relationships_engine_->status().position, 24u);
+  EXPECT_EQ(*views_->CountRows(kRelationshipsProjectionName), *rows);
+  service_.Attach(relationships_engine_.get(), receivables_engine_.get());
+  EXPECT_EQ(Scorecard({}).SerializeAsString(), before.SerializeAsString());
+}
+
+TEST_F(RelationshipsServiceTest, AWholeFoldSavedByAnOlderLedgerdIsRebuiltAsAStoredView) {
+  AppendHistory();
+  const v1::ScorecardResponse before = Scorecard({});
+  service_.Attach(nullptr, nullptr);
+  relationships_engine_->Stop();
+  relationships_engine_.reset();
+  {
+    // The whole-fold engine an older ledgerd ran: its state saved as one blob at stop.
+    auto old = projection::ProjectionEngine::Start(store_.get(), kRelationshipsProjectionName,
+                                                   MakeRelationshipsFoldFactory(), {});
+    ASSERT_TRUE(old.ok()) << old.status();
+    ASSERT_TRUE((*old)->WaitFor(24, absl::Seconds(10)));
+    (*old)->Stop();
+  }
+  auto blob = store_->LoadProjection(kRelationshipsProjectionName);
+  ASSERT_TRUE(blob.ok() && blob->has_value());
+  EXPECT_EQ((*blob)->position, 24u);
+  // A view store without this projection's view (as after the upgrade).
+  projection::ViewStoreOptions view_options;
+  view_options.dir = dir_.sub("views-upgraded");
+  auto views = projection::ViewStore::Open(view_options, nullptr);
+  ASSERT_TRUE(views.ok()) << views.status();
+  auto upgraded = projection::ProjectionEngine::StartStored(store_.get(), views->get(),
+                                                            MakeRelationshipsRows(), {});
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status();
+  relationships_engine_ = *std::move(upgraded);
+  EXPECT_EQ(relationships_engine_->status().position, 24u);
+  // Built from the log, then the blob dropped so that it is never read.
+  blob = store_->LoadProjection(kRelationshipsProjectionName);
+  ASSERT_TRUE(blob.ok());
+  EXPECT_FALSE(blob->has_value());
+  service_.Attach(relationships_engine_.get(), receivables_engine_.get());
+  EXPECT_EQ(Scorecard({}).SerializeAsString(), before.SerializeAsString());
+  // The engine goes before the view store it writes.
+  service_.Attach(nullptr, nullptr);
+  relationships_engine_->Stop();
+  relationships_engine_.reset();
 }
 
 // ------------------------------------------------------------------------ ledgerctl

@@ -1,6 +1,7 @@
 // relationships_bench: how fast the relationship projection rebuilds from a large scenario
 // log, against a raw RocksDB scan that parses every event in the same run, and the
-// latency of scorecards for every client from the live projection. Method and figures:
+// latency of scorecards for every client and of one client's timeline, from the live
+// projection or the stored view's rows each report reads. Method and figures:
 // BENCHMARKS.md ("Relationships projection (issue 4)").
 #include <sys/resource.h>
 #include <unistd.h>
@@ -33,8 +34,11 @@
 #include "rocksdb/db.h"
 #include "rocksdb/table.h"
 #include "services/projection/projection_engine.h"
+#include "services/projection/view_store.h"
+#include "services/receivables/receivables_state.h"
 #include "services/relationships/analytics.h"
 #include "services/relationships/relationships_fold.h"
+#include "services/relationships/relationships_view.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "tools/scenario/scenario.h"
@@ -67,6 +71,7 @@ struct Flags {
   bool keep = false;
   uint64_t snapshot_every = 1'000'000;
   uint64_t seed = 1;
+  bool stored_views = false;
 };
 
 double SecondsSince(SteadyClock::time_point start) {
@@ -254,6 +259,9 @@ int Main(int argc, char** argv) {
   app.add_option("--snapshot-every", flags.snapshot_every, "EngineOptions::snapshot_every_events")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
   app.add_option("--seed", flags.seed, "Scenario seed");
+  app.add_flag("--stored-views", flags.stored_views,
+               "Keep the projection as the stored view ledgerd runs (DIR.views, removed with "
+               "the generated directory) instead of a whole fold with snapshots");
   CLI11_PARSE(app, argc, argv);
   if (flags.quick) {
     if (clients_flag->count() == 0) flags.clients = 200;
@@ -304,7 +312,7 @@ int Main(int argc, char** argv) {
       std::error_code ec;
       if (remove) fs::remove_all(path, ec);
     }
-  } cleanup{path, !flags.keep};
+  } cleanup{path, !flags.keep}, views_cleanup{path + ".views", !flags.keep};
 
   // 1. Generation (sync=false), then the raw baseline with the store closed.
   auto generated = Generate(flags, cap, path);
@@ -324,7 +332,9 @@ int Main(int argc, char** argv) {
   double start_seconds = 0, rebuild_seconds = 0;
   uint64_t rebuild_position = 0;
   size_t snapshots = 0;
-  std::vector<double> ms;
+  std::vector<double> ms, whole_cut_ms, timeline_ms;
+  std::vector<std::string> client_ids;
+  size_t timeline_entries = 0;
   size_t scorecard_clients = 0;
   double mean_health = 0;
   {
@@ -334,10 +344,22 @@ int Main(int argc, char** argv) {
     if (!store.ok()) return Fail(store.status(), "open store");
     projection::EngineOptions engine_options;
     engine_options.snapshot_every_events = flags.snapshot_every;
+    std::unique_ptr<projection::ViewStore> views;  // outlives the engine
     auto t = SteadyClock::now();
-    auto engine = projection::ProjectionEngine::Start(
-        store->get(), relationships::kRelationshipsProjectionName,
-        relationships::MakeRelationshipsFoldFactory(), engine_options);
+    absl::StatusOr<std::unique_ptr<projection::ProjectionEngine>> engine;
+    if (flags.stored_views) {
+      projection::ViewStoreOptions view_options;
+      view_options.dir = path + ".views";
+      auto opened = projection::ViewStore::Open(view_options, nullptr);
+      if (!opened.ok()) return Fail(opened.status(), "open view store");
+      views = *std::move(opened);
+      engine = projection::ProjectionEngine::StartStored(
+          store->get(), views.get(), relationships::MakeRelationshipsRows(), engine_options);
+    } else {
+      engine = projection::ProjectionEngine::Start(
+          store->get(), relationships::kRelationshipsProjectionName,
+          relationships::MakeRelationshipsFoldFactory(), engine_options);
+    }
     if (!engine.ok()) return Fail(engine.status(), "start engine");
     // With no saved state the follower catches up in the background: timed to the head,
     // and finished before the rebuild so the two do not share the machine.
@@ -365,33 +387,89 @@ int Main(int argc, char** argv) {
                  Grouped(static_cast<double>(rebuild_position) / rebuild_seconds).c_str(),
                  snapshots);
 
-    // 3. Scorecards of every client, as the service reads them: the live fold as of the
-    // scenario's end date.
+    // 3. Scorecards of every client and timelines of one client each, as the service
+    // reads them: from the live fold, or from the stored view's rows each report covers
+    // (ReadViewCut: every client's summary rows; one client's rows and timeline), as of
+    // the scenario's end date. The timelines' receivables are left empty: this measures
+    // the relationship rows.
     const absl::CivilDay day = generated->end_date;
+    const projection::AsOf as_of{.business_day = day};
+    const services::receivables::ReceivablesState no_money;
+    auto score = [&](const relationships::RelationshipsState& state) -> absl::Status {
+      auto report = relationships::ComputeScorecard(state, day);
+      if (!report.ok()) return report.status();
+      scorecard_clients = report->clients.size();
+      client_ids.clear();
+      double sum = 0;
+      size_t n = 0;
+      for (const auto& client : report->clients) {
+        client_ids.push_back(client.client_id);
+        if (!client.health_index) continue;
+        sum += *client.health_index;
+        ++n;
+      }
+      mean_health = n > 0 ? sum / static_cast<double>(n) : 0;
+      return absl::OkStatus();
+    };
+    auto whole = [&](auto use) {
+      return (*engine)->Read(as_of, [&](const projection::Fold& fold, uint64_t) {
+        return use(static_cast<const relationships::RelationshipsFold&>(fold).state());
+      });
+    };
+    // The stored view's rows that `add` reads into a state, to `use`.
+    auto stored = [&](auto add, auto use) -> absl::Status {
+      absl::StatusOr<bool> read = (*engine)->ReadViewCut(
+          as_of, [&](const projection::ViewCut& cut, uint64_t) -> absl::Status {
+            relationships::RelationshipsState state;
+            if (absl::Status s = add(cut, state); !s.ok()) return s;
+            return use(state);
+          });
+      if (!read.ok()) return read.status();
+      return *read ? absl::OkStatus() : absl::FailedPreconditionError("view behind the cut");
+    };
     for (int i = 0; i < flags.queries; ++i) {
       t = SteadyClock::now();
-      absl::Status s = (*engine)->Read(
-          projection::AsOf{.business_day = day},
-          [&](const projection::Fold& fold, uint64_t) -> absl::Status {
-            const auto& state = static_cast<const relationships::RelationshipsFold&>(fold).state();
-            auto report = relationships::ComputeScorecard(state, day);
-            if (!report.ok()) return report.status();
-            scorecard_clients = report->clients.size();
-            double sum = 0;
-            size_t n = 0;
-            for (const auto& client : report->clients) {
-              if (!client.health_index) continue;
-              sum += *client.health_index;
-              ++n;
-            }
-            mean_health = n > 0 ? sum / static_cast<double>(n) : 0;
-            return absl::OkStatus();
-          });
+      absl::Status s =
+          flags.stored_views
+              ? stored(
+                    [&](const projection::ViewCut& cut, relationships::RelationshipsState& state) {
+                      return relationships::AddClientsRows(cut, day, state);
+                    },
+                    score)
+              : whole(score);
       if (!s.ok()) return Fail(s, "scorecard");
       ms.push_back(SecondsSince(t) * 1e3);
+      if (flags.stored_views) {
+        // The read ledgerd made before reports read only the rows they cover.
+        t = SteadyClock::now();
+        if (absl::Status w = whole(score); !w.ok()) return Fail(w, "scorecard of the whole cut");
+        whole_cut_ms.push_back(SecondsSince(t) * 1e3);
+      }
     }
     std::fprintf(stderr, "scorecards: p50 %.1f ms, p99 %.1f ms\n", Percentile(ms, 0.5),
                  Percentile(ms, 0.99));
+    for (int i = 0; i < flags.queries && !client_ids.empty(); ++i) {
+      const std::string& id = client_ids[static_cast<size_t>(i) % client_ids.size()];
+      auto line = [&](const relationships::RelationshipsState& state) -> absl::Status {
+        auto timeline = relationships::ComputeTimeline(state, no_money, id, day);
+        if (!timeline.ok()) return timeline.status();
+        timeline_entries += timeline->entries.size();
+        return absl::OkStatus();
+      };
+      t = SteadyClock::now();
+      absl::Status s =
+          flags.stored_views
+              ? stored(
+                    [&](const projection::ViewCut& cut, relationships::RelationshipsState& state) {
+                      return relationships::AddClientRows(cut, id, day, true, state);
+                    },
+                    line)
+              : whole(line);
+      if (!s.ok()) return Fail(s, "timeline");
+      timeline_ms.push_back(SecondsSince(t) * 1e3);
+    }
+    std::fprintf(stderr, "timelines: p50 %.2f ms, p99 %.2f ms\n", Percentile(timeline_ms, 0.5),
+                 Percentile(timeline_ms, 0.99));
     engine->reset();
   }
   auto raw_after = RawScan(path, false);
@@ -405,11 +483,12 @@ int Main(int argc, char** argv) {
       "Machine: nproc %u, load average at the end %s, peak RSS %.0f MiB. Scenario: %d "
       "clients x %d months (dry count: %.2f events per client-month), ending %s.\n"
       "Generated in this run: %s events in %.0f s (%s events/s through EventStore::Append, "
-      "sync=false, for generation speed only).\n",
+      "sync=false, for generation speed only). Projection kept as %s.\n",
       std::thread::hardware_concurrency(), LoadAverage(), PeakRssMiB(), flags.clients, flags.months,
       *per_client_month, absl::FormatCivilTime(generated->end_date),
       Grouped(static_cast<double>(generated->events)), generated->seconds,
-      Grouped(static_cast<double>(generated->events) / generated->seconds));
+      Grouped(static_cast<double>(generated->events) / generated->seconds),
+      flags.stored_views ? "a stored view (DIR.views)" : "a whole fold with snapshots");
   const double raw_rate = std::max(raw_before->rate(), raw_after->rate());
   absl::StrAppend(&out, "\n| pass over the log | events | seconds | events/s | ÷ raw scan |\n",
                   "|---|---:|---:|---:|---:|\n");
@@ -422,20 +501,35 @@ int Main(int argc, char** argv) {
   row("raw RocksDB scan, parse every event (before)", raw_before->events, raw_before->seconds);
   row("raw RocksDB scan, parse every event (after)", raw_after->events, raw_after->seconds);
   row("raw scan + RelationshipsFold::Apply (no snapshots)", raw_fold->events, raw_fold->seconds);
-  row("ProjectionEngine::Start, no saved state: live follower catches up", rebuild_position,
-      start_seconds);
+  row(flags.stored_views ? "ProjectionEngine::StartStored, no view: builds it from the log"
+                         : "ProjectionEngine::Start, no saved state: live follower catches up",
+      rebuild_position, start_seconds);
   row(absl::StrFormat("**ProjectionEngine::Rebuild** (%zu snapshots, every %s events)", snapshots,
                       Grouped(static_cast<double>(flags.snapshot_every))),
       rebuild_position, rebuild_seconds);
   absl::StrAppend(&out, "\n| query | samples | p50 ms | p99 ms | max ms | note |\n",
                   "|---|---:|---:|---:|---:|---|\n");
+  absl::StrAppendFormat(&out,
+                        "| ComputeScorecard, all clients, %s (as of business_day %s) | %zu | "
+                        "%.1f | %.1f | %.1f | %s clients, mean health index %.1f |\n",
+                        flags.stored_views
+                            ? "stored view (ReadViewCut, every client's summary rows)"
+                            : "live projection (Read)",
+                        absl::FormatCivilTime(generated->end_date), ms.size(), Percentile(ms, 0.5),
+                        Percentile(ms, 0.99), Percentile(ms, 1.0),
+                        Grouped(static_cast<double>(scorecard_clients)), mean_health);
+  if (flags.stored_views) {
+    absl::StrAppendFormat(&out,
+                          "| ComputeScorecard, all clients, every row of the cut assembled (Read) "
+                          "| %zu | %.1f | %.1f | %.1f | the read before per-report rows |\n",
+                          whole_cut_ms.size(), Percentile(whole_cut_ms, 0.5),
+                          Percentile(whole_cut_ms, 0.99), Percentile(whole_cut_ms, 1.0));
+  }
   absl::StrAppendFormat(
-      &out,
-      "| ComputeScorecard, all clients, live projection (Read as of business_day %s) | %zu | "
-      "%.1f | %.1f | %.1f | %s clients, mean health index %.1f |\n",
-      absl::FormatCivilTime(generated->end_date), ms.size(), Percentile(ms, 0.5),
-      Percentile(ms, 0.99), Percentile(ms, 1.0), Grouped(static_cast<double>(scorecard_clients)),
-      mean_health);
+      &out, "| ComputeTimeline, one client each, %s | %zu | %.2f | %.2f | %.2f | %s entries |\n",
+      flags.stored_views ? "stored view (the client's rows)" : "live projection",
+      timeline_ms.size(), Percentile(timeline_ms, 0.5), Percentile(timeline_ms, 0.99),
+      Percentile(timeline_ms, 1.0), Grouped(static_cast<double>(timeline_entries)));
   const double ratio = static_cast<double>(rebuild_position) / rebuild_seconds / raw_rate;
   absl::StrAppendFormat(&out, "\nTarget: rebuild ≥ %.1f × raw scan: %.2f **%s**\n", kTargetRatio,
                         ratio, ratio >= kTargetRatio ? "PASS" : "FAIL");
