@@ -32,6 +32,7 @@
 #include "ledger/clock.h"
 #include "ledger/dates.h"
 #include "ledger/event_store.h"
+#include "services/compliance/compliance_service.h"
 #include "services/compliance/compliance_state.h"
 #include "services/compliance/compliance_view.h"
 #include "services/compliance/render.h"
@@ -40,6 +41,7 @@
 #include "services/receivables/receivables_fold.h"
 #include "services/receivables/receivables_state.h"
 #include "services/receivables/receivables_view.h"
+#include "services/relationships/relationships_fold.h"
 #include "services/relationships/relationships_state.h"
 #include "tests/testing/test_events.h"
 
@@ -337,9 +339,15 @@ class StoredEngines {
         store_.get(), views_.get(), receivables::MakeReceivablesRows(), engine_options);
     ASSERT_TRUE(money.ok()) << money.status();
     receivables_ = *std::move(money);
+    auto relationships = projection::ProjectionEngine::Start(
+        store_.get(), relationships::kRelationshipsProjectionName,
+        relationships::MakeRelationshipsFoldFactory(), engine_options);
+    ASSERT_TRUE(relationships.ok()) << relationships.status();
+    relationships_ = *std::move(relationships);
   }
 
   void Close() {
+    relationships_.reset();
     compliance_.reset();
     receivables_.reset();
     views_.reset();
@@ -372,7 +380,8 @@ class StoredEngines {
   bool CaughtUp() {
     const uint64_t head = store_->head().position;
     return compliance_->WaitFor(head, absl::Seconds(10)) &&
-           receivables_->WaitFor(head, absl::Seconds(10));
+           receivables_->WaitFor(head, absl::Seconds(10)) &&
+           relationships_->WaitFor(head, absl::Seconds(10));
   }
 
   std::vector<v1::Event> Log() {
@@ -408,6 +417,11 @@ class StoredEngines {
     return out;
   }
 
+  // The sources the Compliance service reads.
+  ComplianceSources sources() {
+    return {store_.get(), receivables_.get(), compliance_.get(), relationships_.get(), nullptr};
+  }
+
   ledger::EventStore& store() { return *store_; }
   projection::ViewStore& views() { return *views_; }
   projection::ProjectionEngine& compliance() { return *compliance_; }
@@ -425,6 +439,7 @@ class StoredEngines {
   std::unique_ptr<projection::ViewStore> views_;
   std::unique_ptr<projection::ProjectionEngine> compliance_;
   std::unique_ptr<projection::ProjectionEngine> receivables_;
+  std::unique_ptr<projection::ProjectionEngine> relationships_;
 };
 
 // The oracle of a cut of `log`: a fresh fold of the events that occurred before the end of
@@ -432,6 +447,7 @@ class StoredEngines {
 struct Oracle {
   ComplianceState facts;
   ReceivablesState money;
+  RelationshipsState relationships;
   bool left_out_late = false;  // an event of a day the cut includes, known only after it
 };
 
@@ -445,8 +461,21 @@ Oracle OracleOf(const std::vector<v1::Event>& log, absl::CivilDay day, uint64_t 
     }
     o.facts.Apply(event);
     o.money.Apply(event);
+    o.relationships.Apply(event);
   }
   return o;
+}
+
+// The personal text the report refers to, opened as the service opens it.
+void OpenTexts(const ledger::EventStore& store, ComplianceReport& report) {
+  for (ClientHealth& client : report.clients) client.name = *store.OpenViewText(client.name);
+  for (auto* list : {&report.disputes.open, &report.disputes.resolved}) {
+    for (receivables::DisputeLine& line : *list) line.reason = *store.OpenViewText(line.reason);
+  }
+}
+
+void OpenTexts(const ledger::EventStore& store, DisclosureReport& report) {
+  for (DisclosureRow& row : report.rows) row.name = *store.OpenViewText(row.name);
 }
 
 TEST(ComplianceViewsTest, TheEnginesOverStoredViewsAnswerEveryCutAsAFreshReplayOfTheLog) {
@@ -455,6 +484,7 @@ TEST(ComplianceViewsTest, TheEnginesOverStoredViewsAnswerEveryCutAsAFreshReplayO
   std::mt19937_64 rng(seed);
   int cuts = 0;
   int late_cuts = 0;
+  int listed_reports = 0;  // reports of listed clients, read from their compliance rows
   for (int portfolio = 0; portfolio < kEnginePortfolios; ++portfolio) {
     TempDir dir;
     StoredEngines engines(dir);
@@ -502,11 +532,53 @@ TEST(ComplianceViewsTest, TheEnginesOverStoredViewsAnswerEveryCutAsAFreshReplayO
       EXPECT_EQ(read->second, position) << where;
       ASSERT_TRUE(read->first.clients() == oracle.facts.clients()) << where;
       ASSERT_EQ(figures, Figures(oracle.money, oracle.facts, RelationshipsState(), day)) << where;
+      if (as_of.known_at) {
+        // The Compliance service's report and disclosure, of all clients or of listed ones
+        // (then only their compliance rows are read), against the oracle's.
+        static const std::vector<std::vector<std::string>> kScopes = {
+            {}, {"c1"}, {"c3", "c2"}, {"c9", "c1"}};
+        const std::vector<std::string>& scope = kScopes[c % kScopes.size()];
+        auto digest = DigestAt(engines.store(), position);
+        ASSERT_TRUE(digest.ok()) << digest.status();
+        const StatutoryOptions options;
+        ReportRequest request;
+        request.as_of = day;
+        request.known_at = *as_of.known_at;
+        request.client_ids = scope;
+        auto report = ReadComplianceReport(engines.sources(), request, options, nullptr);
+        ASSERT_TRUE(report.ok()) << report.status() << " " << where;
+        auto expected = BuildComplianceReport(oracle.money, oracle.facts, oracle.relationships,
+                                              request, *digest, options);
+        ASSERT_TRUE(expected.ok()) << expected.status();
+        OpenTexts(engines.store(), *expected);
+        ASSERT_EQ(RenderComplianceReport(*report, ReportFormat::kJson),
+                  RenderComplianceReport(*expected, ReportFormat::kJson))
+            << where << " clients " << scope.size();
+        DisclosureRequest disclosure_request;
+        disclosure_request.year = day.year();
+        disclosure_request.known_at = *as_of.known_at;
+        disclosure_request.client_ids = scope;
+        auto disclosure = ReadDisclosure(engines.sources(), disclosure_request, options, nullptr);
+        ASSERT_TRUE(disclosure.ok()) << disclosure.status() << " " << where;
+        // The disclosure reads the books as of 31 December of the cut's year.
+        const Oracle year_end = OracleOf(log, absl::CivilDay(day.year(), 12, 31), position);
+        auto disclosure_digest = DigestAt(engines.store(), position);
+        ASSERT_TRUE(disclosure_digest.ok());
+        auto expected_disclosure = BuildDisclosure(year_end.money, year_end.facts,
+                                                   disclosure_request, *disclosure_digest, options);
+        ASSERT_TRUE(expected_disclosure.ok()) << expected_disclosure.status();
+        OpenTexts(engines.store(), *expected_disclosure);
+        ASSERT_EQ(RenderDisclosure(*disclosure, ReportFormat::kJson),
+                  RenderDisclosure(*expected_disclosure, ReportFormat::kJson))
+            << where << " clients " << scope.size();
+        if (!scope.empty()) ++listed_reports;
+      }
       ++cuts;
     }
   }
   EXPECT_EQ(cuts, kEnginePortfolios * kCutsPerPortfolio);
   EXPECT_GT(late_cuts, cuts / 4);
+  EXPECT_GT(listed_reports, cuts / 3);
 }
 
 TEST(ComplianceViewsTest, ARestartServesAtOnceFromTheStoredView) {
