@@ -28,6 +28,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/clock.h"
 #include "ledger/dates.h"
@@ -43,6 +44,9 @@
 #include "services/receivables/receivables_view.h"
 #include "services/relationships/relationships_fold.h"
 #include "services/relationships/relationships_state.h"
+#include "services/server.h"
+#include "sixhearts/ledger/v1/compliance.grpc.pb.h"
+#include "sixhearts/ledger/v1/event_store.grpc.pb.h"
 #include "tests/testing/test_events.h"
 
 namespace sixhearts::services::compliance {
@@ -50,6 +54,9 @@ namespace {
 
 using receivables::ReceivablesState;
 using relationships::RelationshipsState;
+using ::sixhearts::testing::D;
+using ::sixhearts::testing::Envelope;
+using ::sixhearts::testing::Money;
 using ::sixhearts::testing::TempDir;
 using ::sixhearts::testing::Uuid;
 
@@ -640,6 +647,116 @@ TEST(ComplianceViewsTest, AWholeFoldSavedByAnOlderLedgerdIsRebuiltAsAStoredView)
   // And it equals a fresh fold of the whole log.
   const Oracle oracle = OracleOf(engines.Log(), absl::CivilDay(2030, 1, 1), accepted);
   EXPECT_TRUE(stored->first.clients() == oracle.facts.clients());
+}
+
+// Over the real ledgerd (LedgerServer on a loopback port, gRPC): a report that lists a
+// client reads that client's compliance rows in force at its cut, before and after a
+// contract amendment recorded late. By hand, as of 2026-08-30 (CN Art 9, a CN organ, the
+// SME seller; no agreed rate, so 0.05% a day):
+// - bureau: I1 CNY 100,000.00 delivered 07-01 on K45 (45-day term): due 08-15, 15 days
+//   overdue, interest 10,000,000 x 0.05% x 15 = 75,000. Known after the amendment recorded
+//   09-10 (from 06-15: a 20-day term): due 07-21, 40 days overdue, interest 200,000.
+// - agency: A1 CNY 100,000.00 delivered 07-01, no contract: due 07-31, 30 days overdue,
+//   interest 150,000; not in a report that lists bureau only.
+TEST(ComplianceViewsServerTest, AReportOfListedClientsReadsTheirRowsInForceAtTheCut) {
+  const auto utc = [](int m, int d, int h) {
+    return absl::FromCivil(absl::CivilSecond(2026, m, d, h, 0, 0), absl::UTCTimeZone());
+  };
+  TempDir dir;
+  ledger::ManualClock clock(utc(9, 1, 10));
+  services::ServerOptions options;
+  options.data_dir = dir.sub("ledger");
+  options.listen = "127.0.0.1:0";
+  options.store.clock = &clock;
+  auto server = services::LedgerServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto events = v1::EventStore::NewStub(channel);
+  auto compliance = v1::Compliance::NewStub(channel);
+  const auto append = [&](std::vector<v1::Event> batch) {
+    v1::AppendRequest request;
+    for (v1::Event& e : batch) *request.add_events() = std::move(e);
+    grpc::ClientContext context;
+    v1::AppendResponse response;
+    const grpc::Status status = events->Append(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  };
+  const auto invoice = [](uint64_t id, const std::string& client, const std::string& invoice_id,
+                          const std::string& contract) {
+    v1::Event e = Envelope(id, client, D(2026, 7, 1));
+    auto* p = e.mutable_invoice_issued();
+    p->set_invoice_id(invoice_id);
+    p->set_contract_id(contract);
+    *p->mutable_amount() = Money(10'000'000);
+    *p->mutable_issue_date() = D(2026, 7, 1);
+    *p->mutable_due_date() = D(2026, 7, 31);
+    *p->mutable_delivery_date() = D(2026, 7, 1);
+    return e;
+  };
+  v1::Event contract = Envelope(3, "bureau", D(2026, 6, 1));
+  contract.mutable_contract_signed()->set_contract_id("K45");
+  *contract.mutable_contract_signed()->mutable_amount() = Money(50'000'000);
+  *contract.mutable_contract_signed()->mutable_signed_on() = D(2026, 6, 1);
+  contract.mutable_contract_signed()->set_payment_terms_days(45);
+  ASSERT_NO_FATAL_FAILURE(
+      append({::sixhearts::testing::ClientRegistered(1, "bureau"),
+              ::sixhearts::testing::ClientRegistered(2, "agency"), contract,
+              invoice(4, "bureau", "I1", "K45"), invoice(5, "agency", "A1", "")}));
+  clock.Set(utc(9, 10, 10));
+  v1::Event amended = Envelope(6, "bureau", D(2026, 6, 15));
+  amended.mutable_contract_amended()->set_contract_id("K45");
+  amended.mutable_contract_amended()->set_payment_terms_days(20);
+  amended.mutable_contract_amended()->set_reason("renegotiated");
+  *amended.mutable_contract_amended()->mutable_amended_on() = D(2026, 6, 15);
+  ASSERT_NO_FATAL_FAILURE(append({amended}));
+  clock.Set(utc(9, 10, 12));
+
+  const auto report = [&](absl::Time known_at, std::vector<std::string> clients) {
+    v1::ComplianceReportRequest request;
+    *request.mutable_as_of() = D(2026, 8, 30);
+    request.mutable_known_at()->set_seconds(absl::ToUnixSeconds(known_at));
+    request.set_format(v1::COMPLIANCE_REPORT_FORMAT_JSON);
+    for (const std::string& c : clients) request.add_client_ids(c);
+    grpc::ClientContext context;
+    auto reader = compliance->Report(&context, request);
+    v1::ComplianceReportResponse r;
+    std::string content;
+    uint64_t position = 0;
+    while (reader->Read(&r)) {
+      if (r.has_header()) position = r.header().position();
+      content += r.content();
+    }
+    const grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return std::make_pair(position, content);
+  };
+  const auto has = [](const std::string& content, const std::string& what) {
+    return content.find(what) != std::string::npos;
+  };
+  // Known at 09-01 12:00: the first five events, the 45-day term.
+  const auto early = report(utc(9, 1, 12), {"bureau"});
+  EXPECT_EQ(early.first, 5u);
+  EXPECT_TRUE(has(early.second, "\"invoice_id\":\"I1\"")) << early.second.substr(0, 600);
+  EXPECT_TRUE(has(early.second, "\"statutory_due_date\":\"2026-08-15\""));
+  EXPECT_TRUE(has(early.second, "\"days_overdue\":15,"));
+  EXPECT_TRUE(has(early.second, "\"interest_minor\":75000,"));
+  EXPECT_FALSE(has(early.second, "\"invoice_id\":\"A1\""));
+  EXPECT_FALSE(has(early.second, "\"client_id\":\"agency\""));
+  // Known at 09-10 12:00: the amendment's 20-day term from 06-15.
+  const auto late = report(utc(9, 10, 12), {"bureau"});
+  EXPECT_EQ(late.first, 6u);
+  EXPECT_TRUE(has(late.second, "\"statutory_due_date\":\"2026-07-21\""));
+  EXPECT_TRUE(has(late.second, "\"days_overdue\":40,"));
+  EXPECT_TRUE(has(late.second, "\"interest_minor\":200000,"));
+  EXPECT_FALSE(has(late.second, "\"invoice_id\":\"A1\""));
+  // What was known at 09-01 is still answered as it was.
+  EXPECT_EQ(report(utc(9, 1, 12), {"bureau"}).second, early.second);
+  // The whole book at 09-10 (read from the whole view): both clients.
+  const auto all = report(utc(9, 10, 12), {});
+  EXPECT_TRUE(has(all.second, "\"statutory_due_date\":\"2026-07-21\""));
+  EXPECT_TRUE(has(all.second, "\"invoice_id\":\"A1\""));
+  EXPECT_TRUE(has(all.second, "\"interest_minor\":150000,"));
+  (*server)->Shutdown();
 }
 
 }  // namespace
