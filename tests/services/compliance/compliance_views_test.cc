@@ -14,8 +14,11 @@
 // appended on its own, the ones validation refuses left out) and the receivables and
 // compliance engines over stored views, restarted half way, and reads random cuts
 // (business day, known-at time) with ProjectionEngine::ReadTogether as the Compliance
-// service does. The third and fourth: a restart serves from the view at once, and a
-// compliance blob saved by an older ledgerd's whole-fold engine is rebuilt as rows.
+// service does, and asks ReadComplianceReport and ReadDisclosure for every client or for
+// listed ones (then only their compliance rows are read). The third and fourth: a restart
+// serves from the view at once, and a compliance blob saved by an older ledgerd's
+// whole-fold engine is rebuilt as rows. The fifth, over the real ledgerd: a report of a
+// listed client with hand-computed figures before and after a late contract amendment.
 //
 // The seed is fixed (kSeed) so CI runs the same cases; SIXHEARTS_PROPERTY_SEED=<n> in the
 // environment runs others, and a failure prints the seed, portfolio and cut.
