@@ -559,6 +559,10 @@ class ProjectionEngine::Impl {
     auto hash = ChainHashAt(target);
     if (!hash.ok()) return hash.status();
     if (absl::Status s = fresh->CommitAndSwitch(target, *hash); !s.ok()) return s;
+    // The rebuild wrote the head's open set once per batch per open item, and a tombstone
+    // for every item closed after the batch that opened it: compacted away, so live reads
+    // do not step over them.
+    if (absl::Status s = views_->CompactOpenSet(name_, generation); !s.ok()) return s;
     writer_ = std::move(fresh);
     absl::MutexLock lock(&mu_);
     generation_ = generation;

@@ -244,20 +244,19 @@ void AppendKeyPart(std::string* key, std::string_view part) {
 
 std::optional<std::string> ConsumeKeyPart(std::string_view* key) {
   std::string out;
-  for (size_t i = 0; i + 1 < key->size(); ++i) {
-    const char c = (*key)[i];
-    if (c != '\0') {
-      out.push_back(c);
-      continue;
-    }
-    const char next = (*key)[i + 1];
+  // Runs without a zero byte are copied whole, up to the next zero.
+  for (size_t i = 0; i < key->size();) {
+    const size_t zero = key->find('\0', i);
+    if (zero == std::string_view::npos || zero + 1 >= key->size()) return std::nullopt;
+    out.append(key->data() + i, zero - i);
+    const char next = (*key)[zero + 1];
     if (next == '\x01') {
-      key->remove_prefix(i + 2);
+      key->remove_prefix(zero + 2);
       return out;
     }
     if (next != '\xff') return std::nullopt;
     out.push_back('\0');
-    ++i;
+    i = zero + 2;
   }
   return std::nullopt;
 }
@@ -274,16 +273,44 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = store->block_cache_;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  db_options.create_missing_column_families = true;
+  // The head's open set: a small column family of its own, flushed often, so its
+  // superseded writes and tombstones are cheap to compact away (FORMAT.md "Keys").
+  rocksdb::ColumnFamilyOptions open_set_options(db_options);
+  open_set_options.write_buffer_size = kViewOpenSetWriteBufferBytes;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // Every family the directory has must be opened (another format's included).
+    std::vector<std::string> names;
+    if (!rocksdb::DB::ListColumnFamilies(db_options, options.dir, &names).ok()) names.clear();
+    for (const char* ours : {rocksdb::kDefaultColumnFamilyName.c_str(), kOpenSetFamily}) {
+      if (std::find(names.begin(), names.end(), ours) == names.end()) names.push_back(ours);
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& name : names) {
+      families.emplace_back(name, name == kOpenSetFamily
+                                      ? open_set_options
+                                      : rocksdb::ColumnFamilyOptions(db_options));
+    }
     rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, &db);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir, families, &handles, &db);
     if (!s.ok()) return ledger::FromRocksDB(s, absl::StrCat("open view store ", options.dir));
+    store->db_ = db;
+    store->handles_ = handles;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == kOpenSetFamily) store->open_set_ = handles[i];
+    }
+    auto close = [&store]() {
+      for (rocksdb::ColumnFamilyHandle* h : store->handles_)
+        store->db_->DestroyColumnFamilyHandle(h);
+      store->handles_.clear();
+      delete store->db_;
+      store->db_ = nullptr;
+      store->open_set_ = nullptr;
+    };
     std::string format;
     rocksdb::Status got = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kFormatKey), &format);
-    if (got.ok() && format == kViewFormat) {
-      store->db_ = db;
-      return store;
-    }
+    if (got.ok() && format == kViewFormat) return store;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
     const bool empty = !it->Valid();
@@ -291,10 +318,9 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
     if (empty) {
       s = db->Put(rocksdb::WriteOptions(), rocksdb::Slice(kFormatKey), kViewFormat);
       if (!s.ok()) {
-        delete db;
+        close();
         return ledger::FromRocksDB(s, "view store: write the format");
       }
-      store->db_ = db;
       return store;
     }
     // Derived data of another format: never read it, rebuild it.
@@ -303,14 +329,17 @@ absl::StatusOr<std::unique_ptr<ViewStore>> ViewStore::Open(
                        got.ok() ? format : std::string("none"), "', not '", kViewFormat,
                        "'; it is wiped and its projections rebuilt from the log"));
     }
-    delete db;
+    close();
     s = rocksdb::DestroyDB(options.dir, db_options);
     if (!s.ok()) return ledger::FromRocksDB(s, absl::StrCat("wipe view store ", options.dir));
   }
   return absl::InternalError("view store: cannot open after wiping it");
 }
 
-ViewStore::~ViewStore() { delete db_; }
+ViewStore::~ViewStore() {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  delete db_;
+}
 
 absl::StatusOr<std::optional<ViewCheckpoint>> ViewStore::LoadCheckpoint(
     std::string_view projection) const {
@@ -326,8 +355,10 @@ absl::StatusOr<std::optional<ViewCheckpoint>> ViewStore::LoadCheckpoint(
 absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32_t keep) {
   rocksdb::WriteBatch batch;
   const std::string part = ProjectionPart(projection);
-  batch.DeleteRange(part, GenerationPrefix(projection, keep));
-  batch.DeleteRange(PrefixEnd(GenerationPrefix(projection, keep)), PrefixEnd(part));
+  for (rocksdb::ColumnFamilyHandle* family : {db_->DefaultColumnFamily(), open_set_}) {
+    batch.DeleteRange(family, part, GenerationPrefix(projection, keep));
+    batch.DeleteRange(family, PrefixEnd(GenerationPrefix(projection, keep)), PrefixEnd(part));
+  }
   return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
                              "view store: drop old generations");
 }
@@ -335,7 +366,9 @@ absl::Status ViewStore::DropOtherGenerations(std::string_view projection, uint32
 absl::Status ViewStore::DropGeneration(std::string_view projection, uint32_t generation) {
   rocksdb::WriteBatch batch;
   const std::string prefix = GenerationPrefix(projection, generation);
-  batch.DeleteRange(prefix, PrefixEnd(prefix));
+  for (rocksdb::ColumnFamilyHandle* family : {db_->DefaultColumnFamily(), open_set_}) {
+    batch.DeleteRange(family, prefix, PrefixEnd(prefix));
+  }
   return ledger::FromRocksDB(db_->Write(rocksdb::WriteOptions(), &batch),
                              "view store: drop a generation");
 }
@@ -358,6 +391,7 @@ absl::StatusOr<std::unique_ptr<ViewCut>> ViewStore::OpenCut(const RowProjection&
                                                             uint64_t max_position) const {
   std::unique_ptr<ViewCut> cut(new ViewCut());
   cut->db_ = db_;
+  cut->open_set_ = open_set_;
   cut->snapshot_ = db_->GetSnapshot();
   rocksdb::ReadOptions read;
   read.snapshot = cut->snapshot_;
@@ -417,7 +451,7 @@ absl::Status ViewCut::ForEachMaybeOpen(
     const std::string end = PrefixEnd(start);
     rocksdb::Slice upper(end);
     read.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, open_set_));
     for (it->Seek(start); it->Valid(); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
       const std::string_view value(it->value().data(), it->value().size());
@@ -478,6 +512,16 @@ absl::Status ViewCut::ForEachMaybeOpen(
   return ledger::FromRocksDB(it->status(), "view store: read the open index");
 }
 
+absl::Status ViewStore::CompactOpenSet(std::string_view projection, uint32_t generation) {
+  const std::string begin = KindPrefix(GenerationPrefix(projection, generation), kHeadOpenKind);
+  const std::string end = PrefixEnd(begin);
+  const rocksdb::Slice begin_slice(begin), end_slice(end);
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return ledger::FromRocksDB(db_->CompactRange(options, open_set_, &begin_slice, &end_slice),
+                             "view store: compact the open set");
+}
+
 absl::StatusOr<uint64_t> ViewStore::CountRows(std::string_view projection) const {
   auto checkpoint = LoadCheckpoint(projection);
   if (!checkpoint.ok()) return checkpoint.status();
@@ -492,17 +536,19 @@ absl::StatusOr<uint64_t> ViewStore::CountIndexEntries(std::string_view projectio
   const std::string generation = GenerationPrefix(projection, (*checkpoint)->generation);
   auto months = CountKeys(KindPrefix(generation, kMonthKind));
   if (!months.ok()) return months.status();
-  auto head = CountKeys(KindPrefix(generation, kHeadOpenKind));
+  auto head = CountKeys(KindPrefix(generation, kHeadOpenKind), open_set_);
   if (!head.ok()) return head.status();
   return *months + *head;
 }
 
-absl::StatusOr<uint64_t> ViewStore::CountKeys(const std::string& prefix) const {
+absl::StatusOr<uint64_t> ViewStore::CountKeys(const std::string& prefix,
+                                              rocksdb::ColumnFamilyHandle* family) const {
   const std::string end = PrefixEnd(prefix);
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read, family != nullptr ? family : db_->DefaultColumnFamily()));
   uint64_t keys = 0;
   for (it->Seek(prefix); it->Valid(); it->Next()) ++keys;
   if (!it->status().ok()) return ledger::FromRocksDB(it->status(), "view store: count keys");
@@ -586,6 +632,7 @@ absl::StatusOr<std::vector<RowVersion>*> ViewWriter::Pin(const std::string& enti
     if (!read.ok()) return read.status();
     versions = *std::move(read);
   }
+  if (versions.empty()) unstored_.insert(entity);
   return &pending_.try_emplace(entity, std::move(versions)).first->second;
 }
 
@@ -676,7 +723,7 @@ absl::Status ViewWriter::AdvanceClock(absl::CivilDay day, uint64_t position) {
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions read;
     read.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(read));
+    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(read, store_->open_set_));
     for (it->Seek(start); it->Valid(); it->Next()) {
       std::string entity(it->key().data() + start.size(), it->key().size() - start.size());
       if (!pending_open_.contains(entity)) open.push_back(std::move(entity));
@@ -687,14 +734,14 @@ absl::Status ViewWriter::AdvanceClock(absl::CivilDay day, uint64_t position) {
     }
     for (uint32_t month = MonthOf(*clock_) + 1; month <= MonthOf(day); ++month) {
       for (const std::string& entity : open) {
-        batch_->Put(MonthKey(generation_prefix_, month, entity, position), "");
+        puts_.emplace_back(MonthKey(generation_prefix_, month, entity, position), "");
       }
     }
   }
   clock_ = day;
   std::string value;
   AppendBigEndian(&value, DayKey(day), 4);
-  batch_->Put(ClockKey(generation_prefix_, position), value);
+  puts_.emplace_back(ClockKey(generation_prefix_, position), std::move(value));
   return absl::OkStatus();
 }
 
@@ -710,7 +757,7 @@ void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowV
   }
   if (from.has_value()) {
     for (uint32_t month = *from; month <= MonthOf(*clock_); ++month) {
-      batch_->Put(MonthKey(generation_prefix_, month, entity, position), "");
+      puts_.emplace_back(MonthKey(generation_prefix_, month, entity, position), "");
     }
   }
   // The head's open set follows the head version (the greatest (day, position)).
@@ -721,7 +768,13 @@ void ViewWriter::IndexVersions(const std::string& entity, const std::vector<RowV
       projection_->MayBeOpenFrom(entity, std::string_view(head.state).substr(1), head.day);
   // Written with the batch (CommitBatch), with the head's state, so a read at the head
   // needs no seek.
-  pending_open_[entity] = open ? std::optional<std::string>(head.state) : std::nullopt;
+  if (open) {
+    pending_open_[entity] = head.state;
+  } else if (unstored_.contains(entity)) {
+    pending_open_.erase(entity);  // not in the stored open set: nothing to delete
+  } else {
+    pending_open_[entity] = std::nullopt;
+  }
 }
 
 absl::Status ViewWriter::Apply(const v1::Event& event) {
@@ -777,7 +830,7 @@ absl::Status ViewWriter::Apply(const v1::Event& event) {
       if (rows[i].state == *visible) continue;
       std::string stored =
           rows[i].state ? absl::StrCat(std::string(1, kPresent), *rows[i].state) : std::string();
-      batch_->Put(RowKey(entities[i], day, event.position()), stored);
+      puts_.emplace_back(RowKey(entities[i], day, event.position()), stored);
       added[i].push_back(RowVersion{day, event.position(), std::move(stored)});
       written[i] = std::make_pair(day, rows[i].state);
     }
@@ -809,19 +862,33 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   }
   if (drop_others) {
     const std::string part = ProjectionPart(projection_->name());
-    batch_->DeleteRange(part, generation_prefix_);
-    batch_->DeleteRange(PrefixEnd(generation_prefix_), PrefixEnd(part));
+    for (rocksdb::ColumnFamilyHandle* family : {db()->DefaultColumnFamily(), store_->open_set_}) {
+      batch_->DeleteRange(family, part, generation_prefix_);
+      batch_->DeleteRange(family, PrefixEnd(generation_prefix_), PrefixEnd(part));
+    }
   }
   if (checkpoint != nullptr) {
     batch_->Put(CheckpointKey(projection_->name()), EncodeCheckpoint(*checkpoint));
   }
+  // The batch's keys in ascending order: the memtable then inserts each next to the one
+  // before (its skip list keeps that position), not from the top of the list. A key put
+  // twice in a batch has one value (an index entry), so the order between them is moot.
+  std::sort(puts_.begin(), puts_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, value] : puts_) batch_->Put(key, value);
+  puts_.clear();
   // The head's open set as the batch left it: one write per entity it changed.
+  std::vector<const std::pair<const std::string, std::optional<std::string>>*> open;
+  open.reserve(pending_open_.size());
+  for (const auto& change : pending_open_) open.push_back(&change);
+  std::sort(open.begin(), open.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
   const std::string head_prefix = KindPrefix(generation_prefix_, kHeadOpenKind);
-  for (const auto& [entity, state] : pending_open_) {
-    if (state.has_value()) {
-      batch_->Put(head_prefix + entity, *state);
+  for (const auto* change : open) {
+    if (change->second.has_value()) {
+      batch_->Put(store_->open_set_, head_prefix + change->first, *change->second);
     } else {
-      batch_->Delete(head_prefix + entity);
+      batch_->Delete(store_->open_set_, head_prefix + change->first);
     }
   }
   // Not synced: the view is derived, and rows and checkpoint are lost or kept together
@@ -833,15 +900,18 @@ absl::Status ViewWriter::CommitBatch(const ViewCheckpoint* checkpoint, bool drop
   for (auto& [entity, versions] : pending_) CacheInsert(entity, std::move(versions));
   pending_.clear();
   pending_open_.clear();
+  unstored_.clear();
   return absl::OkStatus();
 }
 
 void ViewWriter::Abandon() {
   batch_->Clear();
+  puts_.clear();
   for (const auto& [entity, versions] : pending_) Release(entity);
   pending_.clear();
   pending_events_ = 0;
   pending_open_.clear();
+  unstored_.clear();
   clock_loaded_ = false;  // back to the committed clock
   clock_.reset();
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -32,6 +33,7 @@
 namespace rocksdb {
 class DB;
 class Cache;
+class ColumnFamilyHandle;
 class Snapshot;
 class WriteBatch;
 }  // namespace rocksdb
@@ -40,7 +42,10 @@ namespace sixhearts::services::projection {
 
 // The view format this code writes and reads (FORMAT.md "Format"). A view store of another
 // format is wiped at open and its projections rebuilt from the log.
-inline constexpr char kViewFormat[] = "sixhearts-views 2";
+inline constexpr char kViewFormat[] = "sixhearts-views 3";
+// The column family of the heads' open sets (FORMAT.md "Keys"), and its memtable size.
+inline constexpr char kOpenSetFamily[] = "open_set";
+inline constexpr size_t kViewOpenSetWriteBufferBytes = size_t{4} << 20;
 // A rebuild or a catch-up commits its rows and checkpoint every this many events.
 inline constexpr uint64_t kViewCommitEveryEvents = 4096;
 // A cut read steps over at most this many versions of an entity dated after the cut's
@@ -177,6 +182,11 @@ class ViewStore {
   absl::StatusOr<std::unique_ptr<ViewCut>> OpenCut(const RowProjection& projection,
                                                    uint64_t max_position) const;
 
+  // Compacts the head's open set of one generation (flushing what it overlaps), so a read
+  // at the head steps over none of the writes a rebuild superseded: a write per batch per
+  // open item and a tombstone per item closed after the batch that opened it.
+  absl::Status CompactOpenSet(std::string_view projection, uint32_t generation);
+
   // Stored row versions of one projection's current generation (status and tests).
   absl::StatusOr<uint64_t> CountRows(std::string_view projection) const;
   // Entries of its index of open intervals (month buckets) and of its head's open set
@@ -187,8 +197,11 @@ class ViewStore {
   friend class ViewWriter;
   friend class ViewCut;
   ViewStore() = default;
-  absl::StatusOr<uint64_t> CountKeys(const std::string& prefix) const;
+  absl::StatusOr<uint64_t> CountKeys(const std::string& prefix,
+                                     rocksdb::ColumnFamilyHandle* family = nullptr) const;
   rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // every family opened
+  rocksdb::ColumnFamilyHandle* open_set_ = nullptr;    // kOpenSetFamily
   std::shared_ptr<rocksdb::Cache> block_cache_;
 };
 
@@ -226,6 +239,7 @@ class ViewCut {
   friend class ViewStore;
   ViewCut() = default;
   rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* open_set_ = nullptr;
   const rocksdb::Snapshot* snapshot_ = nullptr;
   std::string generation_prefix_;
   uint64_t position_ = 0;
@@ -296,6 +310,9 @@ class ViewWriter {
   const std::string generation_prefix_;  // the projection's generation prefix
   const std::string prefix_;             // that of its row versions
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  // The pending batch's puts of the default family (row versions, index entries, clock),
+  // written to batch_ in key order when it is committed.
+  std::vector<std::pair<std::string, std::string>> puts_;
   uint64_t pending_events_ = 0;
   // Versions of the entities the pending batch touched: pinned until it is written.
   absl::node_hash_map<std::string, std::vector<RowVersion>> pending_;
@@ -310,6 +327,8 @@ class ViewWriter {
   bool clock_loaded_ = false;
   std::optional<absl::CivilDay> clock_;
   absl::flat_hash_map<std::string, std::optional<std::string>> pending_open_;
+  // Entities the pending batch pinned with no stored version (so not in the stored open set).
+  absl::flat_hash_set<std::string> unstored_;
   absl::flat_hash_map<std::string, decltype(lru_)::iterator> cached_;
   size_t cached_bytes_ = 0;
 };

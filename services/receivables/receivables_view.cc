@@ -45,6 +45,17 @@ struct EntityName {
   std::string id;
 };
 
+// The client's part at the front of an entity key (AppendKeyPart's bytes, its end
+// included); the whole key when it has no whole part (ParseEntity then refuses it).
+std::string_view ClientPart(std::string_view entity) {
+  for (size_t i = 0; i + 1 < entity.size(); ++i) {
+    if (entity[i] != '\0') continue;
+    if (entity[i + 1] == '\x01') return entity.substr(0, i + 2);
+    ++i;  // 0x00 0xFF: an escaped zero
+  }
+  return entity;
+}
+
 absl::StatusOr<EntityName> ParseEntity(std::string_view entity) {
   EntityName name;
   std::optional<std::string> client = ConsumeKeyPart(&entity);
@@ -81,14 +92,15 @@ std::string Encode(const Client& c) {
   return row.SerializeAsString();
 }
 
-void Decode(const rows::ClientRow& row, Client& c) {
+// The Decode functions move the row's strings out.
+void Decode(rows::ClientRow& row, Client& c) {
   c.registered = row.registered();
-  c.name = row.name();
+  c.name = std::move(*row.mutable_name());
   c.jurisdiction = static_cast<v1::Jurisdiction>(row.jurisdiction());
   c.client_kind = static_cast<v1::ClientKind>(row.client_kind());
   c.seller_is_sme = row.seller_is_sme();
-  c.region = row.region();
-  c.account_owner = row.account_owner();
+  c.region = std::move(*row.mutable_region());
+  c.account_owner = std::move(*row.mutable_account_owner());
 }
 
 std::string Encode(const Invoice& invoice) {
@@ -110,20 +122,21 @@ std::string Encode(const Invoice& invoice) {
   return row.SerializeAsString();
 }
 
-Invoice Decode(const rows::InvoiceRow& row) {
+Invoice Decode(rows::InvoiceRow& row) {
   Invoice invoice;
-  invoice.invoice_id = row.invoice_id();
-  invoice.contract_id = row.contract_id();
-  invoice.currency = row.currency();
+  invoice.invoice_id = std::move(*row.mutable_invoice_id());
+  invoice.contract_id = std::move(*row.mutable_contract_id());
+  invoice.currency = std::move(*row.mutable_currency());
   invoice.amount_minor = row.amount_minor();
   invoice.issue_date = DayOfNumber(row.issue_date());
   invoice.due_date = DayOfNumber(row.due_date());
-  for (const rows::MovementRow& m : row.movements()) {
+  invoice.movements.reserve(row.movements_size());
+  for (rows::MovementRow& m : *row.mutable_movements()) {
     invoice.movements.push_back(Movement{
         .kind = static_cast<MovementKind>(m.kind()),
         .effective_on = DayOfNumber(m.effective_on()),
         .amount_minor = m.amount_minor(),
-        .source_id = m.source_id(),
+        .source_id = std::move(*m.mutable_source_id()),
         .voided_on = m.has_voided_on() ? std::optional(DayOfNumber(m.voided_on())) : std::nullopt});
   }
   return invoice;
@@ -145,16 +158,18 @@ std::string Encode(const Payment& payment) {
   return row.SerializeAsString();
 }
 
-Payment Decode(const rows::PaymentRow& row) {
+Payment Decode(rows::PaymentRow& row) {
   Payment payment;
-  payment.payment_id = row.payment_id();
-  payment.currency = row.currency();
+  payment.payment_id = std::move(*row.mutable_payment_id());
+  payment.currency = std::move(*row.mutable_currency());
   payment.amount_minor = row.amount_minor();
   payment.value_date = DayOfNumber(row.value_date());
-  for (const rows::PaymentApplicationRow& a : row.applications()) {
-    payment.applications.push_back(PaymentApplication{.invoice_id = a.invoice_id(),
-                                                      .applied_on = DayOfNumber(a.applied_on()),
-                                                      .amount_minor = a.amount_minor()});
+  payment.applications.reserve(row.applications_size());
+  for (rows::PaymentApplicationRow& a : *row.mutable_applications()) {
+    payment.applications.push_back(
+        PaymentApplication{.invoice_id = std::move(*a.mutable_invoice_id()),
+                           .applied_on = DayOfNumber(a.applied_on()),
+                           .amount_minor = a.amount_minor()});
   }
   if (row.has_reversed_on()) payment.reversed_on = DayOfNumber(row.reversed_on());
   return payment;
@@ -169,9 +184,9 @@ std::string Encode(const StandaloneCredit& credit) {
   return row.SerializeAsString();
 }
 
-StandaloneCredit Decode(const rows::StandaloneCreditRow& row) {
-  return StandaloneCredit{.credit_note_id = row.credit_note_id(),
-                          .currency = row.currency(),
+StandaloneCredit Decode(rows::StandaloneCreditRow& row) {
+  return StandaloneCredit{.credit_note_id = std::move(*row.mutable_credit_note_id()),
+                          .currency = std::move(*row.mutable_currency()),
                           .amount_minor = row.amount_minor(),
                           .issue_date = DayOfNumber(row.issue_date())};
 }
@@ -188,7 +203,7 @@ std::string Encode(const Promise& promise) {
   return row.SerializeAsString();
 }
 
-Promise Decode(const rows::PromiseRow& row) {
+Promise Decode(rows::PromiseRow& row) {
   return Promise{.promise_id = row.promise_id(),
                  .currency = row.currency(),
                  .amount_minor = row.amount_minor(),
@@ -216,11 +231,11 @@ std::string Encode(const Dispute& dispute) {
   return row.SerializeAsString();
 }
 
-Dispute Decode(const rows::DisputeRow& row) {
-  Dispute dispute{.dispute_id = row.dispute_id(),
-                  .invoice_id = row.invoice_id(),
+Dispute Decode(rows::DisputeRow& row) {
+  Dispute dispute{.dispute_id = std::move(*row.mutable_dispute_id()),
+                  .invoice_id = std::move(*row.mutable_invoice_id()),
                   .amount_minor = row.amount_minor(),
-                  .reason = row.reason(),
+                  .reason = std::move(*row.mutable_reason()),
                   .opened_on = DayOfNumber(row.opened_on()),
                   .resolution = std::nullopt};
   if (row.has_resolution()) {
@@ -257,31 +272,31 @@ absl::Status AddTo(ReceivablesState& state, std::string_view entity, std::string
     case kInvoiceKind: {
       auto row = Parse<rows::InvoiceRow>(bytes);
       if (!row.ok()) return row.status();
-      client.invoices.emplace(name->id, Decode(*row));
+      client.invoices.emplace(std::move(name->id), Decode(*row));
       return absl::OkStatus();
     }
     case kPaymentKind: {
       auto row = Parse<rows::PaymentRow>(bytes);
       if (!row.ok()) return row.status();
-      client.payments.emplace(name->id, Decode(*row));
+      client.payments.emplace(std::move(name->id), Decode(*row));
       return absl::OkStatus();
     }
     case kCreditKind: {
       auto row = Parse<rows::StandaloneCreditRow>(bytes);
       if (!row.ok()) return row.status();
-      client.standalone_credits.emplace(name->id, Decode(*row));
+      client.standalone_credits.emplace(std::move(name->id), Decode(*row));
       return absl::OkStatus();
     }
     case kPromiseKind: {
       auto row = Parse<rows::PromiseRow>(bytes);
       if (!row.ok()) return row.status();
-      client.promises.emplace(name->id, Decode(*row));
+      client.promises.emplace(std::move(name->id), Decode(*row));
       return absl::OkStatus();
     }
     case kDisputeKind: {
       auto row = Parse<rows::DisputeRow>(bytes);
       if (!row.ok()) return row.status();
-      client.disputes.emplace(name->id, Decode(*row));
+      client.disputes.emplace(std::move(name->id), Decode(*row));
       return absl::OkStatus();
     }
     default:
@@ -533,18 +548,18 @@ absl::StatusOr<AgingReport> StoredAging(const projection::ViewCut& cut, absl::Ci
                                         const AgingOptions& options) {
   absl::StatusOr<AgingBuilder> builder = AgingBuilder::Make(as_of, options);
   if (!builder.ok()) return builder.status();
-  // One client's candidates at a time: they come in key order, so a client's together.
+  // One client's candidates at a time: they come in key order, so a client's together
+  // (its key part compared as stored; AddTo parses it).
   ReceivablesState client_state;
-  std::string client_id;
+  std::string client_part;
   bool any = false;
   absl::Status read =
       cut.ForEachMaybeOpen(as_of, [&](std::string_view entity, std::string_view state) {
-        absl::StatusOr<EntityName> name = ParseEntity(entity);
-        if (!name.ok()) return name.status();
-        if (!any || name->client_id != client_id) {
+        const std::string_view part = ClientPart(entity);
+        if (!any || part != client_part) {
           if (any) builder->Add(client_state);
           client_state = ReceivablesState();
-          client_id = name->client_id;
+          client_part.assign(part);
           any = true;
         }
         return AddTo(client_state, entity, state);

@@ -135,6 +135,15 @@ TEST(KeyPartTest, PartsKeepTheirOrderAndZerosAndAreNotPrefixesOfEachOther) {
   EXPECT_TRUE(read.empty());
   std::string_view truncated("ab\0", 3);
   EXPECT_EQ(ConsumeKeyPart(&truncated), std::nullopt);
+  std::string_view bad_escape("ab\0\x02", 4);
+  EXPECT_EQ(ConsumeKeyPart(&bad_escape), std::nullopt);
+  std::string_view unterminated("ab\0\xff", 4);
+  EXPECT_EQ(ConsumeKeyPart(&unterminated), std::nullopt);
+  // Two parts in a row: the first is consumed, the rest left.
+  std::string two = a + c;
+  std::string_view both = two;
+  EXPECT_EQ(ConsumeKeyPart(&both), "ab");
+  EXPECT_EQ(both, c);
 }
 
 // Events at positions 1, 2, 3 of business days 01-10, 01-20 and (late) 01-05, on one
@@ -228,14 +237,24 @@ TEST_F(ViewStoreTest, AStoreOfAnotherFormatIsWipedNeverRead) {
   }
   views_.reset();
   {
+    // Every column family the store has must be opened to write into it.
+    std::vector<std::string> names;
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir_.sub("views"), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& name : names)
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.sub("views"), &db).ok());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::Options(), dir_.sub("views"), families, &handles, &db).ok());
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), std::string("\0f", 2), "sixhearts-views 0").ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
   }
   Open();
   ASSERT_EQ(log_.size(), 1u);
-  EXPECT_NE(log_[0].find("is of format 'sixhearts-views 0', not 'sixhearts-views 2'"),
+  EXPECT_NE(log_[0].find("is of format 'sixhearts-views 0', not 'sixhearts-views 3'"),
             std::string::npos)
       << log_[0];
   EXPECT_EQ(views_->LoadCheckpoint("sums").value(), std::nullopt);
