@@ -17,7 +17,7 @@
 #include "services/admin_service.h"
 #include "services/auth/authenticator.h"
 #include "services/compliance/compliance_service.h"
-#include "services/compliance/compliance_state.h"
+#include "services/compliance/compliance_view.h"
 #include "services/compliance/rates.h"
 #include "services/event_store_service.h"
 #include "services/in_flight.h"
@@ -342,9 +342,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   self->impl_->relationships_engine = std::move(*relationships_engine);
   self->impl_->relationships->Attach(self->impl_->relationships_engine.get(),
                                      self->impl_->receivables_engine.get());
-  auto compliance_engine = projection::ProjectionEngine::Start(
-      self->store_.get(), compliance::kComplianceProjectionName,
-      compliance::MakeComplianceFoldFactory(), options.projections);
+  auto compliance_engine = projection::ProjectionEngine::StartStored(
+      self->store_.get(), self->impl_->views.get(), compliance::MakeComplianceRows(),
+      options.projections);
   if (!compliance_engine.ok()) {
     self->impl_->server->Shutdown();
     self->impl_->shut_down = true;

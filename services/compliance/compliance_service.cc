@@ -15,10 +15,12 @@
 #include "ledger/proofs.h"
 #include "openssl/sha.h"
 #include "services/compliance/compliance_state.h"
+#include "services/compliance/compliance_view.h"
 #include "services/compliance/render.h"
 #include "services/compliance/report_proofs.h"
 #include "services/grpc_status.h"
 #include "services/projection/projection_rpc.h"
+#include "services/projection/view_store.h"
 #include "services/receivables/receivables_fold.h"
 #include "services/relationships/relationships_fold.h"
 #include "services/request_fields.h"
@@ -41,10 +43,43 @@ std::string Hex(std::string_view bytes) {
 }
 
 // Reads the three states at `as_of` (one log prefix, replayed in one scan of the log when
-// a past cut needs it) and hands them to `use`.
+// a past cut needs it) and hands them to `use`. When the report lists clients and the
+// compliance view has reached the cut, only their compliance rows are read (one range of
+// rows in force per client, compliance_view.h), at the position the others are read at.
 template <typename Use>
 absl::Status ReadStates(const ComplianceSources& s, const projection::AsOf& as_of,
+                        const std::vector<std::string>& client_ids,
                         const projection::ProgressFn& progress, Use use) {
+  if (!client_ids.empty()) {
+    ComplianceState listed;
+    uint64_t listed_position = 0;
+    absl::StatusOr<bool> from_view =
+        s.compliance->ReadViewCut(as_of, [&](const projection::ViewCut& cut, uint64_t position) {
+          listed_position = position;
+          for (const std::string& client_id : client_ids) {
+            if (absl::Status st = AddClientFromCut(cut, as_of.business_day, client_id, listed);
+                !st.ok()) {
+              return st;
+            }
+          }
+          return absl::OkStatus();
+        });
+    if (!from_view.ok()) return from_view.status();
+    if (*from_view) {
+      return projection::ProjectionEngine::ReadTogether(
+          {s.receivables, s.relationships}, as_of,
+          [&](const std::vector<const projection::Fold*>& folds, uint64_t position) {
+            if (position != listed_position) {
+              return absl::InternalError(absl::StrCat("compliance rows read at ", listed_position,
+                                                      ", the others at ", position));
+            }
+            return use(static_cast<const receivables::ReceivablesFold&>(*folds[0]).state(), listed,
+                       static_cast<const relationships::RelationshipsFold&>(*folds[1]).state(),
+                       position);
+          },
+          progress);
+    }
+  }
   return projection::ProjectionEngine::ReadTogether(
       {s.receivables, s.compliance, s.relationships}, as_of,
       [&](const std::vector<const projection::Fold*>& folds, uint64_t position) {
@@ -219,7 +254,7 @@ absl::StatusOr<ComplianceReport> ReadComplianceReport(const ComplianceSources& s
   as_of.known_at = request.known_at;
   absl::StatusOr<ComplianceReport> report = absl::InternalError("not read");
   absl::Status read =
-      ReadStates(sources, as_of, progress,
+      ReadStates(sources, as_of, request.client_ids, progress,
                  [&](const receivables::ReceivablesState& rec, const ComplianceState& cmp,
                      const relationships::RelationshipsState& rel, uint64_t read_position) {
                    if (read_position != *position) {
@@ -257,7 +292,7 @@ absl::StatusOr<DisclosureReport> ReadDisclosure(const ComplianceSources& sources
   as_of.known_at = request.known_at;
   absl::StatusOr<DisclosureReport> report = absl::InternalError("not read");
   absl::Status read =
-      ReadStates(sources, as_of, progress,
+      ReadStates(sources, as_of, request.client_ids, progress,
                  [&](const receivables::ReceivablesState& rec, const ComplianceState& cmp,
                      const relationships::RelationshipsState&, uint64_t) {
                    report = BuildDisclosure(rec, cmp, request, *digest, options);

@@ -23,8 +23,11 @@ namespace sixhearts::services::compliance {
 inline constexpr uint32_t kDefaultChunkBytes = 64 * 1024;
 inline constexpr uint32_t kMaxChunkBytes = 1024 * 1024;
 
-// The projections a report reads, started with MakeReceivablesFoldFactory(),
-// MakeComplianceFoldFactory() and MakeRelationshipsFoldFactory(), over `store`.
+// The projections a report reads, over `store`: receivables (MakeReceivablesRows or
+// MakeReceivablesFoldFactory), compliance (MakeComplianceRows, as ledgerd keeps it, or
+// MakeComplianceFoldFactory) and relationships (MakeRelationshipsFoldFactory, or its rows).
+// A report that lists clients reads only their compliance rows when compliance is a stored
+// view that has reached the cut.
 struct ComplianceSources {
   ledger::EventStore* store = nullptr;
   projection::ProjectionEngine* receivables = nullptr;

@@ -148,6 +148,12 @@ const ClientFacts* ComplianceState::FindClient(std::string_view client_id) const
   return it == clients_.end() ? nullptr : &it->second;
 }
 
+ClientFacts& ComplianceState::ClientForView(std::string_view client_id) {
+  auto it = clients_.find(client_id);
+  if (it == clients_.end()) it = clients_.emplace(std::string(client_id), ClientFacts{}).first;
+  return it->second;
+}
+
 void ComplianceState::Ignore(std::string_view reason) { ++ignored_events_[std::string(reason)]; }
 
 void ComplianceState::Apply(const v1::Event& event) {

@@ -76,6 +76,9 @@ class ComplianceState {
   // Keyed by client id.
   const std::map<std::string, ClientFacts, std::less<>>& clients() const { return clients_; }
   const ClientFacts* FindClient(std::string_view client_id) const;
+  // The client's entry, created empty when missing: how a stored view
+  // (compliance_view.h) assembles a state from its rows.
+  ClientFacts& ClientForView(std::string_view client_id);
   uint64_t applied_event_count() const { return applied_event_count_; }
   uint64_t last_position() const { return last_position_; }
   const std::map<std::string, uint64_t>& ignored_events() const { return ignored_events_; }
@@ -113,6 +116,8 @@ class ComplianceFold final : public projection::Fold {
   std::string Serialize() const override { return state_.Serialize(); }
   absl::Status Restore(std::string_view bytes) override;
   const ComplianceState& state() const { return state_; }
+  // For a stored view assembling the fold of a cut (compliance_view.h).
+  ComplianceState& mutable_state() { return state_; }
 
  private:
   ComplianceState state_;
